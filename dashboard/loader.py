@@ -1,0 +1,174 @@
+"""Load event records from files into one validated DataFrame, with every problem found.
+
+>>> result = load_events()                      # the bundled data/events
+>>> result.events.columns[:3].tolist()
+['id', 'title', 'summary']
+>>> result.read == result.loaded + result.rejected
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.datapaths import REPO_DIR, data_paths, record_files
+from dashboard.problems import Problem, Severity, problems_frame, shorten
+from dashboard.readers import RawFile, read_file
+from dashboard.registries import Registries, load_registries
+from dashboard.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
+from dashboard.validation import check_records
+
+
+@dataclass
+class FileCount:
+    """Records read, loaded and rejected for one file."""
+
+    file: str
+    read: int
+    loaded: int
+    rejected: int
+    errors: int
+    warnings: int
+
+
+@dataclass
+class LoadResult:
+    """The valid events, every problem, and the counts per file. ``read == loaded + rejected`` always."""
+
+    events: pd.DataFrame
+    problems: list[Problem]
+    files: list[FileCount] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return sum(count.read for count in self.files)
+
+    @property
+    def loaded(self) -> int:
+        return len(self.events)
+
+    @property
+    def rejected(self) -> int:
+        return sum(count.rejected for count in self.files)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.severity is Severity.ERROR]
+
+    def summary(self) -> str:
+        """``"18 read, 18 loaded, 0 rejected"``."""
+        return f"{self.read} read, {self.loaded} loaded, {self.rejected} rejected"
+
+    def files_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([vars(count) for count in self.files], columns=list(FileCount.__dataclass_fields__))
+
+    def problems_frame(self) -> pd.DataFrame:
+        return problems_frame(self.problems)
+
+
+def shown_path(path: Path) -> str:
+    """A file as named in messages: relative to the project when inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(REPO_DIR))
+    except ValueError:
+        return str(path)
+
+
+def load_events(paths: Sequence[str | Path] | None = None, registries: Registries | None = None) -> LoadResult:
+    """Read, check and type every record in ``paths`` (default: see `dashboard.datapaths.data_paths`).
+
+    Raises `dashboard.datapaths.DataPathError` when a path does not exist; every other fault is a problem.
+    """
+    registries = registries or load_registries()
+    files = record_files(data_paths(paths))
+    raws = [read_file(path, shown_path(path)) for path in files]
+    return combine(raws, registries)
+
+
+def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
+    """Check the rows of all files together (ids must be unique across files) and build the result."""
+    problems: list[Problem] = list(registries.problems)
+    frames, source_frames, offset = [], [], 0
+    for file_number, raw in enumerate(raws):
+        records = raw.records.copy()
+        records["record_file"] = raw.path
+        records["file_number"] = file_number
+        sources = raw.sources.copy()
+        sources["row"] = sources["row"].astype("int64") + offset
+        frames.append(records)
+        source_frames.append(sources)
+        offset += len(records)
+    records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["record_line", "record_file"])
+    if "file_number" not in records:
+        records["file_number"] = pd.Series(dtype="int64")
+    sources = pd.concat(source_frames, ignore_index=True) if source_frames else pd.DataFrame(columns=["row"])
+    lines = pd.to_numeric(records["record_line"], errors="coerce").astype("Int64")
+    where = records["record_file"].astype(str) + ":" + lines.astype(str)
+    typed, issues = check_records(records, sources, registries, where)
+    offset = 0
+    for raw in raws:  # issues found while reading, re-numbered to rows of the combined frame
+        issues.extend(issue._replace(row=issue.row + offset) for issue in raw.issues)
+        offset += len(raw.records)
+
+    ids = typed["id"]
+    rejected_rows = {issue.row for issue in issues if issue.severity is Severity.ERROR}
+    for raw in raws:
+        problems.extend(raw.problems)
+    for issue in sorted(issues, key=lambda item: (item.row, item.field)):
+        record_id = ids.iat[issue.row]
+        problems.append(
+            Problem(
+                file=str(records["record_file"].iat[issue.row]),
+                line=int(lines.iat[issue.row]) if pd.notna(lines.iat[issue.row]) else None,
+                record_id=None if pd.isna(record_id) else str(record_id),
+                field=issue.field,
+                value=shorten(issue.value),
+                message=issue.message,
+                severity=issue.severity,
+            )
+        )
+    keep = ~typed.index.isin(sorted(rejected_rows))
+    typed["record_file"] = records["record_file"].astype(str)
+    typed["record_line"] = lines
+    events = _final_dtypes(typed[keep].reset_index(drop=True), registries)
+    return LoadResult(events=events, problems=problems, files=_counts(raws, records, rejected_rows, problems))
+
+
+def _final_dtypes(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    """Categoricals for coded fields (in registry order), so filters and legends list every category."""
+    events["event_type"] = pd.Categorical(events["event_type"], categories=list(registries.event_types.index))
+    for name in ("initiator", "counterpart"):
+        events[name] = pd.Categorical(events[name], categories=list(registries.actors.index))
+    events["date_precision"] = pd.Categorical(events["date_precision"], categories=DATE_PRECISIONS, ordered=True)
+    events["location_precision"] = pd.Categorical(
+        events["location_precision"], categories=LOCATION_PRECISIONS, ordered=True
+    )
+    events["confidence"] = pd.Categorical(events["confidence"], categories=CONFIDENCE_LEVELS, ordered=True)
+    for name in ("country", "weapon", "located_by", "record_file"):
+        events[name] = events[name].astype("category")
+    ordered = [schema_field.name for schema_field in FIELDS]
+    return events[ordered + [column for column in events.columns if column not in ordered]]
+
+
+def _counts(
+    raws: list[RawFile], records: pd.DataFrame, rejected_rows: set[int], problems: list[Problem]
+) -> list[FileCount]:
+    rows_per_file = records["file_number"].value_counts().to_dict()
+    rejected_series = records["file_number"].iloc[sorted(rejected_rows)].value_counts().to_dict()
+    by_file: dict[str, list[int]] = {}
+    for problem in problems:
+        tally = by_file.setdefault(problem.file, [0, 0])
+        tally[0 if problem.severity is Severity.ERROR else 1] += 1
+    counts = []
+    for number, raw in enumerate(raws):
+        rows = int(rows_per_file.get(number, 0))
+        rejected = int(rejected_series.get(number, 0)) + raw.unreadable
+        errors, warnings = by_file.get(raw.path, [0, 0])
+        counts.append(
+            FileCount(raw.path, rows + raw.unreadable, rows - (rejected - raw.unreadable), rejected, errors, warnings)
+        )
+    return counts

@@ -1,0 +1,375 @@
+"""Read record files (YAML, JSON, CSV) into flat, unchecked rows; checking is `dashboard.validation`'s job.
+
+Each reader returns a `RawFile`: one row per record read, with the field columns of `dashboard.schema`
+holding values as written, the sources in long form (one row per source), and what went wrong while
+reading. Nothing a file holds is dropped without a problem that says so.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from dashboard.problems import Problem, Severity, shorten
+from dashboard.schema import (
+    CONTAINER_PATHS,
+    FIELDS_BY_NAME,
+    FIELDS_BY_PATH,
+    SOURCE_FIELDS,
+    SOURCE_FIELDS_BY_NAME,
+)
+from dashboard.yamlsafe import YamlError, iter_yaml_records
+
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # larger files are refused with a message, never half-read
+SOURCE_COLUMNS = [source_field.name for source_field in SOURCE_FIELDS]
+_CSV_SOURCE_COLUMN = re.compile(r"^source(\d+)_(" + "|".join(SOURCE_COLUMNS) + r")$")
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+class RowIssue(NamedTuple):
+    """A problem with one row of a `RawFile` (row = its position), before the file and line are attached."""
+
+    row: int
+    field: str
+    value: object
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+@dataclass
+class RawFile:
+    """What one file holds, read but not yet checked."""
+
+    path: str
+    records: pd.DataFrame  # flat field columns, plus "record_line"
+    sources: pd.DataFrame  # "row", "number" and the SOURCE_FIELDS columns
+    problems: list[Problem] = field(default_factory=list)  # about the file, or records that are not rows
+    issues: list[RowIssue] = field(default_factory=list)  # about rows of `records`
+    unreadable: int = 0  # records seen but not readable as rows (each has a problem)
+    has_bad_bytes: bool = False  # bytes that are not UTF-8 were replaced by U+FFFD
+
+
+def _empty_sources() -> pd.DataFrame:
+    return pd.DataFrame(columns=["row", "number", *SOURCE_COLUMNS])
+
+
+def _file_problem(
+    path: str,
+    message: str,
+    line: int | None = None,
+    severity: Severity = Severity.ERROR,
+) -> Problem:
+    return Problem(
+        file=path,
+        line=line,
+        record_id=None,
+        field=None,
+        value=None,
+        message=message,
+        severity=severity,
+    )
+
+
+def read_file(path: Path, shown_as: str | None = None) -> RawFile:
+    """Read one record file; the format comes from its suffix (.yaml/.yml, .json, .csv)."""
+    name = shown_as or str(path)
+    empty = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            empty.problems.append(
+                _file_problem(
+                    name,
+                    f"file is {size / 2**20:.0f} MB, over the {MAX_FILE_BYTES / 2**20:.0f} MB limit",
+                )
+            )
+            return empty
+        data = path.read_bytes()
+    except OSError as error:
+        empty.problems.append(_file_problem(name, f"cannot read file: {error.strerror or error}"))
+        return empty
+    text, bad_bytes_problem = decode(data, name)
+    if not text.strip():
+        empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
+        return empty
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        raw = read_csv_text(text, name)
+    elif suffix == ".json":
+        raw = read_nested_records(_iter_json_records(text), name)
+    else:
+        raw = read_nested_records(iter_yaml_records(text), name)
+    if bad_bytes_problem:
+        raw.problems.insert(0, bad_bytes_problem)
+        raw.has_bad_bytes = True
+    return raw
+
+
+def decode(data: bytes, name: str) -> tuple[str, Problem | None]:
+    """Bytes to text: UTF-8 with or without a byte-order mark. Bytes that are not UTF-8 become U+FFFD and
+    a problem naming the first bad line; the records holding them are rejected by validation."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problem = _file_problem(
+            name,
+            f"bytes that are not UTF-8 (first: {data[error.start : error.start + 1]!r} at byte {error.start}); "
+            "save the file as UTF-8. Records holding them are rejected",
+            line,
+        )
+        return data.decode("utf-8-sig", errors="replace"), problem
+
+
+# --- nested records (YAML, JSON) -------------------------------------------------------------------------
+
+
+def read_nested_records(items: object, name: str) -> RawFile:
+    """Flatten nested records (from `iter_yaml_records` or `_iter_json_records`) into a `RawFile`."""
+    rows: list[dict[str, object]] = []
+    source_rows: list[tuple[object, ...]] = []
+    raw = RawFile(name, pd.DataFrame(), _empty_sources())
+    try:
+        for line, item in items:  # type: ignore[attr-defined]
+            if isinstance(item, YamlError | ValueError):
+                raw.problems.append(
+                    _file_problem(
+                        name,
+                        f"record cannot be read: {item}",
+                        getattr(item, "line", line),
+                    )
+                )
+                raw.unreadable += 1
+                continue
+            if not isinstance(item, dict):
+                raw.problems.append(
+                    _file_problem(
+                        name,
+                        f"record is not a mapping of fields but {type(item).__name__} {shorten(item)}",
+                        line,
+                    )
+                )
+                raw.unreadable += 1
+                continue
+            row = len(rows)
+            flat: dict[str, object] = {"record_line": line}
+            _flatten(item, (), flat, row, raw.issues)
+            sources = flat.pop("sources", None)
+            if sources is not None:
+                source_rows.extend(_nested_sources(sources, row, raw.issues))
+            rows.append(flat)
+    except (YamlError, ValueError) as error:
+        message = str(error) if isinstance(error, YamlError) else f"invalid JSON: {error}"
+        line = getattr(error, "line", None) or getattr(error, "lineno", None)
+        suffix = "; records after it were not read" if rows else ""
+        raw.problems.append(_file_problem(name, message + suffix, line))
+    raw.records = pd.DataFrame(rows)
+    if "record_line" not in raw.records:
+        raw.records["record_line"] = pd.Series(dtype="int64")
+    raw.sources = pd.DataFrame(source_rows, columns=["row", "number", *SOURCE_COLUMNS])
+    return raw
+
+
+def _flatten(
+    mapping: dict,
+    prefix: tuple[str, ...],
+    flat: dict[str, object],
+    row: int,
+    issues: list[RowIssue],
+) -> None:
+    for key, value in mapping.items():
+        path = (*prefix, str(key))
+        schema_field = FIELDS_BY_PATH.get(path)
+        if schema_field is not None:
+            flat[schema_field.name] = value
+        elif path in CONTAINER_PATHS and isinstance(value, dict):
+            _flatten(value, path, flat, row, issues)
+        elif not prefix and path[0] in FIELDS_BY_NAME:  # the flat form's names are accepted too
+            flat[path[0]] = value
+        elif path in CONTAINER_PATHS:
+            if value is not None:
+                issues.append(RowIssue(row, ".".join(path), value, "expected a mapping of fields"))
+        else:
+            issues.append(RowIssue(row, ".".join(path), value, "unknown field, ignored", Severity.WARNING))
+
+
+def _nested_sources(sources: object, row: int, issues: list[RowIssue]) -> list[tuple[object, ...]]:
+    if not isinstance(sources, list):
+        issues.append(
+            RowIssue(
+                row,
+                "sources",
+                sources,
+                "expected a list of sources (publisher, title, url, ...)",
+            )
+        )
+        return []
+    rows = []
+    for number, source in enumerate(sources, start=1):
+        if not isinstance(source, dict):
+            issues.append(
+                RowIssue(
+                    row,
+                    f"sources[{number}]",
+                    source,
+                    "expected a mapping: publisher, title, url, ...",
+                )
+            )
+            continue
+        for key in source:
+            if key not in SOURCE_FIELDS_BY_NAME:
+                issues.append(
+                    RowIssue(
+                        row,
+                        f"sources[{number}].{key}",
+                        source[key],
+                        "unknown field, ignored",
+                        Severity.WARNING,
+                    )
+                )
+        rows.append((row, number, *(source.get(column) for column in SOURCE_COLUMNS)))
+    return rows
+
+
+def _iter_json_records(text: str):
+    """Yield ``(line, item)`` for each element of a top-level JSON array, so each record has its line."""
+    decoder = json.JSONDecoder()
+    whitespace = re.compile(r"\s*")
+    position = whitespace.match(text, 0).end()  # type: ignore[union-attr]
+    if not text.startswith("[", position):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{error.msg} (line {error.lineno}, column {error.colno})") from None
+        raise YamlError("the file is not a list of records (expected a JSON array of objects)", 1)
+    position = whitespace.match(text, position + 1).end()  # type: ignore[union-attr]
+    line = text.count("\n", 0, position) + 1
+    counted_to = position
+    if text.startswith("]", position):
+        return
+    while True:
+        line += text.count("\n", counted_to, position)
+        counted_to = position
+        try:
+            item, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise YamlError(f"invalid JSON: {error.msg}", error.lineno) from None
+        yield line, item
+        position = whitespace.match(text, end).end()  # type: ignore[union-attr]
+        if text.startswith(",", position):
+            position = whitespace.match(text, position + 1).end()  # type: ignore[union-attr]
+        elif text.startswith("]", position):
+            return
+        else:
+            raise YamlError(
+                "invalid JSON: expected ',' or ']' after a record",
+                text.count("\n", 0, position) + 1,
+            )
+
+
+# --- flat records (CSV) -----------------------------------------------------------------------------------
+
+
+def read_csv_text(text: str, name: str) -> RawFile:
+    """Read the flat form: a header of field names, one row per record, ``;``-separated lists."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                on_bad_lines="warn",
+                skipinitialspace=True,
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+            raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
+            raw.problems.append(_file_problem(name, f"malformed CSV: {_csv_error_text(error)}"))
+            return raw
+    raw = RawFile(name, frame, _empty_sources())
+    skipped = _skipped_lines(caught)
+    for line, message in skipped.items():
+        raw.problems.append(_file_problem(name, f"malformed CSV row, not read: {message}", line))
+    raw.unreadable = len(skipped)
+    frame = frame.rename(columns=lambda column: str(column).strip())
+    # More line breaks than rows, header and skipped lines means some fields hold line breaks.
+    line_breaks_in_fields = text.rstrip("\r\n").count("\n") > len(frame) + len(skipped)
+    frame["record_line"] = _row_lines(frame, set(skipped), line_breaks_in_fields)
+    blank = frame.drop(columns="record_line").isna().all(axis=1)
+    frame = frame[~blank].reset_index(drop=True)
+    source_groups: dict[int, dict[str, str]] = {}
+    for column in frame.columns:
+        match = _CSV_SOURCE_COLUMN.match(column)
+        if match:
+            source_groups.setdefault(int(match.group(1)), {})[match.group(2)] = column
+        elif column not in FIELDS_BY_NAME and column != "record_line":
+            raw.problems.append(_file_problem(name, f"unknown column {column!r}, ignored", 1, Severity.WARNING))
+    raw.sources = _csv_sources(frame, source_groups)
+    if "sources" in frame:
+        raw.problems.append(
+            _file_problem(
+                name,
+                "column 'sources' is not read in CSV: use source1_publisher, source1_title, ...",
+                1,
+            )
+        )
+    used = [column for column in frame.columns if column in FIELDS_BY_NAME and column != "sources"]
+    raw.records = frame[[*used, "record_line"]]
+    return raw
+
+
+def _csv_error_text(error: Exception) -> str:
+    text = str(error).strip()
+    return text.replace("Error tokenizing data. C error: ", "")
+
+
+def _skipped_lines(caught: list[warnings.WarningMessage]) -> dict[int, str]:
+    skipped: dict[int, str] = {}
+    for warning in caught:
+        for match in re.finditer(r"Skipping line (\d+): (.*)", str(warning.message)):
+            skipped[int(match.group(1))] = match.group(2).strip()
+    return skipped
+
+
+def _row_lines(frame: pd.DataFrame, skipped: set[int], line_breaks_in_fields: bool) -> np.ndarray:
+    """File line on which each row starts (the header is line 1), allowing for quoted line breaks."""
+    extra = np.zeros(len(frame), dtype=np.int64)
+    columns = [] if not line_breaks_in_fields else list(frame.columns)
+    for column in columns:
+        if pd.api.types.is_string_dtype(frame[column]):
+            extra += frame[column].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+    if not skipped:
+        before = np.concatenate(([0], np.cumsum(extra)[:-1])) if len(extra) else extra
+        return 2 + np.arange(len(frame), dtype=np.int64) + before
+    lines = np.empty(len(frame), dtype=np.int64)
+    line = 2
+    for index, row_extra in enumerate(extra.tolist()):
+        while line in skipped:
+            line += 1
+        lines[index] = line
+        line += 1 + row_extra
+    return lines
+
+
+def _csv_sources(frame: pd.DataFrame, groups: dict[int, dict[str, str]]) -> pd.DataFrame:
+    parts = []
+    for number, columns in sorted(groups.items()):
+        part = pd.DataFrame(
+            {column: frame[columns[column]] if column in columns else None for column in SOURCE_COLUMNS}
+        )
+        part.insert(0, "number", number)
+        part.insert(0, "row", np.arange(len(frame)))
+        parts.append(part[part[SOURCE_COLUMNS].notna().any(axis=1)])
+    if not parts:
+        return _empty_sources()
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,192 @@
+"""Reference lists kept in ``data/registries/``: event types, actors, weapons, countries and the gazetteer.
+
+They are data, not code: a new event type, actor, weapon or place is added by editing these files.
+Each registry is read into a small DataFrame indexed by its id; a broken registry is reported as
+problems, like a broken record file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.problems import Problem, Severity
+from dashboard.yamlsafe import YamlError, load_yaml_records
+
+REGISTRY_FILES = {
+    "event_types": "event_types.yaml",
+    "actors": "actors.yaml",
+    "weapons": "weapons.yaml",
+    "countries": "countries.csv",
+    "gazetteer": "gazetteer.csv",
+}
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def name_key(text: object) -> str:
+    """Key used to match names and aliases: case-folded, spaces squeezed (``" North  Korea"`` → ``"north korea"``)."""
+    return " ".join(str(text).split()).casefold()
+
+
+@dataclass
+class Registries:
+    """All reference lists, plus lookups from any name or alias to an id."""
+
+    event_types: pd.DataFrame  # index id; label, colour, description
+    actors: pd.DataFrame  # index id; name, country, aliases, colour
+    weapons: pd.DataFrame  # index id; name, kind, min_range_km, max_range_km, range_source, aliases
+    countries: pd.DataFrame  # index iso_a3; name
+    gazetteer: pd.DataFrame  # name, aliases, country, latitude, longitude, kind
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.actor_lookup = _lookup(self.actors, "name")
+        self.weapon_lookup = _lookup(self.weapons, "name")
+        self.event_type_lookup = _lookup(self.event_types, "label")
+        self.place_lookup = _place_lookup(self.gazetteer)
+
+    def event_type_colour(self, event_type: str) -> str:
+        """Colour of an event type as ``#rrggbb`` (grey for an unknown type)."""
+        return str(self.event_types["colour"].get(event_type, "#888888"))
+
+    def event_type_label(self, event_type: str) -> str:
+        return str(self.event_types["label"].get(event_type, event_type))
+
+    def actor_name(self, actor: str) -> str:
+        return str(self.actors["name"].get(actor, actor))
+
+
+def _lookup(table: pd.DataFrame, name_column: str) -> dict[str, str]:
+    """Map the id, the name and every alias (all by `name_key`) to the id."""
+    lookup: dict[str, str] = {}
+    for item_id, row in table.iterrows():
+        keys = [item_id, row[name_column], *row.get("aliases", ())]
+        for key in keys:
+            lookup.setdefault(name_key(key), str(item_id))
+    return lookup
+
+
+def _place_lookup(gazetteer: pd.DataFrame) -> dict[str, int]:
+    """Map each place name and alias (by `name_key`) to its row position in the gazetteer."""
+    lookup: dict[str, int] = {}
+    for position, (name, aliases) in enumerate(zip(gazetteer["name"], gazetteer["aliases"], strict=True)):
+        for key in (name, *aliases):
+            lookup.setdefault(name_key(key), position)
+    return lookup
+
+
+def default_registry_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "registries"
+
+
+def load_registries(folder: Path | None = None) -> Registries:
+    """Read every registry from ``folder`` (default: the bundled ``data/registries``)."""
+    folder = folder or default_registry_dir()
+    problems: list[Problem] = []
+    event_types = _read_yaml_table(
+        folder / REGISTRY_FILES["event_types"], ("id", "label", "colour", "description"), problems
+    )
+    actors = _read_yaml_table(folder / REGISTRY_FILES["actors"], ("id", "name", "country", "colour"), problems)
+    weapons = _read_yaml_table(
+        folder / REGISTRY_FILES["weapons"], ("id", "name", "kind", "max_range_km", "range_source"), problems
+    )
+    for table, path in ((event_types, "event_types"), (actors, "actors")):
+        bad = ~table["colour"].astype(str).str.match(_COLOUR.pattern)
+        for item_id in table.index[bad]:
+            problems.append(_registry_problem(folder / REGISTRY_FILES[path], item_id, "colour", "must be #rrggbb"))
+    for column in ("min_range_km", "max_range_km"):
+        weapons[column] = pd.to_numeric(weapons.get(column), errors="coerce")
+    countries = _read_csv_table(folder / REGISTRY_FILES["countries"], ("iso_a3", "name"), problems).set_index("iso_a3")
+    gazetteer = _read_csv_table(
+        folder / REGISTRY_FILES["gazetteer"], ("name", "country", "latitude", "longitude", "kind"), problems
+    )
+    gazetteer["aliases"] = gazetteer.get("aliases", pd.Series("", index=gazetteer.index)).map(_split_list)
+    for column in ("latitude", "longitude"):
+        gazetteer[column] = pd.to_numeric(gazetteer[column], errors="coerce")
+    bad_places = gazetteer["latitude"].isna() | gazetteer["longitude"].isna()
+    for position in gazetteer.index[bad_places]:
+        problems.append(
+            Problem(
+                file=str(folder / REGISTRY_FILES["gazetteer"]),
+                line=int(position) + 2,
+                record_id=str(gazetteer.at[position, "name"]),
+                field="latitude/longitude",
+                value=None,
+                message="gazetteer place has no valid coordinates",
+                severity=Severity.ERROR,
+            )
+        )
+    return Registries(
+        event_types=event_types,
+        actors=actors,
+        weapons=weapons,
+        countries=countries,
+        gazetteer=gazetteer[~bad_places].reset_index(drop=True),
+        problems=problems,
+    )
+
+
+def _split_list(value: object) -> tuple[str, ...]:
+    if not isinstance(value, str) or not value.strip():
+        return ()
+    return tuple(part.strip() for part in value.split(";") if part.strip())
+
+
+def _registry_problem(path: Path, item_id: object, field_name: str, message: str, line: int | None = None) -> Problem:
+    return Problem(
+        file=str(path),
+        line=line,
+        record_id=str(item_id),
+        field=field_name,
+        value=None,
+        message=message,
+        severity=Severity.ERROR,
+    )
+
+
+def _read_yaml_table(path: Path, required: tuple[str, ...], problems: list[Problem]) -> pd.DataFrame:
+    """Read a registry YAML file (a list of mappings) into a DataFrame indexed by ``id``."""
+    try:
+        items = load_yaml_records(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, YamlError) as error:
+        problems.append(_registry_problem(path, None, "", f"cannot read registry: {error}"))
+        items = []
+    rows = []
+    seen: set[str] = set()
+    for line, item in items:
+        if not isinstance(item, dict):
+            problems.append(_registry_problem(path, None, "", "entry is not a mapping", line))
+            continue
+        missing = [key for key in required if item.get(key) in (None, "")]
+        item_id = str(item.get("id", ""))
+        if missing:
+            problems.append(_registry_problem(path, item_id, ", ".join(missing), "required field missing", line))
+            continue
+        if not _ID.match(item_id) or item_id in seen:
+            reason = "duplicate id" if item_id in seen else "id must be lower-case letters, digits, '_' or '-'"
+            problems.append(_registry_problem(path, item_id, "id", reason, line))
+            continue
+        seen.add(item_id)
+        aliases = item.get("aliases") or []
+        item["aliases"] = tuple(str(alias) for alias in aliases) if isinstance(aliases, list) else (str(aliases),)
+        rows.append(item)
+    table = pd.DataFrame(rows, columns=sorted({key for row in rows for key in row} | set(required) | {"aliases"}))
+    return table.set_index("id")
+
+
+def _read_csv_table(path: Path, required: tuple[str, ...], problems: list[Problem]) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        problems.append(_registry_problem(path, None, "", f"cannot read registry: {error}"))
+        return pd.DataFrame(columns=list(required))
+    missing = [column for column in required if column not in table.columns]
+    if missing:
+        problems.append(_registry_problem(path, None, ", ".join(missing), "required column missing"))
+        for column in missing:
+            table[column] = ""
+    return table

@@ -1,0 +1,487 @@
+"""Check read records against `dashboard.schema`, column by column (vectorised), and type them.
+
+`check_records` takes the flat rows of every file at once (so duplicate ids across files are found) and
+returns the typed events of the valid rows plus every problem found, each tied to its row.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from dashboard.problems import Severity
+from dashboard.readers import REPLACEMENT_CHARACTER, RowIssue
+from dashboard.registries import Registries, name_key
+from dashboard.schema import (
+    DISTANCE_UNITS_KM,
+    FIELDS,
+    POINTS,
+    RANGES,
+    SOURCE_FIELDS,
+    Field,
+    Kind,
+    Source,
+)
+
+_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_LIST_TYPES = (list, tuple)
+_NOT_TEXT_TYPES = (list, tuple, dict, set, bool)
+_PRECISION_OFFSETS = {
+    "day": pd.Timedelta(0),
+    "week": pd.Timedelta(days=6),
+    "month": pd.offsets.MonthEnd(0),
+    "year": pd.offsets.YearEnd(0),
+}
+
+
+class _Checker:
+    """Holds the rows being checked and collects `RowIssue`s; one method per field kind."""
+
+    def __init__(self, records: pd.DataFrame, registries: Registries) -> None:
+        self.records = records
+        self.registries = registries
+        self.issues: list[RowIssue] = []
+        self.index = records.index
+
+    def report(self, mask: pd.Series, field: str, values: pd.Series, message: str | pd.Series) -> None:
+        """Add an error for each row where ``mask`` is true."""
+        self.add(mask, field, values, message, Severity.ERROR)
+
+    def add(
+        self,
+        mask: pd.Series,
+        field: str,
+        values: pd.Series,
+        message: str | pd.Series,
+        severity: Severity,
+    ) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        rows = mask.index[mask.to_numpy()]
+        messages = message[rows] if isinstance(message, pd.Series) else [message] * len(rows)
+        for row, value, text in zip(rows, values[rows], messages, strict=True):
+            self.issues.append(RowIssue(int(row), field, value, str(text), severity))
+
+    def column(self, name: str) -> pd.Series:
+        if name in self.records:
+            return self.records[name]
+        return pd.Series(None, index=self.index, dtype=object)
+
+
+def _per_unique(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    """``values.map(function)`` computed once per distinct value (coded fields repeat a lot)."""
+    uniques = values.dropna().unique()
+    return values.map(dict(zip(uniques, map(function, uniques), strict=True)), na_action="ignore")
+
+
+# --- values of one kind -----------------------------------------------------------------------------------
+
+
+def _present(values: pd.Series) -> pd.Series:
+    """True where a value was given (not missing, not blank text, not an empty list)."""
+    if values.isna().all():
+        return pd.Series(False, index=values.index)
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:
+        return values.notna() & values.str.strip().ne("")
+    return values.map(lambda value: not _blank(value), na_action=None).astype(bool)
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, _LIST_TYPES):
+        return len(value) == 0
+    return False
+
+
+def _text(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
+    """Values as stripped text; lists, mappings and booleans are wrong-type errors."""
+    if not present.any():
+        return pd.Series(None, index=values.index, dtype="str")
+    if values.dtype == object:
+        wrong = present & values.map(lambda value: isinstance(value, _NOT_TEXT_TYPES))
+        checker.report(
+            wrong,
+            field,
+            values,
+            "expected text, got " + values.map(lambda v: type(v).__name__),
+        )
+        values = values.where(~wrong).map(
+            lambda value: value if isinstance(value, str) else str(value),
+            na_action="ignore",
+        )
+    text = (
+        values if pd.api.types.is_string_dtype(values) and values.dtype != object else values.astype("str")
+    ).str.strip()
+    bad_bytes = present & text.str.contains(REPLACEMENT_CHARACTER, regex=False).fillna(False)
+    checker.report(bad_bytes, field, values, "holds bytes that are not valid UTF-8")
+    return text.where(text.ne(""), None)
+
+
+def _numbers(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
+    if not present.any():
+        return pd.Series(np.nan, index=values.index, dtype="float64")
+    if values.dtype == object:
+        wrong = present & values.map(lambda value: isinstance(value, _NOT_TEXT_TYPES))
+        values = values.where(~wrong)
+        checker.report(wrong, field, values, "expected a number")
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.dtype == object:
+        numbers = numbers.astype(float)
+    not_number = present & numbers.isna()
+    checker.report(not_number & values.notna(), field, values, "not a number")
+    return numbers.astype("float64")
+
+
+def _dates(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
+    """ISO dates (YYYY-MM-DD); other forms such as "16 May 2025" are read one by one."""
+    if not present.any():
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    text = values.map(_date_text, na_action="ignore") if values.dtype == object else values.str.strip()
+    dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    retry = present & dates.isna()
+    if retry.any():
+        unique = pd.Series(text[retry].dropna().unique())
+        parsed = pd.to_datetime(unique, format="mixed", dayfirst=True, errors="coerce")
+        dates[retry] = text[retry].map(dict(zip(unique, parsed, strict=True)))
+    checker.report(present & dates.isna(), field, values, "not a date (expected YYYY-MM-DD)")
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    return dates.dt.normalize().astype("datetime64[us]")
+
+
+def _date_text(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip()
+    if hasattr(value, "isoformat") and not isinstance(value, bool):
+        return value.isoformat()
+    return None if isinstance(value, _NOT_TEXT_TYPES) else str(value)
+
+
+def _choices(values: pd.Series, present: pd.Series, checker: _Checker, field: Field) -> pd.Series:
+    text = _text(values, present, checker, field.name).str.lower()
+    wrong = present & text.notna() & ~text.isin(field.choices)
+    checker.report(wrong, field.name, values, "must be one of: " + ", ".join(field.choices))
+    return text.where(~wrong)
+
+
+def _lookup(
+    values: pd.Series,
+    present: pd.Series,
+    checker: _Checker,
+    field: str,
+    lookup: dict[str, str],
+    what: str,
+) -> pd.Series:
+    """Map names/aliases to registry ids; an unknown name is an error that suggests close matches."""
+    text = _text(values, present, checker, field)
+    keys = _per_unique(text, name_key)
+    ids = keys.map(lookup)
+    unknown = present & text.notna() & ids.isna()
+    if unknown.any():
+        choices = sorted(lookup)
+        hints = {
+            key: difflib.get_close_matches(key, choices, n=3, cutoff=0.6) for key in keys[unknown].dropna().unique()
+        }
+        messages = keys.map(
+            lambda key: (
+                f"unknown {what}"
+                + (f" (did you mean {', '.join(lookup[hint] for hint in hints[key])}?)" if hints.get(key) else "")
+                + f"; add it to data/registries/{what.replace(' ', '_')}s.yaml if it is new"
+            ),
+            na_action="ignore",
+        )
+        checker.report(unknown, field, values, messages)
+    return ids.astype(object).where(ids.notna(), None)
+
+
+def _lists(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
+    """Lists as tuples of stripped text; a text value is split on ``;``."""
+
+    def as_tuple(value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(";")
+        if isinstance(value, _LIST_TYPES) and all(isinstance(item, str | int | float) for item in value):
+            return tuple(text for item in value if (text := str(item).strip()))
+        return () if _blank(value) else None
+
+    if not present.any():
+        return pd.Series([()] * len(values), index=values.index, dtype=object)
+    if values.dtype == object:
+        tuples = values.map(as_tuple, na_action=None)
+    else:
+        tuples = _per_unique(values, as_tuple).where(present, ())
+    checker.report(tuples.isna(), field, values, "expected a list of names (or text separated by ';')")
+    return tuples.where(tuples.notna(), ())
+
+
+# --- the whole record -------------------------------------------------------------------------------------
+
+
+def check_records(
+    records: pd.DataFrame,
+    sources: pd.DataFrame,
+    registries: Registries,
+    where: pd.Series,
+) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Check every row; return the typed rows (all of them, errors or not) and the issues found.
+
+    ``where`` gives each row's "file:line" for messages that point to another record (duplicate ids).
+    """
+    checker = _Checker(records, registries)
+    out: dict[str, pd.Series] = {}
+    for field in FIELDS:
+        if field.kind is Kind.SOURCES:
+            continue
+        values = checker.column(field.name)
+        present = _present(values)
+        if field.required:
+            checker.report(~present, field.name, values, "required field is missing")
+        out[field.name] = _typed(field, values, present, checker)
+    _check_ids(out["id"], checker, where)
+    _check_dates(out, checker)
+    _check_points(out, checker)
+    _check_figures(out, checker)
+    out["sources"], out["source_count"] = _check_sources(sources, checker)
+    typed = pd.DataFrame(out, index=records.index)
+    return typed, checker.issues
+
+
+def _typed(field: Field, values: pd.Series, present: pd.Series, checker: _Checker) -> pd.Series:
+    registries = checker.registries
+    match field.kind:
+        case Kind.ID:
+            text = _text(values, present, checker, field.name)
+            bad = present & ~text.str.fullmatch(_ID_PATTERN).fillna(False).astype(bool)
+            checker.report(
+                bad,
+                field.name,
+                values,
+                "id may hold only letters, digits, '.', '_' and '-'",
+            )
+            return text
+        case Kind.TEXT:
+            return _text(values, present, checker, field.name)
+        case Kind.CHOICE:
+            return _choices(values, present, checker, field)
+        case Kind.EVENT_TYPE:
+            return _lookup(
+                values,
+                present,
+                checker,
+                field.name,
+                registries.event_type_lookup,
+                "event type",
+            )
+        case Kind.ACTOR:
+            return _lookup(values, present, checker, field.name, registries.actor_lookup, "actor")
+        case Kind.WEAPON:
+            return _lookup(values, present, checker, field.name, registries.weapon_lookup, "weapon")
+        case Kind.COUNTRY:
+            text = _text(values, present, checker, field.name).str.upper()
+            bad = present & text.notna() & ~text.isin(registries.countries.index)
+            checker.report(
+                bad,
+                field.name,
+                values,
+                "unknown country: use an ISO 3166-1 alpha-3 code such as UKR",
+            )
+            return text.where(~bad)
+        case Kind.ACTORS:
+            return _actor_lists(values, present, checker, field.name)
+        case Kind.TAGS:
+            return _lists(values, present, checker, field.name)
+        case Kind.DATE:
+            return _dates(values, present, checker, field.name)
+        case Kind.LATITUDE | Kind.LONGITUDE | Kind.NUMBER | Kind.COUNT:
+            numbers = _numbers(values, present, checker, field.name)
+            if field.kind is Kind.COUNT or field.kind is Kind.NUMBER:
+                checker.report(numbers < 0, field.name, values, "must not be negative")
+            if field.kind is Kind.COUNT:
+                checker.report(
+                    numbers.notna() & (numbers % 1 != 0),
+                    field.name,
+                    values,
+                    "must be a whole number",
+                )
+            return numbers
+    raise AssertionError(f"no check for {field.kind}")  # pragma: no cover - every Kind is handled above
+
+
+def _actor_lists(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
+    """Lists of actors as tuples of registry ids; each unknown name is an error."""
+    lists = _lists(values, present, checker, field)
+    names = pd.Series(lists.explode().dropna().unique(), dtype=object)
+    if names.empty:
+        return lists
+    probe = _Checker(pd.DataFrame({field: names}), checker.registries)
+    ids = _lookup(names, names.notna(), probe, field, checker.registries.actor_lookup, "actor")
+    resolved = dict(zip(names, ids, strict=True))
+    for issue in probe.issues:  # report each unknown name on every record that uses it
+        holders = lists.map(lambda actors, name=issue.value: name in actors)
+        checker.report(holders, field, pd.Series(issue.value, index=lists.index), issue.message)
+    return _per_unique(lists, lambda actors: tuple(resolved[name] for name in actors if resolved.get(name)))
+
+
+def _check_ids(ids: pd.Series, checker: _Checker, where: pd.Series) -> None:
+    duplicated = ids.notna() & ids.duplicated(keep="first")
+    if duplicated.any():
+        first_row = ids[ids.notna()].drop_duplicates(keep="first")
+        first_where = pd.Series(where[first_row.index].to_numpy(), index=first_row.to_numpy())
+        messages = ids.map(
+            lambda value: f"duplicate id: first used at {first_where.get(value)}",
+            na_action="ignore",
+        )
+        checker.report(duplicated, "id", ids, messages)
+
+
+def _check_dates(out: dict[str, pd.Series], checker: _Checker) -> None:
+    start, end, precision = out["date_start"], out["date_end"], out["date_precision"]
+    checker.report(
+        end < start,
+        "date_end",
+        end.dt.date,
+        "end date is before the start date " + start.dt.date.astype(str),
+    )
+    span_end = end.copy()
+    for name, offset in _PRECISION_OFFSETS.items():
+        rows = end.isna() & precision.eq(name)
+        if rows.any():
+            span_end[rows] = start[rows] + offset
+    out["date_span_end"] = span_end.fillna(start).astype("datetime64[us]")
+
+
+def _check_points(out: dict[str, pd.Series], checker: _Checker) -> None:
+    """Coordinates in range, not swapped, not (0, 0); a place without coordinates is looked up."""
+    gazetteer = checker.registries.gazetteer
+    for place_name, lat_name, lon_name, country_name in POINTS:
+        lat, lon, place = out[lat_name], out[lon_name], out[place_name]
+        is_location = lat_name == "latitude"
+        bad_lat = lat.notna() & ~lat.between(-90, 90)
+        swapped = bad_lat & lon.between(-90, 90)
+        checker.report(
+            bad_lat,
+            lat_name,
+            lat,
+            pd.Series(
+                np.where(
+                    swapped,
+                    "latitude out of range -90..90; latitude and longitude look swapped",
+                    "latitude out of range -90..90",
+                ),
+                index=lat.index,
+            ),
+        )
+        bad_lon = lon.notna() & ~lon.between(-180, 180)
+        checker.report(bad_lon, lon_name, lon, "longitude out of range -180..180")
+        only_one = lat.isna() != lon.isna()
+        checker.report(
+            only_one,
+            f"{lat_name}/{lon_name}",
+            lat.where(lat.notna(), lon),
+            "give both latitude and longitude, or neither",
+        )
+        null_island = lat.eq(0) & lon.eq(0)
+        checker.report(
+            null_island,
+            f"{lat_name}/{lon_name}",
+            lat,
+            "(0, 0) is not a real location: leave the coordinates empty if unknown",
+        )
+        missing = lat.isna() & lon.isna()
+        found = _per_unique(place.where(missing), name_key).map(checker.registries.place_lookup)
+        from_gazetteer = missing & found.notna()
+        if from_gazetteer.any():
+            positions = found[from_gazetteer].astype(int).to_numpy()
+            lat[from_gazetteer] = gazetteer["latitude"].to_numpy()[positions]
+            lon[from_gazetteer] = gazetteer["longitude"].to_numpy()[positions]
+            country = out[country_name]
+            fill_country = from_gazetteer & country.isna()
+            country[fill_country] = gazetteer["country"].to_numpy()[found[fill_country].astype(int).to_numpy()]
+        unresolved = missing & ~from_gazetteer
+        place_given = place.notna()
+        checker.report(
+            unresolved & place_given,
+            f"{lat_name}/{lon_name}",
+            place,
+            "no coordinates, and the place is not in data/registries/gazetteer.csv: add latitude and longitude",
+        )
+        if is_location:
+            checker.report(
+                unresolved & ~place_given,
+                "latitude/longitude",
+                lat,
+                "no coordinates and no place name",
+            )
+            out["located_by"] = pd.Series(np.where(from_gazetteer, "gazetteer", "record"), index=lat.index)
+
+
+def _check_figures(out: dict[str, pd.Series], checker: _Checker) -> None:
+    for low, best, high in RANGES:
+        for lower, upper in ((low, best), (best, high), (low, high)):
+            wrong = out[lower] > out[upper]
+            checker.report(
+                wrong,
+                lower,
+                out[lower],
+                f"{lower} is greater than {upper} (" + out[upper].astype(str) + ")",
+            )
+    value, unit = out["claimed_distance"], out["claimed_distance_unit"]
+    checker.report(
+        value.notna() & unit.isna(),
+        "claimed_distance_unit",
+        unit,
+        "give the unit of the claimed distance: km, mi or nmi",
+    )
+    checker.report(
+        value.isna() & unit.notna(),
+        "claimed_distance",
+        value,
+        "a unit without a claimed distance",
+    )
+    out["claimed_distance_km"] = value * unit.map(DISTANCE_UNITS_KM).astype(float)
+
+
+def _check_sources(sources: pd.DataFrame, checker: _Checker) -> tuple[pd.Series, pd.Series]:
+    """Each source needs a publisher and a title; addresses must be http(s); dates must parse."""
+    index = checker.index
+    sources = sources.reset_index(drop=True)
+    rows = sources["row"].astype("int64")
+    source_checker = _Checker(sources, checker.registries)
+    typed: dict[str, pd.Series] = {}
+    for field in SOURCE_FIELDS:
+        values = source_checker.column(field.name)
+        present = _present(values)
+        if field.required:
+            source_checker.report(~present, field.name, values, "required source field is missing")
+        if field.kind is Kind.DATE:
+            typed[field.name] = _dates(values, present, source_checker, field.name)
+        else:
+            typed[field.name] = _text(values, present, source_checker, field.name)
+    url = typed["url"]
+    source_checker.report(
+        url.notna() & ~url.str.match(r"(?i)^https?://[^\s]+$").fillna(False).astype(bool),
+        "url",
+        url,
+        "address must start with http:// or https:// and hold no spaces",
+    )
+    for issue in source_checker.issues:
+        number = sources.at[issue.row, "number"]
+        checker.issues.append(issue._replace(row=int(rows[issue.row]), field=f"sources[{number}].{issue.field}"))
+    counts = rows.value_counts().reindex(index, fill_value=0)
+    checker.report(counts.eq(0), "sources", counts, "at least one source is required")
+    typed["published"] = typed["published"].dt.strftime("%Y-%m-%d")
+    columns = [typed[name].astype(object).where(typed[name].notna(), None) for name in Source._fields]
+    grouped: dict[int, list[Source]] = {}
+    for row, *values in zip(rows.tolist(), *columns, strict=True):
+        grouped.setdefault(row, []).append(Source(*values))
+    column = pd.Series([tuple(grouped.get(row, ())) for row in index], index=index, dtype=object)
+    return column, counts.astype("int64")
