@@ -108,11 +108,12 @@ def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
     sources = pd.concat(source_frames, ignore_index=True) if source_frames else pd.DataFrame(columns=["row"])
     lines = pd.to_numeric(records["record_line"], errors="coerce").astype("Int64")
     where = records["record_file"].astype(str) + ":" + lines.astype(str)
-    typed, issues = check_records(records, sources, registries, where)
-    offset = 0
+    read_issues, offset = [], 0
     for raw in raws:  # issues found while reading, re-numbered to rows of the combined frame
-        issues.extend(issue._replace(row=issue.row + offset) for issue in raw.issues)
+        read_issues.extend(issue._replace(row=issue.row + offset) for issue in raw.issues)
         offset += len(raw.records)
+    typed, issues = check_records(records, sources, registries, where, read_issues)
+    issues.extend(read_issues)
 
     ids = typed["id"]
     rejected_rows = {issue.row for issue in issues if issue.severity is Severity.ERROR}

@@ -172,6 +172,8 @@ def read_nested_records(items: object, name: str) -> RawFile:
         suffix = "; records after it were not read" if rows else ""
         raw.problems.append(_file_problem(name, message + suffix, line))
     raw.records = pd.DataFrame(rows)
+    if not rows and not raw.problems and not raw.unreadable:
+        raw.problems.append(_file_problem(name, "file holds no records", severity=Severity.WARNING))
     if "record_line" not in raw.records:
         raw.records["record_line"] = pd.Series(dtype="int64")
     raw.sources = pd.DataFrame(source_rows, columns=["row", "number", *SOURCE_COLUMNS])
@@ -298,13 +300,13 @@ def read_csv_text(text: str, name: str) -> RawFile:
             return raw
     raw = RawFile(name, frame, _empty_sources())
     skipped = _skipped_lines(caught)
-    for line, message in skipped.items():
-        raw.problems.append(_file_problem(name, f"malformed CSV row, not read: {message}", line))
-    raw.unreadable = len(skipped)
     frame = frame.rename(columns=lambda column: str(column).strip())
     # More line breaks than rows, header and skipped lines means some fields hold line breaks.
     line_breaks_in_fields = text.rstrip("\r\n").count("\n") > len(frame) + len(skipped)
-    frame["record_line"] = _row_lines(frame, set(skipped), line_breaks_in_fields)
+    frame["record_line"], skipped_lines = _row_lines(frame, sorted(skipped), line_breaks_in_fields)
+    for ordinal, message in skipped.items():
+        raw.problems.append(_file_problem(name, f"malformed CSV row, not read: {message}", skipped_lines[ordinal]))
+    raw.unreadable = len(skipped)
     blank = frame.drop(columns="record_line").isna().all(axis=1)
     frame = frame[~blank].reset_index(drop=True)
     source_groups: dict[int, dict[str, str]] = {}
@@ -341,24 +343,24 @@ def _skipped_lines(caught: list[warnings.WarningMessage]) -> dict[int, str]:
     return skipped
 
 
-def _row_lines(frame: pd.DataFrame, skipped: set[int], line_breaks_in_fields: bool) -> np.ndarray:
-    """File line on which each row starts (the header is line 1), allowing for quoted line breaks."""
+def _row_lines(
+    frame: pd.DataFrame, skipped: list[int], line_breaks_in_fields: bool
+) -> tuple[np.ndarray, dict[int, int]]:
+    """File line on which each row starts (the header is line 1), allowing for quoted line breaks.
+
+    The parser numbers rows as if each took one line (``skipped`` uses that numbering); this turns both the
+    kept rows and the skipped ones into real file lines. Returns (lines of kept rows, skipped -> file line).
+    """
     extra = np.zeros(len(frame), dtype=np.int64)
-    columns = [] if not line_breaks_in_fields else list(frame.columns)
-    for column in columns:
+    for column in frame.columns if line_breaks_in_fields else []:
         if pd.api.types.is_string_dtype(frame[column]):
             extra += frame[column].str.count("\n").fillna(0).to_numpy(dtype=np.int64)
-    if not skipped:
-        before = np.concatenate(([0], np.cumsum(extra)[:-1])) if len(extra) else extra
-        return 2 + np.arange(len(frame), dtype=np.int64) + before
-    lines = np.empty(len(frame), dtype=np.int64)
-    line = 2
-    for index, row_extra in enumerate(extra.tolist()):
-        while line in skipped:
-            line += 1
-        lines[index] = line
-        line += 1 + row_extra
-    return lines
+    ordinals = np.arange(2, len(frame) + len(skipped) + 2, dtype=np.int64)
+    ordinals = ordinals[~np.isin(ordinals, skipped)][: len(frame)]
+    breaks_before = np.concatenate(([0], np.cumsum(extra)[:-1])) if len(extra) else extra
+    lines = ordinals + breaks_before
+    skipped_lines = {ordinal: ordinal + int(extra[ordinals < ordinal].sum()) for ordinal in skipped}
+    return lines, skipped_lines
 
 
 def _csv_sources(frame: pd.DataFrame, groups: dict[int, dict[str, str]]) -> pd.DataFrame:

@@ -44,6 +44,7 @@ class _Checker:
         self.records = records
         self.registries = registries
         self.issues: list[RowIssue] = []
+        self.flagged: dict[str, pd.Series] = {}  # field -> rows already reported for it
         self.index = records.index
 
     def report(self, mask: pd.Series, field: str, values: pd.Series, message: str | pd.Series) -> None:
@@ -61,6 +62,7 @@ class _Checker:
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
+        self.flagged[field] = self.flagged[field] | mask if field in self.flagged else mask
         rows = mask.index[mask.to_numpy()]
         messages = message[rows] if isinstance(message, pd.Series) else [message] * len(rows)
         for row, value, text in zip(rows, values[rows], messages, strict=True):
@@ -231,12 +233,17 @@ def check_records(
     sources: pd.DataFrame,
     registries: Registries,
     where: pd.Series,
+    prior: list[RowIssue] = (),
 ) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Check every row; return the typed rows (all of them, errors or not) and the issues found.
 
     ``where`` gives each row's "file:line" for messages that point to another record (duplicate ids).
+    ``prior`` are issues found while reading; a field they already fault is not reported again as missing.
     """
     checker = _Checker(records, registries)
+    for issue in prior:
+        flagged = checker.flagged.setdefault(issue.field, pd.Series(False, index=records.index))
+        flagged.iat[issue.row] = True
     out: dict[str, pd.Series] = {}
     for field in FIELDS:
         if field.kind is Kind.SOURCES:
@@ -244,7 +251,8 @@ def check_records(
         values = checker.column(field.name)
         present = _present(values)
         if field.required:
-            checker.report(~present, field.name, values, "required field is missing")
+            faulted = checker.flagged.get(field.path[0], pd.Series(False, index=records.index))
+            checker.report(~present & ~faulted, field.name, values, "required field is missing")
         out[field.name] = _typed(field, values, present, checker)
     _check_ids(out["id"], checker, where)
     _check_dates(out, checker)
@@ -382,7 +390,9 @@ def _check_points(out: dict[str, pd.Series], checker: _Checker) -> None:
         )
         bad_lon = lon.notna() & ~lon.between(-180, 180)
         checker.report(bad_lon, lon_name, lon, "longitude out of range -180..180")
-        only_one = lat.isna() != lon.isna()
+        no_value = pd.Series(False, index=lat.index)
+        invalid = checker.flagged.get(lat_name, no_value) | checker.flagged.get(lon_name, no_value)
+        only_one = (lat.isna() != lon.isna()) & ~invalid
         checker.report(
             only_one,
             f"{lat_name}/{lon_name}",
@@ -396,7 +406,7 @@ def _check_points(out: dict[str, pd.Series], checker: _Checker) -> None:
             lat,
             "(0, 0) is not a real location: leave the coordinates empty if unknown",
         )
-        missing = lat.isna() & lon.isna()
+        missing = lat.isna() & lon.isna() & ~invalid
         found = _per_unique(place.where(missing), name_key).map(checker.registries.place_lookup)
         from_gazetteer = missing & found.notna()
         if from_gazetteer.any():
@@ -477,7 +487,8 @@ def _check_sources(sources: pd.DataFrame, checker: _Checker) -> tuple[pd.Series,
         number = sources.at[issue.row, "number"]
         checker.issues.append(issue._replace(row=int(rows[issue.row]), field=f"sources[{number}].{issue.field}"))
     counts = rows.value_counts().reindex(index, fill_value=0)
-    checker.report(counts.eq(0), "sources", counts, "at least one source is required")
+    faulted = checker.flagged.get("sources", pd.Series(False, index=index))
+    checker.report(counts.eq(0) & ~faulted, "sources", counts, "at least one source is required")
     typed["published"] = typed["published"].dt.strftime("%Y-%m-%d")
     columns = [typed[name].astype(object).where(typed[name].notna(), None) for name in Source._fields]
     grouped: dict[int, list[Source]] = {}

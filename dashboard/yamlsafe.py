@@ -46,6 +46,18 @@ def _error(error: yaml.YAMLError, line_offset: int) -> YamlError:
     return YamlError(f"invalid YAML: {problem}", line)
 
 
+def _construct(loader: _NoAliasLoader, node: yaml.Node) -> object:
+    """Build one item; unlike ``construct_document`` it keeps what earlier items built, so aliases to
+    them are caught."""
+    data = loader.construct_object(node)
+    while loader.state_generators:
+        generators, loader.state_generators = loader.state_generators, []
+        for generator in generators:
+            for _ in generator:
+                pass
+    return data
+
+
 def _parse_sequence(text: str, line_offset: int) -> list[tuple[int, object | YamlError]]:
     """Parse ``text`` as one YAML document holding a list; items come with their lines."""
     loader = _NoAliasLoader(text)
@@ -65,14 +77,10 @@ def _parse_sequence(text: str, line_offset: int) -> list[tuple[int, object | Yam
     items: list[tuple[int, object | YamlError]] = []
     for child in node.value:
         line = child.start_mark.line + 1 + line_offset
-        (
-            loader.constructed_objects,
-            loader.recursive_objects,
-            loader.state_generators,
-        ) = {}, {}, []
         try:
-            items.append((line, loader.construct_document(child)))
+            items.append((line, _construct(loader, child)))
         except yaml.YAMLError as error:
+            loader.recursive_objects, loader.state_generators = {}, []
             items.append((line, _error(error, line_offset)))
     return items
 
