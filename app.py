@@ -1,0 +1,21 @@
+"""Conflict Event Dashboard: ``streamlit run app.py`` (records: ``-- --data PATH`` or ``$DASHBOARD_DATA``).
+
+The router: page setup, the data (loaded once for all sessions), the sidebar filters shared by every page,
+and the navigation over the pages in ``pages/``.
+"""
+
+import streamlit as st
+
+from dashboard import ui
+
+st.set_page_config(page_title="Conflict Event Dashboard", page_icon=":material/public:", layout="wide")
+
+data = ui.load_data()
+st.session_state["_view"] = ui.sidebar(data)
+page = st.navigation(
+    [
+        st.Page("pages/events.py", title="Events", icon=":material/table_rows:", default=True),
+        st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+    ]
+)
+ui.run_page(page)

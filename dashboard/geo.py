@@ -1,0 +1,180 @@
+"""Geodesic geometry on the WGS 84 ellipsoid: range rings, distances to borders, bands along borders.
+
+Conventions: functions take ``lat, lon`` in decimal degrees (geopy's order); rings and polygons come back as
+``[lon, lat]`` pairs (deck.gl's and GeoJSON's order). Distances are kilometres unless a unit is named.
+
+    >>> round(to_km(75, "mi"), 2)
+    120.7
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import shapely
+from geopy.distance import geodesic
+from shapely.geometry import MultiLineString, Point, shape
+from shapely.ops import nearest_points, transform
+
+from dashboard.schema import DISTANCE_UNITS_KM
+
+GEO_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
+DEFAULT_BORDER = "RUS-UKR"
+RING_POINTS = 181  # one vertex every 2 degrees of bearing
+
+
+class GeometryError(ValueError):
+    """Input that no geometry can be drawn from (NaN centre, negative radius, unknown border)."""
+
+
+def to_km(value: float, unit: str) -> float:
+    """``value`` in ``unit`` (km, mi or nmi) as kilometres."""
+    try:
+        return float(value) * DISTANCE_UNITS_KM[unit]
+    except KeyError:
+        raise GeometryError(f"unknown unit {unit!r}: use one of {', '.join(DISTANCE_UNITS_KM)}") from None
+
+
+def from_km(km: float, unit: str) -> float:
+    return km / DISTANCE_UNITS_KM[unit]
+
+
+def format_distance(km: float) -> str:
+    """``"115 km / 71 mi"``."""
+    return f"{km:,.0f} km / {from_km(km, 'mi'):,.0f} mi"
+
+
+def _check_point(lat: float, lon: float) -> None:
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise GeometryError(f"a centre needs finite coordinates; got latitude {lat!r}, longitude {lon!r}")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 360):
+        raise GeometryError(f"coordinates out of range: latitude {lat!r}, longitude {lon!r}")
+
+
+def ring(lat: float, lon: float, radius_km: float, points: int = RING_POINTS) -> list[list[float]]:
+    """A closed geodesic circle of ``radius_km`` around (lat, lon) as ``[lon, lat]`` pairs.
+
+    Longitudes are unwrapped, so a ring across the antimeridian runs on continuously (e.g. 179 → 181)
+    instead of jumping across the map. A ring that encloses a pole cannot be a simple polygon in
+    longitude/latitude: it is returned as a path across all longitudes, closed along the pole's latitude.
+    """
+    _check_point(lat, lon)
+    if not (math.isfinite(radius_km) and radius_km > 0):
+        raise GeometryError(f"radius must be a positive number of kilometres; got {radius_km!r}")
+    bearings = np.linspace(0.0, 360.0, points)
+    start = geodesic(kilometers=radius_km)
+    coords = [start.destination((lat, lon), bearing) for bearing in bearings]
+    lons = np.degrees(np.unwrap(np.radians([point.longitude for point in coords])))
+    lons += 360.0 * round((lon - lons[0]) / 360.0)  # start next to the centre, not a turn away
+    lats = [point.latitude for point in coords]
+    path = [[float(x), float(y)] for x, y in zip(lons, lats, strict=True)]
+    if abs(path[-1][0] - path[0][0]) > 180:  # encloses a pole: the path wraps once around the globe
+        pole = 90.0 if lat > 0 else -90.0
+        path += [[path[-1][0], pole], [path[0][0], pole], path[0]]
+    return path
+
+
+def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    return geodesic((lat1, lon1), (lat2, lon2)).km
+
+
+@dataclass(frozen=True)
+class Border:
+    id: str  # "RUS-UKR"
+    name: str  # "Russia–Ukraine border"
+    a: str
+    b: str
+    line: MultiLineString  # lon/lat
+
+
+@lru_cache(maxsize=4)
+def load_borders(path: Path = GEO_DIR / "borders.geojson") -> dict[str, Border]:
+    """The land borders shipped in ``data/geo/borders.geojson``, by id (``"RUS-UKR"``)."""
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    borders = {}
+    for feature in collection["features"]:
+        props = feature["properties"]
+        geometry = shape(feature["geometry"])
+        line = geometry if isinstance(geometry, MultiLineString) else MultiLineString([geometry])
+        borders[props["id"]] = Border(props["id"], props["name"], props["a"], props["b"], line)
+    return borders
+
+
+@lru_cache(maxsize=4)
+def load_border_sides(path: Path = GEO_DIR / "border_sides.geojson") -> dict[tuple[str, str], shapely.Geometry]:
+    """Each country's land near each border, by (border id, country code)."""
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        (feature["properties"]["border"], feature["properties"]["side"]): shape(feature["geometry"])
+        for feature in collection["features"]
+    }
+
+
+def _aeqd(lat: float, lon: float) -> tuple[pyproj.Transformer, pyproj.Transformer]:
+    """Transformers lon/lat ↔ azimuthal equidistant metres centred on (lat, lon)."""
+    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
+    forward = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    backward = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return forward, backward
+
+
+@dataclass(frozen=True)
+class BorderDistance:
+    km: float
+    nearest_lat: float
+    nearest_lon: float
+    border: str
+
+
+def distance_to_border(lat: float, lon: float, border_id: str = DEFAULT_BORDER) -> BorderDistance:
+    """Geodesic distance from (lat, lon) to the nearest point of a shipped land border.
+
+    The nearest point is found in an azimuthal-equidistant projection centred on the point (where
+    distances from the centre are true), then measured on the ellipsoid with geopy.
+    """
+    _check_point(lat, lon)
+    borders = load_borders()
+    if border_id not in borders:
+        raise GeometryError(f"unknown border {border_id!r}: known borders are {', '.join(sorted(borders))}")
+    forward, backward = _aeqd(lat, lon)
+    projected = transform(forward.transform, borders[border_id].line)
+    _, nearest = nearest_points(Point(0, 0), projected)
+    near_lon, near_lat = backward.transform(nearest.x, nearest.y)
+    return BorderDistance(geodesic_km(lat, lon, near_lat, near_lon), near_lat, near_lon, border_id)
+
+
+def border_band(border_id: str, side: str, width_km: float) -> list[list[list[float]]]:
+    """The land of country ``side`` within ``width_km`` of the border, as polygons of ``[lon, lat]`` rings.
+
+    Computed in an azimuthal-equidistant projection centred on the border (scale error under 0.5% within
+    1,000 km of the centre), clipped to the shipped country outline.
+    """
+    if not (math.isfinite(width_km) and width_km > 0):
+        raise GeometryError(f"band width must be a positive number of kilometres; got {width_km!r}")
+    borders = load_borders()
+    if border_id not in borders:
+        raise GeometryError(f"unknown border {border_id!r}: known borders are {', '.join(sorted(borders))}")
+    land = load_border_sides().get((border_id, side))
+    if land is None:
+        raise GeometryError(f"no land for {side!r} along {border_id}: choose {' or '.join(border_id.split('-'))}")
+    centre = borders[border_id].line.centroid
+    forward, backward = _aeqd(centre.y, centre.x)
+    line = transform(forward.transform, borders[border_id].line)
+    band = line.buffer(width_km * 1000, quad_segs=32).intersection(transform(forward.transform, land))
+    band = transform(backward.transform, shapely.make_valid(band))
+    polygons = [geom for geom in getattr(band, "geoms", [band]) if geom.geom_type == "Polygon" and not geom.is_empty]
+    return [
+        [list(map(list, polygon.exterior.coords))] + [list(map(list, hole.coords)) for hole in polygon.interiors]
+        for polygon in polygons
+    ]
+
+
+def border_line_paths(border_id: str) -> list[list[list[float]]]:
+    """The border as paths of ``[lon, lat]`` pairs (for drawing it)."""
+    return [list(map(list, part.coords)) for part in load_borders()[border_id].line.geoms]

@@ -1,0 +1,51 @@
+"""Tables of events as analysts read them: labels instead of codes, dates with their precision."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.registries import Registries
+
+EVENTS_COLUMN_CONFIG = {
+    "id": None,  # kept for selection, not shown
+    "Date": {"width": "small"},
+    "Sources": {"width": "small", "help": "Number of sources"},
+}
+
+
+def actors_text(events: pd.DataFrame, registries: Registries) -> pd.Series:
+    """``"Ukraine → Russia (+ North Korea)"`` per event."""
+    name = registries.actor_name
+    initiator = events["initiator"].astype(object).map(name, na_action="ignore")
+    counterpart = events["counterpart"].astype(object).map(name, na_action="ignore")
+    text = initiator.where(counterpart.isna(), initiator + " → " + counterpart)
+    associated = events["associated_actors"].map(lambda ids: ", ".join(name(actor) for actor in ids))
+    return text.where(associated.eq(""), text + " (+ " + associated + ")")
+
+
+def date_text(events: pd.DataFrame) -> pd.Series:
+    """Start date, with the end date or precision when the date is not a single known day."""
+    start = events["date_start"].dt.strftime("%Y-%m-%d")
+    end = events["date_end"].dt.strftime("%Y-%m-%d")
+    precision = events["date_precision"].astype(str)
+    text = start.where(precision.eq("day"), start + " (" + precision + ")")
+    return text.where(events["date_end"].isna() | events["date_end"].eq(events["date_start"]), start + " to " + end)
+
+
+def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    """One row per event, newest first, with readable columns."""
+    table = pd.DataFrame(
+        {
+            "id": events["id"],
+            "Date": date_text(events),
+            "Title": events["title"],
+            "Type": events["event_type"].astype(object).map(registries.event_type_label),
+            "Actors": actors_text(events, registries),
+            "Place": events["place"].fillna(""),
+            "Location precision": events["location_precision"].astype(str),
+            "Confidence": events["confidence"].astype(str),
+            "Sources": events["source_count"],
+            "_start": events["date_start"],
+        }
+    )
+    return table.sort_values("_start", ascending=False, kind="stable").drop(columns="_start").reset_index(drop=True)

@@ -1,0 +1,288 @@
+"""The Streamlit edge: cached data, sidebar filters bound to the URL, the shared event selection.
+
+Only this module and the pages import streamlit; everything they draw is computed by pure functions
+elsewhere in the package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import detail, geo
+from dashboard import filters as flt
+from dashboard.datapaths import DataPathError, data_paths, describe_paths, record_files
+from dashboard.loader import LoadResult, load_events
+from dashboard.registries import Registries, load_registries
+from dashboard.schema import CONFIDENCE_LEVELS, LOCATION_PRECISIONS
+
+log = logging.getLogger(__name__)
+
+# URL parameter of each sidebar widget (the widget key is the parameter name).
+ACTOR, TYPE, DATES, CONFIDENCE, PRECISION, SEARCH, EVENT = (
+    "actor",
+    "type",
+    "dates",
+    "confidence",
+    "precision",
+    "q",
+    "event",
+)
+FILTER_KEYS = (ACTOR, TYPE, DATES, CONFIDENCE, PRECISION, SEARCH)
+EMPTY_MESSAGE = "No events match these filters. Widen the filters in the sidebar, or clear them."
+
+
+@dataclass
+class Data:
+    """Everything loaded once and shared by all sessions (never modified after loading)."""
+
+    result: LoadResult
+    registries: Registries
+    search: pd.Series
+    described_as: str
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self.result.events
+
+
+@dataclass
+class View:
+    """What the sidebar selects on this run: filters, matching events, their caption, the selected event."""
+
+    data: Data
+    filters: flt.Filters
+    events: pd.DataFrame
+    caption: str
+    selected_id: str | None
+
+    @property
+    def selected(self) -> pd.Series | None:
+        if self.selected_id is None:
+            return None
+        rows = self.data.events[self.data.events["id"] == self.selected_id]
+        return None if rows.empty else rows.iloc[0]
+
+
+def cli_data_paths(argv: list[str] | None = None) -> list[str]:
+    """``streamlit run app.py -- --data PATH [--data PATH]``: the paths named after ``--``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--data", action="append", default=[])
+    known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return known.data
+
+
+def _files_stamp(paths: list[Path]) -> tuple:
+    """Names, sizes and modification times of the record files: a change reloads the data."""
+    stamp = []
+    for path in record_files(paths):
+        status = path.stat()
+        stamp.append((str(path), status.st_size, status.st_mtime_ns))
+    return tuple(stamp)
+
+
+@st.cache_resource(show_spinner="Loading event records…", max_entries=4)
+def _load(paths: tuple[str, ...], stamp: tuple) -> Data:
+    registries = load_registries()
+    result = load_events(list(paths), registries)
+    return Data(result, registries, flt.search_index(result.events), describe_paths([Path(p) for p in paths]))
+
+
+def load_data() -> Data:
+    """The records named by ``--data``/``$DASHBOARD_DATA`` (else the bundled ones), loaded once per change."""
+    paths = data_paths(cli_data_paths() or None)
+    try:
+        return _load(tuple(str(path) for path in paths), _files_stamp(paths))
+    except DataPathError as error:
+        st.error(f"**The event records cannot be read.** {error}")
+        st.info("Name record files or folders with `--data PATH` or the `DASHBOARD_DATA` environment variable.")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def _date_bounds(events: pd.DataFrame) -> tuple[date, date]:
+    if events.empty:
+        today = date.today()
+        return today, today
+    return events["date_start"].min().date(), events["date_span_end"].max().date()
+
+
+def sidebar(data: Data) -> View:
+    """Draw the filters (each bound to its URL parameter) and return the current view."""
+    registries = data.registries
+    events = data.events
+    with st.sidebar:
+        st.header("Filters")
+        actors = st.multiselect(
+            "Actors",
+            list(registries.actors.index),
+            format_func=registries.actor_name,
+            key=ACTOR,
+            bind="query-params",
+            placeholder="All actors",
+            help="Events where any chosen actor is initiator, counterpart or associated.",
+        )
+        counts_slot = st.empty()
+        types = st.multiselect(
+            "Event types",
+            list(registries.event_types.index),
+            format_func=registries.event_type_label,
+            key=TYPE,
+            bind="query-params",
+            placeholder="All types",
+        )
+        low, high = _date_bounds(events)
+        dates = st.date_input(
+            "Dates",
+            value=(),
+            min_value=date(1900, 1, 1),
+            max_value=date(2100, 12, 31),
+            key=DATES,
+            bind="query-params",
+            format="YYYY-MM-DD",
+            help=f"Events whose dates overlap this range. Data span {low:%Y-%m-%d} to {high:%Y-%m-%d}.",
+        )
+        confidence = st.multiselect(
+            "Confidence", list(CONFIDENCE_LEVELS), key=CONFIDENCE, bind="query-params", placeholder="Any confidence"
+        )
+        precision = st.multiselect(
+            "Location precision",
+            list(LOCATION_PRECISIONS),
+            key=PRECISION,
+            bind="query-params",
+            placeholder="Any precision",
+        )
+        text = st.text_input("Search", key=SEARCH, bind="query-params", placeholder="words in title, summary, sources…")
+        date_from, date_to = _date_range(dates)
+        filters = flt.Filters(
+            actors=tuple(actors),
+            event_types=tuple(types),
+            date_from=date_from,
+            date_to=date_to,
+            confidence=tuple(confidence),
+            location_precision=tuple(precision),
+            text=text or "",
+        )
+        shown = flt.apply_filters(events, filters, data.search)
+        others = flt.apply_filters(events, _without_actors(filters), data.search)
+        counts = flt.actor_counts(others)
+        counts_slot.caption(
+            " · ".join(f"{registries.actor_name(actor)} {count}" for actor, count in counts.items()) or "no events"
+        )
+        st.divider()
+        selected = st.selectbox(
+            "Event detail",
+            list(events["id"]),
+            index=None,
+            key=EVENT,
+            bind="query-params",
+            placeholder="Click an event, or choose one",
+        )
+        st.caption(f"Data: {data.described_as} · {data.result.summary()}")
+    caption = flt.caption(filters, len(shown), len(events), registries)
+    return View(data, filters, shown, caption, selected)
+
+
+def _without_actors(filters: flt.Filters) -> flt.Filters:
+    return flt.Filters(**{**vars(filters), "actors": ()})
+
+
+def _date_range(value: object) -> tuple[date | None, date | None]:
+    if isinstance(value, tuple | list):
+        parts = [part for part in value if isinstance(part, date)]
+        if len(parts) == 2:
+            return parts[0], parts[1]
+        if len(parts) == 1:
+            return parts[0], parts[0]
+        return None, None
+    return (value, value) if isinstance(value, date) else (None, None)
+
+
+def select_event(event_id: str | None) -> None:
+    """Make ``event_id`` the selected event on every page (and in the URL). Call from a widget callback."""
+    st.session_state[EVENT] = event_id
+
+
+def current_view() -> View:
+    """The view built by the entry script on this run (pages call this)."""
+    return st.session_state["_view"]
+
+
+def show_caption(view: View) -> None:
+    st.caption(view.caption)
+
+
+def show_detail(view: View) -> None:
+    """The detail card of the selected event (shared by all pages), or a hint when none is selected."""
+    event = view.selected
+    if event is None:
+        st.caption("Click an event (or choose one under *Event detail* in the sidebar) to read its sources.")
+        return
+    registries = view.data.registries
+    distance = detail.border_distance(event)
+    border_name = geo.load_borders()[distance.border].name if distance else ""
+    with st.container(border=True):
+        if view.selected_id not in set(view.events["id"]):
+            st.caption("This event is outside the current filters.")
+        st.markdown(detail.detail_markdown(event, registries, distance, border_name))
+        st.button("Close", key="close_detail", on_click=select_event, args=(None,))
+
+
+def show_empty_state(view: View) -> bool:
+    """Say so when no event matches; returns True when the page has nothing else to draw."""
+    if view.events.empty:
+        st.info(EMPTY_MESSAGE)
+        return True
+    return False
+
+
+def run_page(page: st.navigation) -> None:  # type: ignore[valid-type]
+    """Run the chosen page; an unexpected fault becomes a message, never a traceback."""
+    try:
+        page.run()
+    except Exception as error:  # the analyst gets a message, the log gets the traceback
+        log.exception("page failed")
+        st.error(f"This page could not be drawn ({type(error).__name__}: {error}). Other pages still work.")
+
+
+def on_table_select(key: str, table: pd.DataFrame):  # returns a widget callback
+    """Callback for a dataframe with single-row selection whose table has an ``id`` column."""
+
+    def callback() -> None:
+        rows = st.session_state[key]["selection"]["rows"]
+        if rows:
+            select_event(str(table["id"].iloc[rows[0]]))
+
+    return callback
+
+
+def on_chart_select(key: str):  # returns a widget callback
+    """Callback for a plotly chart whose points carry the event id as ``customdata[0]``."""
+
+    def callback() -> None:
+        points = st.session_state[key]["selection"]["points"]
+        ids = [point.get("customdata", [None])[0] for point in points if point.get("customdata")]
+        if ids:
+            select_event(str(ids[0]))
+
+    return callback
+
+
+def on_map_select(key: str):  # returns a widget callback
+    """Callback for a pydeck chart whose pickable layers' objects carry the event ``id``."""
+
+    def callback() -> None:
+        objects = st.session_state[key]["selection"]["objects"]
+        for picked in objects.values():
+            if picked and picked[0].get("id"):
+                select_event(str(picked[0]["id"]))
+                return
+
+    return callback

@@ -1,0 +1,22 @@
+"""Data quality: what was read, loaded and rejected per file, and every problem the loader found."""
+
+import streamlit as st
+
+from dashboard import ui
+
+view = ui.current_view()
+result = view.data.result
+st.title("Data quality")
+st.caption(f"Records from {view.data.described_as}")
+read, loaded, rejected = st.columns(3)
+read.metric("Records read", result.read)
+loaded.metric("Loaded", result.loaded)
+rejected.metric("Rejected", result.rejected)
+st.subheader("Per file")
+st.dataframe(result.files_frame(), hide_index=True)
+problems = result.problems_frame()
+st.subheader(f"Problems ({len(problems)})")
+if problems.empty:
+    st.success("No problems: every record passed validation.")
+else:
+    st.dataframe(problems, hide_index=True)
