@@ -437,6 +437,7 @@ RANGES: tuple[tuple[str, str, str], ...] = (
 # Columns the loader adds to every loaded record (not written by curators).
 DERIVED_COLUMNS: dict[str, str] = {
     "date_span_end": "Last day the event may have happened: the end date, or the start plus its precision.",
+    "located_by": "`record` when the record gave coordinates, `gazetteer` when they came from the place name.",
     "claimed_distance_km": "The claimed distance converted to kilometres.",
     "source_count": "Number of sources.",
     "record_file": "File the record was read from.",

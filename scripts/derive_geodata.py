@@ -14,6 +14,7 @@ Usage::
 
 The output is deterministic: re-running on the same source and library versions
 produces byte-identical files. See ``data/geo/README.md`` for provenance.
+Needs shapely >= 2.1 (``coverage_is_valid``, ``orient_polygons``) and pyproj.
 """
 
 from __future__ import annotations
@@ -185,6 +186,8 @@ def simplify_coverage(
     arcs = shapely.get_parts(shapely.line_merge(shapely.union_all(shapely.boundary(polys))))
     if pinned is not None:
         on_pinned = shapely.covered_by(arcs, pinned.buffer(1e-9))
+        if abs(shapely.length(arcs[on_pinned]).sum() - pinned.length) > 1e-6:
+            raise RuntimeError("pinned line is not made of whole arcs of the coverage")
         exact = [_segments(a) for a in arcs[on_pinned]]
         arcs = np.concatenate([arcs[~on_pinned], *exact])
     simplified = shapely.simplify(MultiLineString(list(arcs)), tolerance, preserve_topology=True)

@@ -1,0 +1,77 @@
+"""The project as a newcomer meets it: the README's commands, its data dictionary, CI and settings."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from dashboard.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def readme_block(name: str) -> str:
+    match = re.search(rf"<!-- {name}:start -->(.*?)<!-- {name}:end -->", README, re.S)
+    assert match, f"README has no {name} block"
+    return match.group(1)
+
+
+def table_rows(text: str, columns: int) -> list[list[str]]:
+    rows = []
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == columns and not set(cells[0]) <= set("-: ") and not cells[0].startswith("Field"):
+            rows.append([cell.strip("`") for cell in cells])
+    return rows
+
+
+def test_data_dictionary_matches_the_schema() -> None:
+    block = readme_block("data-dictionary")
+    records, sources = block.split("Each source:")
+    sources, derived = sources.split("Added by the loader")
+    documented = {(row[0], row[1], row[2], row[3] == "yes") for row in table_rows(records, 5)}
+    declared = {(f.name, ".".join(f.path), f.kind.value, f.required) for f in FIELDS}
+    assert documented == declared
+    documented_sources = {(row[0], row[1], row[2], row[3], row[4] == "yes") for row in table_rows(sources, 6)}
+    declared_sources = {
+        (f.name, f"sources[].{f.name}", f"sourceN_{f.name}", f.kind.value, f.required) for f in SOURCE_FIELDS
+    }
+    assert documented_sources == declared_sources
+    assert {row[0] for row in table_rows(derived, 2) if row[0] != "Column"} == set(DERIVED_COLUMNS)
+
+
+def readme_commands() -> list[str]:
+    return re.findall(r"```bash\n(python -m pip install [^\n]+)\n```", README)
+
+
+def test_readme_has_the_two_commands() -> None:
+    run, test = readme_commands()
+    assert run == "python -m pip install -e . && python -m streamlit run app.py"
+    assert test == 'python -m pip install -e ".[test]" && python -m pytest'
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (REPO / ".ci" / "run").read_text()
+    assert readme_commands()[1] in script
+    assert "set -euo pipefail" in script
+
+
+def test_dependencies_have_lower_bounds_and_streamlit_is_new_enough() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11"
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        assert ">=" in requirement, requirement
+    assert "streamlit>=1.67" in project["dependencies"]
+
+
+def test_streamlit_settings_are_commented_and_private() -> None:
+    text = (REPO / ".streamlit" / "config.toml").read_text()
+    settings = tomllib.loads(text)
+    assert settings["browser"]["gatherUsageStats"] is False
+    assert settings["server"]["headless"] is True
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        if re.match(r"^\w+\s*=", line):
+            assert lines[number - 1].startswith("#"), f"setting without a comment: {line}"
