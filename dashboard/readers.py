@@ -307,8 +307,10 @@ def read_csv_text(text: str, name: str) -> RawFile:
     for ordinal, message in skipped.items():
         raw.problems.append(_file_problem(name, f"malformed CSV row, not read: {message}", skipped_lines[ordinal]))
     raw.unreadable = len(skipped)
-    blank = frame.drop(columns="record_line").isna().all(axis=1)
-    frame = frame[~blank].reset_index(drop=True)
+    candidates = frame[frame.iloc[:, 0].isna()]  # a blank line has nothing in its first column either
+    blank = candidates.drop(columns="record_line").isna().all(axis=1)
+    if blank.any():
+        frame = frame.drop(index=blank.index[blank]).reset_index(drop=True)
     source_groups: dict[int, dict[str, str]] = {}
     for column in frame.columns:
         match = _CSV_SOURCE_COLUMN.match(column)

@@ -1,0 +1,181 @@
+"""Plotly figures: the timeline (one lane per actor or per type) and counts per week or month by type.
+
+Every mark that stands for an event carries the event id as ``customdata[0]``, so a click selects it.
+Dates known only to the week or month are drawn as spans from start to ``date_span_end``, not as points.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.registries import Registries
+from dashboard.text import escape_html
+
+LANES = {"actor": "Actor", "type": "Event type"}
+FREQUENCIES = {"week": ("W-MON", "Events per week"), "month": ("MS", "Events per month")}
+ROLE_SYMBOLS = {"initiator": "circle", "counterpart": "circle-open", "associated": "diamond-open"}
+DAY_MS = 86_400_000
+
+
+def _lane_rows(events: pd.DataFrame, registries: Registries, lanes: str) -> pd.DataFrame:
+    """One row per (event, lane): per actor, an event sits in the lane of every actor involved."""
+    base = events[["id", "event_type", "date_start", "date_span_end", "date_precision", "date_phrase", "title"]].copy()
+    base["confidence"] = events["confidence"].astype(str)
+    if lanes == "type":
+        base["lane"] = events["event_type"].astype(object).map(registries.event_type_label)
+        base["role"] = "initiator"
+        return base
+    parts = []
+    for role, column in (("initiator", "initiator"), ("counterpart", "counterpart")):
+        part = base.copy()
+        part["actor"] = events[column].astype(object)
+        part["role"] = role
+        parts.append(part)
+    associated = base.join(events["associated_actors"].explode().rename("actor"))
+    associated["role"] = "associated"
+    parts.append(associated)
+    rows = pd.concat(parts, ignore_index=True).dropna(subset=["actor"])
+    rows = rows.drop_duplicates(subset=["id", "actor"], keep="first")
+    rows["lane"] = rows["actor"].map(registries.actor_name)
+    return rows
+
+
+def _hover(rows: pd.DataFrame) -> pd.Series:
+    phrase = rows["date_phrase"].fillna("").map(lambda text: f"<br>Source: “{escape_html(text)}”" if text else "")
+    dates = rows["date_start"].dt.strftime("%Y-%m-%d")
+    spans = rows["date_span_end"] > rows["date_start"]
+    dates = dates.where(~spans, dates + " to " + rows["date_span_end"].dt.strftime("%Y-%m-%d"))
+    return (
+        "<b>"
+        + rows["title"].map(escape_html)
+        + "</b><br>"
+        + dates
+        + " ("
+        + rows["date_precision"].astype(str)
+        + " precision)"
+        + phrase
+        + "<br>Confidence: "
+        + rows["confidence"]
+        + "<br>Role: "
+        + rows["role"]
+    )
+
+
+def timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "actor") -> go.Figure:
+    """Events on a time axis, one lane per actor (or type), coloured by type; spans for imprecise dates."""
+    rows = _lane_rows(events, registries, lanes)
+    rows["hover"] = _hover(rows)
+    figure = go.Figure()
+    for event_type in registries.event_types.index:
+        of_type = rows[rows["event_type"] == event_type]
+        if of_type.empty:
+            continue
+        colour = registries.event_type_colour(event_type)
+        label = registries.event_type_label(event_type)
+        spans = of_type[of_type["date_span_end"] > of_type["date_start"]]
+        if not spans.empty:
+            figure.add_trace(
+                go.Bar(
+                    x=(spans["date_span_end"] - spans["date_start"] + pd.Timedelta(days=1)).dt.total_seconds() * 1000,
+                    base=spans["date_start"],
+                    y=spans["lane"],
+                    orientation="h",
+                    width=0.35,
+                    marker={"color": colour, "opacity": 0.45, "line": {"color": colour, "width": 1}},
+                    customdata=spans[["id"]].to_numpy(),
+                    hovertext=spans["hover"],
+                    hoverinfo="text",
+                    name=f"{label} (span)",
+                    legendgroup=event_type,
+                    showlegend=False,
+                )
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=of_type["date_start"],
+                y=of_type["lane"],
+                mode="markers",
+                marker={
+                    "color": colour,
+                    "size": 11,
+                    "symbol": of_type["role"].map(ROLE_SYMBOLS).tolist(),
+                    "line": {"color": colour, "width": 2},
+                },
+                customdata=of_type[["id"]].to_numpy(),
+                hovertext=of_type["hover"],
+                hoverinfo="text",
+                name=label,
+                legendgroup=event_type,
+            )
+        )
+    lane_order = sorted(rows["lane"].unique(), key=lambda lane: -int((rows["lane"] == lane).sum()))
+    figure.update_layout(
+        barmode="overlay",
+        height=max(260, 70 + 46 * len(lane_order)),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode="zoom",
+        xaxis={
+            "type": "date",
+            "rangeslider": {"visible": True, "thickness": 0.08},
+            "rangeselector": {
+                "buttons": [
+                    {"count": 1, "label": "1m", "step": "month", "stepmode": "backward"},
+                    {"count": 3, "label": "3m", "step": "month", "stepmode": "backward"},
+                    {"count": 1, "label": "1y", "step": "year", "stepmode": "backward"},
+                    {"step": "all", "label": "all"},
+                ],
+                "y": -0.02,
+                "yanchor": "top",
+            },
+        },
+        yaxis={
+            "title": None,
+            "categoryorder": "array",
+            "categoryarray": lane_order[::-1],
+            "fixedrange": True,
+        },
+    )
+    return figure
+
+
+def counts_figure(events: pd.DataFrame, registries: Registries, frequency: str = "month") -> go.Figure:
+    """Stacked bars: number of events per week (or month) by type, counted at their start date."""
+    rule, title = FREQUENCIES[frequency]
+    periods = events["date_start"].dt.to_period("W-SUN" if frequency == "week" else "M").dt.start_time
+    counts = (
+        pd.DataFrame({"period": periods, "type": events["event_type"].astype(object)})
+        .value_counts()
+        .rename("events")
+        .reset_index()
+    )
+    figure = go.Figure()
+    for event_type in registries.event_types.index:
+        of_type = counts[counts["type"] == event_type]
+        if of_type.empty:
+            continue
+        figure.add_trace(
+            go.Bar(
+                x=of_type["period"],
+                y=of_type["events"],
+                name=registries.event_type_label(event_type),
+                marker_color=registries.event_type_colour(event_type),
+                hovertemplate="%{x|%Y-%m-%d}: %{y} events<extra>%{fullData.name}</extra>",
+            )
+        )
+    figure.update_layout(
+        barmode="stack",
+        title={"text": title, "x": 0, "font": {"size": 14}},
+        height=260,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.25, "title": None},
+        xaxis={"type": "date"},
+        yaxis={"title": "events", "rangemode": "tozero", "dtick": 1 if len(events) < 50 else None},
+        bargap=0.15,
+    )
+    if rule == "W-MON":
+        figure.update_xaxes(ticklabelmode="period")
+    return figure
