@@ -8,13 +8,15 @@ import streamlit as st
 
 from dashboard import ui
 
-st.set_page_config(page_title="Conflict Event Dashboard", page_icon=":material/public:", layout="wide")
+st.set_page_config(page_title="Conflict Event Dashboard", page_icon=ui.ICON, layout="wide")
 
 data = ui.load_data()
 st.session_state["_view"] = ui.sidebar(data)
 page = st.navigation(
     [
-        st.Page("pages/events.py", title="Events", icon=":material/table_rows:", default=True),
+        st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:", default=True),
+        st.Page("pages/map.py", title="Map", icon=":material/map:"),
+        st.Page("pages/events.py", title="Events", icon=":material/table_rows:"),
         st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
     ]
 )

@@ -112,9 +112,9 @@ def timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "
     lane_order = sorted(rows["lane"].unique(), key=lambda lane: -int((rows["lane"] == lane).sum()))
     figure.update_layout(
         barmode="overlay",
-        height=max(260, 70 + 46 * len(lane_order)),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
+        height=max(300, 160 + 40 * len(lane_order)),
+        margin={"l": 10, "r": 10, "t": 36, "b": 10},
+        legend={"orientation": "h", "y": -0.32, "yanchor": "top", "x": 0, "title": None},
         hovermode="closest",
         clickmode="event+select",
         dragmode="zoom",
@@ -128,8 +128,10 @@ def timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "
                     {"count": 1, "label": "1y", "step": "year", "stepmode": "backward"},
                     {"step": "all", "label": "all"},
                 ],
-                "y": -0.02,
-                "yanchor": "top",
+                "x": 1,
+                "xanchor": "right",
+                "y": 1.01,
+                "yanchor": "bottom",
             },
         },
         yaxis={

@@ -104,9 +104,7 @@ def build_ring(spec: str, events: pd.DataFrame, registries: Registries, colour_i
     return Ring(spec, lat, lon, radius_km, label, centre_label, source, path, colour)
 
 
-def build_rings(
-    specs: list[str], events: pd.DataFrame, registries: Registries
-) -> tuple[list[Ring], list[str]]:
+def build_rings(specs: list[str], events: pd.DataFrame, registries: Registries) -> tuple[list[Ring], list[str]]:
     """Every ring that can be drawn, and a message for each spec that cannot."""
     rings, errors = [], []
     for number, spec in enumerate(specs):
@@ -134,7 +132,9 @@ class Band:
 
     @property
     def label(self) -> str:
-        return f"Within {self.width:g} {self.unit} ({self.width_km:,.0f} km) of the {self.border} border, {self.side} side"
+        return (
+            f"Within {self.width:g} {self.unit} ({self.width_km:,.0f} km) of the {self.border} border, {self.side} side"
+        )
 
 
 DEFAULT_BAND = Band("RUS-UKR", "RUS", 70.0, "mi")

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from dashboard import detail, geo
+from dashboard import detail, geo, layers, overlays, text
 from dashboard import filters as flt
 from dashboard.datapaths import DataPathError, data_paths, describe_paths, record_files
 from dashboard.loader import LoadResult, load_events
@@ -36,6 +37,17 @@ ACTOR, TYPE, DATES, CONFIDENCE, PRECISION, SEARCH, EVENT = (
     "event",
 )
 FILTER_KEYS = (ACTOR, TYPE, DATES, CONFIDENCE, PRECISION, SEARCH)
+RINGS, BAND, BAND_BORDER, BAND_SIDE, BAND_WIDTH, BAND_UNIT, TILES = (
+    "ring",
+    "band",
+    "band_border",
+    "band_side",
+    "band_width",
+    "band_unit",
+    "tiles",
+)
+ICON = str(Path(__file__).parent / "assets" / "icon.png")  # a file: a material icon would be fetched online
+PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 EMPTY_MESSAGE = "No events match these filters. Widen the filters in the sidebar, or clear them."
 
 
@@ -62,6 +74,9 @@ class View:
     events: pd.DataFrame
     caption: str
     selected_id: str | None
+    ring_specs: list[str]
+    band: overlays.Band | None
+    online_tiles: bool
 
     @property
     def selected(self) -> pd.Series | None:
@@ -185,9 +200,83 @@ def sidebar(data: Data) -> View:
             bind="query-params",
             placeholder="Click an event, or choose one",
         )
+        ring_specs, band, online_tiles = _overlay_controls()
         st.caption(f"Data: {data.described_as} · {data.result.summary()}")
     caption = flt.caption(filters, len(shown), len(events), registries)
-    return View(data, filters, shown, caption, selected)
+    return View(data, filters, shown, caption, selected, ring_specs, band, online_tiles)
+
+
+def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
+    """Range rings, the border band and the online-tiles switch (kept here so every page keeps them)."""
+    default = overlays.DEFAULT_BAND
+    with st.expander("Map overlays", expanded=False):
+        specs = st.multiselect(
+            "Range rings",
+            [],
+            key=RINGS,
+            bind="query-params",
+            accept_new_options=True,
+            placeholder="e.g. fath-360@place:Kharkiv",
+            help="RANGE@CENTRE: a weapon id or 70mi / 120km / 50nmi, at event:ID, place:NAME or LAT,LON. "
+            "Add rings from the map page.",
+        )
+        show_band = st.checkbox("Band along a border", value=True, key=BAND, bind="query-params")
+        borders = sorted(geo.load_borders())
+        border = st.selectbox(
+            "Border",
+            borders,
+            index=borders.index(default.border),
+            key=BAND_BORDER,
+            bind="query-params",
+            format_func=lambda border_id: geo.load_borders()[border_id].name,
+            disabled=not show_band,
+        )
+        sides = border.split("-")
+        side = st.radio(
+            "Side",
+            sides,
+            index=sides.index(default.side) if default.side in sides else 0,
+            key=BAND_SIDE,
+            bind="query-params",
+            horizontal=True,
+            disabled=not show_band,
+        )
+        width_column, unit_column = st.columns([3, 2])
+        width = width_column.number_input(
+            "Width",
+            min_value=1.0,
+            max_value=500.0,
+            value=default.width,
+            step=5.0,
+            key=BAND_WIDTH,
+            bind="query-params",
+            disabled=not show_band,
+        )
+        unit = unit_column.selectbox(
+            "Unit",
+            overlays.UNITS,
+            index=overlays.UNITS.index(default.unit),
+            key=BAND_UNIT,
+            bind="query-params",
+            disabled=not show_band,
+        )
+        online = st.toggle(
+            "Online map tiles",
+            value=False,
+            key=TILES,
+            bind="query-params",
+            help="Off: country outlines shipped with the dashboard, nothing is requested from outside. "
+            "On: loads map tiles from Carto over the internet.",
+        )
+    band = overlays.Band(border, side or sides[0], float(width), unit) if show_band else None
+    return list(specs), band, bool(online)
+
+
+def add_ring(spec: str) -> None:
+    """Add a ring spec to the rings shown on the map (and in the URL). Call from a widget callback."""
+    current = list(st.session_state.get(RINGS) or [])
+    if spec not in current:
+        st.session_state[RINGS] = [*current, spec]
 
 
 def _without_actors(filters: flt.Filters) -> flt.Filters:
@@ -211,8 +300,18 @@ def select_event(event_id: str | None) -> None:
 
 
 def current_view() -> View:
-    """The view built by the entry script on this run (pages call this)."""
-    return st.session_state["_view"]
+    """The view built by the entry script on this run (pages call this).
+
+    Because the project has a ``pages/`` folder, Streamlit's legacy multipage mode runs a page without the
+    entry script when the very first request after a server start is a page address (``/map``); the
+    entry script's ``st.navigation`` switches that mode off. Turn it off here and rerun through the entry
+    script, so a shared link works even as the first request.
+    """
+    view = st.session_state.get("_view")
+    if view is None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return view
 
 
 def show_caption(view: View) -> None:
@@ -286,3 +385,61 @@ def on_map_select(key: str):  # returns a widget callback
                 return
 
     return callback
+
+
+def show_map_legend(events: pd.DataFrame, rings: list[overlays.Ring], band: overlays.Band | None) -> None:
+    """Colour keys for event types, rings and the band (labels escaped; colours come from the registries)."""
+    registries = current_view().data.registries
+    items = [(colour, label, "●") for colour, label in layers.legend_items(events, registries)]
+    items += [(ring.colour, f"{ring.label} around {ring.centre_label}", "◯") for ring in rings]
+    if band is not None:
+        items.append(("#e69f00", band.label, "▬"))
+    items.append(("#888888", "halo: the wider, the vaguer the location (near, city, region, country)", "◌"))
+    html = " &nbsp; ".join(
+        f'<span style="color:{colour}">{symbol}</span> {text.escape_html(label)}' for colour, label, symbol in items
+    )
+    st.markdown(f'<div style="font-size:0.85rem;line-height:1.6">{html}</div>', unsafe_allow_html=True)
+
+
+def ring_adder(view: View) -> None:
+    """Controls to add a range ring from the weapons registry or a custom radius, at any centre."""
+    registries = view.data.registries
+    with st.expander("Add a range ring", expanded=not view.ring_specs):
+        weapons = list(registries.weapons.index)
+        choice = st.selectbox(
+            "Range",
+            [*weapons, "custom"],
+            format_func=lambda item: (
+                "Custom radius"
+                if item == "custom"
+                else f"{registries.weapons.at[item, 'name']}"
+                f" ({geo.format_distance(registries.weapons.at[item, 'max_range_km'])})"
+            ),
+            key="ring_range",
+        )
+        range_text = choice
+        if choice == "custom":
+            value_column, unit_column = st.columns([3, 2])
+            value = value_column.number_input("Radius", min_value=0.1, value=70.0, step=5.0, key="ring_radius")
+            unit = unit_column.selectbox("Unit", overlays.UNITS, index=overlays.UNITS.index("mi"), key="ring_unit")
+            range_text = f"{value:g}{unit}"
+        kind = st.radio("Centre", ["event", "place", "coordinates"], horizontal=True, key="ring_centre_kind")
+        if kind == "event":
+            ids = list(view.events["id"]) or list(view.data.events["id"])
+            default = ids.index(view.selected_id) if view.selected_id in ids else 0
+            titles = dict(zip(view.data.events["id"], view.data.events["title"], strict=True))
+            event_id = st.selectbox("Event", ids, index=default, format_func=titles.get, key="ring_event")
+            centre = f"event:{event_id}"
+        elif kind == "place":
+            place = st.selectbox("Gazetteer place", sorted(registries.gazetteer["name"]), key="ring_place")
+            centre = f"place:{place}"
+        else:
+            lat_column, lon_column = st.columns(2)
+            lat = lat_column.number_input("Latitude", -90.0, 90.0, 50.0, format="%.4f", key="ring_lat")
+            lon = lon_column.number_input("Longitude", -180.0, 180.0, 36.25, format="%.4f", key="ring_lon")
+            centre = f"{lat:.4f},{lon:.4f}"
+        spec = overlays.ring_spec(range_text, centre)
+        add, clear = st.columns(2)
+        add.button("Add ring", key="ring_add", on_click=add_ring, args=(spec,), type="primary")
+        clear.button("Remove all rings", key="ring_clear", on_click=lambda: st.session_state.update({RINGS: []}))
+        st.caption(f"Adds `{spec.replace('`', '')}`; rings are listed under *Map overlays* in the sidebar.")

@@ -1,0 +1,368 @@
+"""The pydeck map: offline outlines, events by type with precision halos, arcs, range rings and border bands.
+
+Every pickable layer has an ``id`` and objects that carry the event ``id`` (or the ring spec), so a click
+selects them, and a pre-escaped ``tooltip`` field. Beyond `POINT_LIMIT` events, points are aggregated into
+grid cells so the page stays fast and the payload small.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+
+from dashboard.geo import GEO_DIR, border_band, border_line_paths, format_distance
+from dashboard.overlays import Band, Ring
+from dashboard.registries import Registries
+from dashboard.text import escape_html
+
+POINT_LIMIT = 5_000
+CELL_DEGREES = 0.5
+# Halo radius in pixels around each point: the vaguer the location, the wider the halo.
+PRECISION_HALO_PX = {"exact": 0, "near": 8, "city": 11, "region": 16, "country": 22}
+TOOLTIP_STYLE = {"backgroundColor": "#1f2933", "color": "white", "fontSize": "12px", "maxWidth": "360px"}
+ARC_TYPES = ("arms_transfer", "troop_deployment")
+
+
+def rgba(colour: str, alpha: int = 255) -> list[int]:
+    """``"#d55e00"`` → ``[213, 94, 0, alpha]``."""
+    colour = colour.lstrip("#")
+    return [int(colour[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+@lru_cache(maxsize=2)
+def world_outlines(path: Path = GEO_DIR / "world.geojson") -> dict:
+    """The shipped, simplified country outlines (Natural Earth)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: pydeck indents by 2, which makes the map payload ~6x larger."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+@dataclass
+class MapModel:
+    """What the map shows, with notes for the analyst (aggregation, events without coordinates)."""
+
+    deck: pdk.Deck
+    notes: list[str] = field(default_factory=list)
+    aggregated: bool = False
+
+
+def _event_points(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    colours = {kind: rgba(registries.event_type_colour(kind)) for kind in registries.event_types.index}
+    halos = {kind: rgba(registries.event_type_colour(kind), 60) for kind in registries.event_types.index}
+    kinds = events["event_type"].astype(object)
+    dates = events["date_start"].dt.strftime("%Y-%m-%d")
+    tooltip = (
+        "<b>"
+        + events["title"].map(escape_html)
+        + "</b><br>"
+        + kinds.map(registries.event_type_label).map(escape_html)
+        + " · "
+        + dates
+        + " ("
+        + events["date_precision"].astype(str)
+        + ")<br>"
+        + events["place"].fillna("").map(escape_html)
+        + " ("
+        + events["location_precision"].astype(str)
+        + " location) · confidence: "
+        + events["confidence"].astype(str)
+    )
+    return pd.DataFrame(
+        {
+            "id": events["id"].astype(str),
+            "position": [[lon, lat] for lon, lat in zip(events["longitude"], events["latitude"], strict=True)],
+            "colour": kinds.map(colours),
+            "halo_colour": kinds.map(halos),
+            "halo_px": events["location_precision"].astype(str).map(PRECISION_HALO_PX).astype(float),
+            "tooltip": tooltip,
+        }
+    )
+
+
+def _cells(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    """Events binned into CELL_DEGREES cells: count and most common type per cell."""
+    cell_lat = np.floor(events["latitude"].to_numpy() / CELL_DEGREES)
+    cell_lon = np.floor(events["longitude"].to_numpy() / CELL_DEGREES)
+    frame = pd.DataFrame({"cy": cell_lat, "cx": cell_lon, "type": events["event_type"].astype(object)})
+    counts = frame.groupby(["cy", "cx"]).size().rename("count")
+    top = frame.groupby(["cy", "cx"])["type"].agg(lambda kinds: kinds.value_counts().index[0]).rename("type")
+    cells = pd.concat([counts, top], axis=1).reset_index()
+    cells["position"] = [
+        [(x + 0.5) * CELL_DEGREES, (y + 0.5) * CELL_DEGREES] for y, x in zip(cells["cy"], cells["cx"], strict=True)
+    ]
+    cells["radius"] = 4 + 3 * np.sqrt(cells["count"])
+    cells["colour"] = cells["type"].map(lambda kind: rgba(registries.event_type_colour(kind), 170))
+    cells["tooltip"] = (
+        cells["count"].map("{:,} events".format)
+        + " in this cell · most often: "
+        + cells["type"].map(registries.event_type_label).map(escape_html)
+    )
+    cells["id"] = ""
+    return cells[["id", "position", "radius", "colour", "tooltip", "count"]]
+
+
+def _arcs(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    has_route = events["origin_latitude"].notna() & events["destination_latitude"].notna()
+    routed = events[has_route & events["event_type"].isin(ARC_TYPES)]
+    labels = (
+        "<b>"
+        + routed["title"].map(escape_html)
+        + "</b><br>"
+        + routed["origin_place"].fillna("origin").map(escape_html)
+        + " → "
+        + routed["destination_place"].fillna("destination").map(escape_html)
+    )
+    return pd.DataFrame(
+        {
+            "id": routed["id"].astype(str),
+            "source": [list(pair) for pair in zip(routed["origin_longitude"], routed["origin_latitude"], strict=True)],
+            "target": [
+                list(pair) for pair in zip(routed["destination_longitude"], routed["destination_latitude"], strict=True)
+            ],
+            "colour": routed["event_type"].astype(object).map(lambda kind: rgba(registries.event_type_colour(kind))),
+            "tooltip": labels,
+        }
+    )
+
+
+def fit_view(lons: pd.Series, lats: pd.Series) -> pdk.ViewState:
+    """A view that shows all the given points (or the theatre, when there are none)."""
+    lons, lats = lons.dropna(), lats.dropna()
+    if lons.empty:
+        return pdk.ViewState(latitude=50.0, longitude=40.0, zoom=3)
+    west, east, south, north = lons.min(), lons.max(), lats.min(), lats.max()
+    span = max(east - west, (north - south) * 1.6, 0.5)
+    zoom = max(0.8, min(9.0, math.log2(360 / span) - 0.4))
+    return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
+
+
+def basemap_layers(online_tiles: bool) -> list[pdk.Layer]:
+    return [
+        pdk.Layer(
+            "GeoJsonLayer",
+            id="countries",
+            data=world_outlines(),
+            stroked=True,
+            filled=not online_tiles,
+            get_fill_color=[241, 239, 233],
+            get_line_color=[150, 150, 150],
+            line_width_min_pixels=0.6,
+            pickable=False,
+        )
+    ]
+
+
+def ring_layers(rings: list[Ring]) -> list[pdk.Layer]:
+    if not rings:
+        return []
+    records = [
+        {
+            "id": ring.spec,
+            "polygon": ring.path,
+            "colour": rgba(ring.colour),
+            "fill": rgba(ring.colour, 28),
+            "label": ring.label,
+            "label_position": max(ring.path, key=lambda point: point[1]),
+            "centre": [ring.lon, ring.lat],
+            "tooltip": (
+                f"<b>{escape_html(ring.label)}</b><br>centre: {escape_html(ring.centre_label)}"
+                f"<br>radius {format_distance(ring.radius_km)} (geodesic)<br>range source: {escape_html(ring.source)}"
+            ),
+        }
+        for ring in rings
+    ]
+    return [
+        pdk.Layer(
+            "PolygonLayer",
+            id="rings",
+            data=records,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            get_line_color="colour",
+            line_width_min_pixels=2,
+            stroked=True,
+            filled=True,
+            wrap_longitude=False,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="ring-centres",
+            data=records,
+            get_position="centre",
+            get_fill_color="colour",
+            get_radius=4,
+            radius_units="pixels",
+            pickable=False,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="ring-labels",
+            data=records,
+            get_position="label_position",
+            get_text="label",
+            get_color="colour",
+            get_size=13,
+            get_alignment_baseline="'bottom'",
+            background=True,
+            get_background_color=[255, 255, 255, 210],
+            font_family="sans-serif",
+            character_set="auto",
+            pickable=False,
+        ),
+    ]
+
+
+def band_layers(band: Band | None) -> list[pdk.Layer]:
+    if band is None:
+        return []
+    polygons = border_band(band.border, band.side, band.width_km)
+    tooltip = f"<b>{escape_html(band.label)}</b><br>geodesic buffer of the border, clipped to {escape_html(band.side)}"
+    return [
+        pdk.Layer(
+            "PolygonLayer",
+            id="border-band",
+            data=[{"id": "band", "polygon": rings, "tooltip": tooltip} for rings in polygons],
+            get_polygon="polygon",
+            get_fill_color=[230, 159, 0, 55],
+            get_line_color=[200, 120, 0, 200],
+            line_width_min_pixels=1,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "PathLayer",
+            id="border-line",
+            data=[{"path": path} for path in border_line_paths(band.border)],
+            get_path="path",
+            get_color=[120, 60, 0, 230],
+            width_min_pixels=2,
+            pickable=False,
+        ),
+    ]
+
+
+def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk.Layer], list[str], bool]:
+    """Points (or aggregated cells beyond POINT_LIMIT) and arcs; notes say what was aggregated or left out."""
+    notes = []
+    located = events[events["latitude"].notna() & events["longitude"].notna()]
+    if len(located) < len(events):
+        notes.append(f"{len(events) - len(located)} events have no coordinates and are not on the map.")
+    layers: list[pdk.Layer] = []
+    aggregated = len(located) > POINT_LIMIT
+    if aggregated:
+        cells = _cells(located, registries)
+        notes.append(
+            f"{len(located):,} events are more than {POINT_LIMIT:,}: shown as {len(cells):,} cells of"
+            f" {CELL_DEGREES}° with their counts. Narrow the filters to see and click single events."
+        )
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                id="event-cells",
+                data=cells.to_dict("records"),
+                get_position="position",
+                get_fill_color="colour",
+                get_radius="radius",
+                radius_units="pixels",
+                pickable=True,
+            )
+        )
+    else:
+        points = _event_points(located, registries)
+        layers += [
+            pdk.Layer(
+                "ScatterplotLayer",
+                id="precision-halos",
+                data=points[points["halo_px"] > 0].to_dict("records"),
+                get_position="position",
+                get_fill_color="halo_colour",
+                get_line_color="colour",
+                get_radius="halo_px",
+                radius_units="pixels",
+                stroked=True,
+                line_width_min_pixels=1,
+                pickable=False,
+            ),
+            pdk.Layer(
+                "ScatterplotLayer",
+                id="events",
+                data=points.to_dict("records"),
+                get_position="position",
+                get_fill_color="colour",
+                get_line_color=[255, 255, 255],
+                get_radius=6,
+                radius_units="pixels",
+                stroked=True,
+                line_width_min_pixels=1.5,
+                pickable=True,
+                auto_highlight=True,
+            ),
+        ]
+    arcs = _arcs(located if not aggregated else located.head(POINT_LIMIT), registries)
+    if not arcs.empty:
+        layers.append(
+            pdk.Layer(
+                "ArcLayer",
+                id="arcs",
+                data=arcs.to_dict("records"),
+                get_source_position="source",
+                get_target_position="target",
+                get_source_color="colour",
+                get_target_color="colour",
+                get_width=3,
+                great_circle=True,
+                pickable=True,
+                auto_highlight=True,
+            )
+        )
+    return layers, notes, aggregated
+
+
+def build_map(
+    events: pd.DataFrame,
+    registries: Registries,
+    rings: list[Ring] = (),
+    band: Band | None = None,
+    online_tiles: bool = False,
+) -> MapModel:
+    """The whole map. Offline unless ``online_tiles``: no layer fetches anything from outside."""
+    layers, notes, aggregated = event_layers(events, registries)
+    all_layers = basemap_layers(online_tiles) + band_layers(band) + ring_layers(list(rings)) + layers
+    lons = pd.concat([events["longitude"], pd.Series([ring.lon for ring in rings], dtype=float)])
+    lats = pd.concat([events["latitude"], pd.Series([ring.lat for ring in rings], dtype=float)])
+    # Offline: no map provider and pydeck's default style marker, which Streamlit reads as "no basemap"
+    # (map_style=None or "" would make it fetch Carto's style).
+    basemap = (
+        {"map_provider": "carto", "map_style": pdk.map_styles.CARTO_LIGHT} if online_tiles else {"map_provider": None}
+    )
+    deck = CompactDeck(
+        layers=all_layers,
+        initial_view_state=fit_view(lons, lats),
+        views=[pdk.View(type="MapView", controller=True, repeat=True)],
+        tooltip={"html": "{tooltip}", "style": TOOLTIP_STYLE},
+        **basemap,
+    )
+    return MapModel(deck, notes, aggregated)
+
+
+def legend_items(events: pd.DataFrame, registries: Registries) -> list[tuple[str, str]]:
+    """(colour, label) for each event type present, in registry order."""
+    present = set(events["event_type"].astype(object))
+    return [
+        (registries.event_type_colour(kind), registries.event_type_label(kind))
+        for kind in registries.event_types.index
+        if kind in present
+    ]

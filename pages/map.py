@@ -1,0 +1,28 @@
+"""Map: events by type with precision halos, transfer arcs, geodesic range rings and a band along a border."""
+
+import streamlit as st
+
+from dashboard import layers, overlays, ui
+
+view = ui.current_view()
+registries = view.data.registries
+st.title("Map")
+ui.show_caption(view)
+rings, ring_errors = overlays.build_rings(view.ring_specs, view.data.events, registries)
+for message in ring_errors:
+    st.warning(message)
+if view.events.empty:
+    st.info(ui.EMPTY_MESSAGE)
+model = layers.build_map(view.events, registries, rings, view.band, view.online_tiles)
+st.pydeck_chart(
+    model.deck,
+    key="map_chart",
+    on_select=ui.on_map_select("map_chart"),
+    selection_mode="single-object",
+    height=620,
+)
+for note in model.notes:
+    st.caption(note)
+ui.show_map_legend(view.events, rings, view.band)
+ui.ring_adder(view)
+ui.show_detail(view)

@@ -1,0 +1,31 @@
+"""Timeline: events on a time axis, one lane per actor (or type), and counts per week or month by type."""
+
+import streamlit as st
+
+from dashboard import figures, ui
+
+view = ui.current_view()
+registries = view.data.registries
+st.title("Timeline")
+ui.show_caption(view)
+if not ui.show_empty_state(view):
+    lanes = st.segmented_control(
+        "Lanes", list(figures.LANES), format_func=figures.LANES.get, default="actor", key="lanes", bind="query-params"
+    )
+    st.plotly_chart(
+        figures.timeline_figure(view.events, registries, lanes or "actor"),
+        key="timeline_chart",
+        on_select=ui.on_chart_select("timeline_chart"),
+        selection_mode="points",
+        config=ui.PLOTLY_CONFIG,
+    )
+    st.caption(
+        "Filled marks: the actor initiated the event; open marks: counterpart or associated. "
+        "Bars span dates known only to the week or month, or events lasting several days. "
+        "Drag to zoom; use the slider below the axis to pick a range; click an event to read it."
+    )
+    per = st.segmented_control("Count per", list(figures.FREQUENCIES), default="month", key="per", bind="query-params")
+    st.plotly_chart(
+        figures.counts_figure(view.events, registries, per or "month"), key="counts_chart", config=ui.PLOTLY_CONFIG
+    )
+ui.show_detail(view)
