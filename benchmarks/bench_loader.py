@@ -37,13 +37,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--formats", default="csv,yaml", help="comma-separated: csv, yaml")
     args = parser.parse_args()
     registries = load_registries()
     frame = synthetic_frame(args.records)
     with tempfile.TemporaryDirectory() as folder:
         csv_path, yaml_path = Path(folder) / "events.csv", Path(folder) / "events.yaml"
         write_csv(frame, csv_path)
-        write_yaml(frame, yaml_path)
+        formats = set(args.formats.split(","))
+        if "yaml" in formats:
+            write_yaml(frame, yaml_path)
         result = load_events([csv_path], registries)
         assert result.loaded == args.records, result.summary()
         print(f"{args.records:,} records; median of {args.runs} runs; load = read + validate + type")
@@ -51,6 +54,8 @@ def main() -> None:
             ("CSV", csv_path, "pandas.read_csv", lambda: pd.read_csv(csv_path, dtype=str)),
             ("YAML", yaml_path, "yaml CSafeLoader", lambda: yaml.load(yaml_path.read_text(), Loader=yaml.CSafeLoader)),
         ):
+            if label.lower() not in formats:
+                continue
             size = path.stat().st_size / 1e6
             loaded = median_seconds(lambda path=path: load_events([path], registries), args.runs)
             parsed = median_seconds(baseline, args.runs)

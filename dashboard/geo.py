@@ -20,7 +20,7 @@ import pyproj
 import shapely
 from geopy.distance import geodesic
 from shapely.geometry import MultiLineString, Point, shape
-from shapely.ops import nearest_points, transform
+from shapely.ops import nearest_points
 
 from dashboard.schema import DISTANCE_UNITS_KM
 
@@ -124,6 +124,10 @@ def _aeqd(lat: float, lon: float) -> tuple[pyproj.Transformer, pyproj.Transforme
     return forward, backward
 
 
+def _reproject(transformer: pyproj.Transformer, geometry: shapely.Geometry) -> shapely.Geometry:
+    return shapely.transform(geometry, transformer.transform, interleaved=False)
+
+
 @dataclass(frozen=True)
 class BorderDistance:
     km: float
@@ -143,7 +147,7 @@ def distance_to_border(lat: float, lon: float, border_id: str = DEFAULT_BORDER) 
     if border_id not in borders:
         raise GeometryError(f"unknown border {border_id!r}: known borders are {', '.join(sorted(borders))}")
     forward, backward = _aeqd(lat, lon)
-    projected = transform(forward.transform, borders[border_id].line)
+    projected = _reproject(forward, borders[border_id].line)
     _, nearest = nearest_points(Point(0, 0), projected)
     near_lon, near_lat = backward.transform(nearest.x, nearest.y)
     return BorderDistance(geodesic_km(lat, lon, near_lat, near_lon), near_lat, near_lon, border_id)
@@ -165,9 +169,9 @@ def border_band(border_id: str, side: str, width_km: float) -> list[list[list[fl
         raise GeometryError(f"no land for {side!r} along {border_id}: choose {' or '.join(border_id.split('-'))}")
     centre = borders[border_id].line.centroid
     forward, backward = _aeqd(centre.y, centre.x)
-    line = transform(forward.transform, borders[border_id].line)
-    band = line.buffer(width_km * 1000, quad_segs=32).intersection(transform(forward.transform, land))
-    band = transform(backward.transform, shapely.make_valid(band))
+    line = _reproject(forward, borders[border_id].line)
+    band = line.buffer(width_km * 1000, quad_segs=32).intersection(_reproject(forward, land))
+    band = _reproject(backward, shapely.make_valid(band))
     polygons = [geom for geom in getattr(band, "geoms", [band]) if geom.geom_type == "Polygon" and not geom.is_empty]
     return [
         [list(map(list, polygon.exterior.coords))] + [list(map(list, hole.coords)) for hole in polygon.interiors]

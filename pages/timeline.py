@@ -9,9 +9,7 @@ registries = view.data.registries
 st.title("Timeline")
 ui.show_caption(view)
 if not ui.show_empty_state(view):
-    lanes = st.segmented_control(
-        "Lanes", list(figures.LANES), format_func=figures.LANES.get, default="actor", key="lanes", bind="query-params"
-    )
+    lanes = st.segmented_control("One lane per", list(figures.LANES), default="actor", key="lanes", bind="query-params")
     st.plotly_chart(
         figures.timeline_figure(view.events, registries, lanes or "actor"),
         key="timeline_chart",

@@ -75,3 +75,22 @@ def load(registries: Registries):
 
 def only_errors(result: LoadResult) -> list:
     return [problem for problem in result.problems if problem.severity == "error"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _apptest_runs_the_entry_script_every_time():
+    """AppTest re-detects the legacy ``pages/`` folder on every run and then runs the last page without the
+    entry script. A real server switches that detection off for good once ``st.navigation`` is called (and
+    `dashboard.ui.current_view` does so on a first request to a page address); do the same here."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.pages_manager import PagesManager
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    original = app_test.PagesManager
+    app_test.PagesManager = NavigationPagesManager
+    yield
+    app_test.PagesManager = original

@@ -1,0 +1,163 @@
+"""Figure and map builders: every mark knows its event, imprecise dates are spans, the map stays offline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests_support import load_frame
+
+from dashboard import figures, layers, overlays
+from dashboard.loader import load_events
+from dashboard.synthetic import synthetic_frame, write_csv
+
+
+@pytest.fixture(scope="module")
+def events(registries):
+    return load_events(registries=registries).events
+
+
+def trace_ids(figure) -> set[str]:
+    return {row[0] for trace in figure.data if trace.customdata is not None for row in trace.customdata}
+
+
+def test_every_event_is_on_the_timeline_with_its_id(events, registries) -> None:
+    figure = figures.timeline_figure(events, registries, "actor")
+    assert trace_ids(figure) == set(events["id"])
+
+
+def test_actor_lanes_hold_every_actor_involved(events, registries) -> None:
+    figure = figures.timeline_figure(events, registries, "actor")
+    lanes = {lane for trace in figure.data for lane in trace.y}
+    assert {"Russia", "North Korea", "Iran", "Ukraine"} <= lanes
+
+
+def test_type_lanes_are_event_type_labels(events, registries) -> None:
+    figure = figures.timeline_figure(events, registries, "type")
+    assert {lane for trace in figure.data for lane in trace.y} <= set(registries.event_types["label"])
+
+
+def test_month_precision_is_drawn_as_a_span_not_a_point(events, registries) -> None:
+    figure = figures.timeline_figure(events, registries, "type")
+    spans = [trace for trace in figure.data if trace.type == "bar"]
+    span_ids = {row[0] for trace in spans for row in trace.customdata}
+    assert "2024-summer-russian-personnel-fath-360-training-in-iran" in span_ids
+    assert "2024-10-09-karachev-depot-strike" not in span_ids  # known to the day
+    training = next(
+        trace
+        for trace in spans
+        if "2024-summer-russian-personnel-fath-360-training-in-iran" in {row[0] for row in trace.customdata}
+    )
+    days = max(training.x) / figures.DAY_MS
+    assert days >= 90  # June to August
+
+
+def test_hover_text_is_escaped(registries, tmp_path) -> None:
+    frame = load_frame(tmp_path, registries, title="<b onmouseover=x>bold</b>")
+    figure = figures.timeline_figure(frame, registries)
+    assert all("<b onmouseover" not in text for trace in figure.data for text in trace.hovertext)
+
+
+def test_counts_add_up_to_the_number_of_events(events, registries) -> None:
+    for frequency in figures.FREQUENCIES:
+        figure = figures.counts_figure(events, registries, frequency)
+        assert sum(sum(trace.y) for trace in figure.data) == len(events)
+
+
+def deck_json(model: layers.MapModel) -> dict:
+    return json.loads(model.deck.to_json())
+
+
+def test_map_layers_are_pickable_with_ids_and_carry_event_ids(events, registries) -> None:
+    spec = deck_json(layers.build_map(events, registries))
+    by_id = {layer["id"]: layer for layer in spec["layers"]}
+    assert by_id["events"]["pickable"] is True
+    assert {point["id"] for point in by_id["events"]["data"]} == set(events["id"])
+    assert by_id["countries"]["pickable"] is False
+
+
+def test_map_is_offline_by_default_and_online_only_when_asked(events, registries) -> None:
+    offline = deck_json(layers.build_map(events, registries))
+    assert "mapProvider" not in offline and offline.get("mapStyle") in (None, "__MAP_STYLE__")
+    assert "cartocdn" not in json.dumps(offline)
+    online = deck_json(layers.build_map(events, registries, online_tiles=True))
+    assert online["mapProvider"] == "carto"
+
+
+def test_arcs_join_origin_and_destination_of_transfers(events, registries) -> None:
+    spec = deck_json(layers.build_map(events, registries))
+    arcs = next(layer for layer in spec["layers"] if layer["id"] == "arcs")
+    assert arcs["greatCircle"] is True and arcs["pickable"] is True
+    najin = [arc for arc in arcs["data"] if arc["id"] == "2023-09-07-dprk-munitions-najin-to-dunay"]
+    assert najin and najin[0]["source"] == pytest.approx([130.3003, 42.2489], abs=0.01)
+
+
+def test_precision_is_drawn_as_a_halo(events, registries) -> None:
+    spec = deck_json(layers.build_map(events, registries))
+    halos = next(layer for layer in spec["layers"] if layer["id"] == "precision-halos")
+    by_id = {halo["id"]: halo["halo_px"] for halo in halos["data"]}
+    assert by_id["2024-summer-russian-personnel-fath-360-training-in-iran"] > by_id.get(
+        "2024-10-07-kim-birthday-message-to-putin", 0
+    )
+    assert "2024-10-09-karachev-depot-strike" not in by_id  # exact: no halo
+
+
+def test_rings_are_geodesic_polygons_labelled_with_system_range_and_source(events, registries) -> None:
+    rings, errors = overlays.build_rings(
+        ["fath-360@event:2024-10-09-karachev-depot-strike", "70mi@place:Kharkiv"], events, registries
+    )
+    assert errors == []
+    spec = deck_json(layers.build_map(events, registries, rings))
+    ring_layer = next(layer for layer in spec["layers"] if layer["id"] == "rings")
+    assert ring_layer["@@type"] == "PolygonLayer" and len(ring_layer["data"]) == 2
+    labels = next(layer for layer in spec["layers"] if layer["id"] == "ring-labels")
+    assert [item["label"] for item in labels["data"]] == ["Fath-360 · 120 km / 75 mi", "70 mi · 113 km / 70 mi"]
+    assert "US statements" in ring_layer["data"][0]["tooltip"]
+    assert not any(
+        layer["@@type"] == "ScatterplotLayer" and "radius" in str(layer.get("getRadius")) and layer["id"] == "rings"
+        for layer in spec["layers"]
+    )
+
+
+def test_band_layer_is_drawn_when_asked(events, registries) -> None:
+    spec = deck_json(layers.build_map(events, registries, band=overlays.DEFAULT_BAND))
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert "border-band" in ids and "border-line" in ids
+
+
+def test_tooltips_are_escaped(registries, tmp_path) -> None:
+    frame = load_frame(tmp_path, registries, title="<script>alert(1)</script>")
+    spec = deck_json(layers.build_map(frame, registries))
+    assert "<script>" not in json.dumps(spec)
+
+
+def test_many_events_are_aggregated_and_the_payload_stays_small(registries, tmp_path) -> None:
+    path = tmp_path / "many.csv"
+    write_csv(synthetic_frame(30_000), path)
+    many = load_events([path], registries).events
+    model = layers.build_map(many, registries, band=overlays.DEFAULT_BAND)
+    payload = model.deck.to_json()
+    assert model.aggregated and any("cells" in note for note in model.notes)
+    assert len(payload) < 5_000_000
+    assert "event-cells" in {layer["id"] for layer in json.loads(payload)["layers"]}
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("fath-360", "RANGE@CENTRE"),
+        ("12parsecs@place:Kyiv", "number with km, mi or nmi"),
+        ("70mi@place:Atlantis", "not in the gazetteer"),
+        ("70mi@event:nope", "no event with that id"),
+        ("70mi@95,30", "latitude must be"),
+        ("70mi@somewhere", "event:ID, place:NAME or LAT,LON"),
+    ],
+)
+def test_bad_ring_specs_are_refused_with_a_reason(events, registries, spec: str, message: str) -> None:
+    rings, errors = overlays.build_rings([spec], events, registries)
+    assert rings == [] and message in errors[0]
+
+
+def test_ring_spec_by_coordinates_and_nautical_miles(events, registries) -> None:
+    [ring], _ = overlays.build_rings(["50nmi@50.0,36.25"], events, registries)
+    assert ring.radius_km == pytest.approx(92.6) and (ring.lat, ring.lon) == (50.0, 36.25)

@@ -1,0 +1,185 @@
+"""Every page, run as Streamlit runs it (AppTest): filters, URL parameters, selection, empty states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import FIXTURES
+from dashboard import ui
+
+REPO = Path(__file__).resolve().parent.parent
+PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/data_quality.py"]
+KARACHEV = "2024-10-09-karachev-depot-strike"
+
+
+def app(**query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
+
+
+def open_page(page: str, **query: str | list[str]) -> AppTest:
+    at = app(**query)
+    at.run()
+    if page != "pages/timeline.py":
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def main_caption(at: AppTest) -> str:
+    return at.main.caption[0].value
+
+
+def plotly_ids(at: AppTest) -> set[str]:
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return {row[0] for trace in figure["data"] for row in trace.get("customdata", [])}
+
+
+def deck(at: AppTest) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_errors(page: str) -> None:
+    at = open_page(page)
+    assert not at.error
+    assert at.title[0].value in {"Timeline", "Map", "Events", "Data quality"}
+
+
+@pytest.mark.parametrize("page", ["pages/timeline.py", "pages/map.py", "pages/events.py"])
+def test_pages_say_what_is_shown(page: str) -> None:
+    assert main_caption(open_page(page)) == "All 20 events"
+
+
+def test_changing_a_filter_changes_the_timeline() -> None:
+    at = open_page("pages/timeline.py")
+    before = plotly_ids(at)
+    at.multiselect(key=ui.TYPE).set_value(["depot_hit"]).run()
+    after = plotly_ids(at)
+    assert len(after) == 5 and after < before
+    assert main_caption(at) == "5 of 20 events · types: Depot hit"
+
+
+def test_changing_a_filter_changes_the_map_and_the_table() -> None:
+    at = open_page("pages/map.py")
+    at.multiselect(key=ui.ACTOR).set_value(["iran"]).run()
+    events_layer = next(layer for layer in deck(at)["layers"] if layer["id"] == "events")
+    assert len(events_layer["data"]) == 4
+    at.switch_page("pages/events.py").run()
+    assert len(at.dataframe[0].value) == 4
+    assert main_caption(at) == "4 of 20 events · actors: Iran"
+
+
+def test_actor_counts_are_shown_under_the_actor_filter() -> None:
+    at = open_page("pages/events.py")
+    counts = [caption.value for caption in at.sidebar.caption if caption.value.startswith("Russia")]
+    assert counts and "North Korea 15" in counts[0]
+
+
+def test_url_parameters_restore_filters_on_any_page() -> None:
+    query = {"actor": ["Russia", "North Korea"], "dates": ["2024-06-01", "2024-10-31"], "confidence": ["confirmed"]}
+    for page in PAGES[:3]:
+        at = open_page(page, **query)
+        assert at.multiselect(key=ui.ACTOR).value == ["russia", "north_korea"]
+        assert main_caption(at).endswith(
+            "actors: Russia, North Korea · 2024-06-01 to 2024-10-31 · confidence: confirmed"
+        )
+
+
+def test_url_parameter_restores_the_selected_event_and_its_detail_card() -> None:
+    at = open_page("pages/events.py", event=KARACHEV)
+    card = "\n".join(block.value for block in at.main.markdown)
+    assert "67th GRAU arsenal" in card and "source claims **70 mi**" in card
+    assert "**117 km / 73 mi**" in card
+
+
+@pytest.mark.parametrize("page", PAGES[:3])
+def test_injected_selection_opens_the_detail_card_on_every_page(page: str) -> None:
+    at = open_page(page)
+    at.session_state[ui.EVENT] = "2024-10-11-putin-pezeshkian-ashgabat"
+    at.run()
+    assert any("Ashgabat" in block.value for block in at.main.markdown)
+
+
+def test_closing_the_detail_card() -> None:
+    at = open_page("pages/events.py", event=KARACHEV)
+    at.button(key="close_detail").click().run()
+    assert not any("GRAU" in block.value for block in at.main.markdown)
+
+
+@pytest.mark.parametrize("page", PAGES[:3])
+def test_empty_results_show_the_empty_state(page: str) -> None:
+    at = open_page(page, q="no event mentions this")
+    assert any(ui.EMPTY_MESSAGE == info.value for info in at.info)
+    assert main_caption(at).startswith("0 of 20 events")
+    assert not at.exception
+
+
+def test_a_ring_can_be_added_and_shows_on_the_map() -> None:
+    at = open_page("pages/map.py", event=KARACHEV)
+    at.button(key="ring_add").click().run()
+    assert at.multiselect(key=ui.RINGS).value == [f"fath-360@event:{KARACHEV}"]
+    layers = {layer["id"]: layer for layer in deck(at)["layers"]}
+    assert layers["rings"]["data"][0]["label"] == "Fath-360 · 120 km / 75 mi"
+
+
+def test_rings_and_band_come_from_the_url() -> None:
+    at = open_page("pages/map.py", ring=["70mi@place:Kharkiv", "nonsense"], band_width="50", band_unit="km")
+    layers = {layer["id"]: layer for layer in deck(at)["layers"]}
+    assert [item["label"] for item in layers["ring-labels"]["data"]] == ["70 mi · 113 km / 70 mi"]
+    assert "border-band" in layers
+    assert any("RANGE@CENTRE" in warning.value for warning in at.warning)
+
+
+def test_band_can_be_switched_off() -> None:
+    at = open_page("pages/map.py")
+    at.checkbox(key=ui.BAND).uncheck().run()
+    assert "border-band" not in {layer["id"] for layer in deck(at)["layers"]}
+
+
+def test_map_is_offline_unless_tiles_are_turned_on() -> None:
+    at = open_page("pages/map.py")
+    assert "mapProvider" not in deck(at)
+    at.toggle(key=ui.TILES).set_value(True).run()
+    assert deck(at)["mapProvider"] == "carto"
+
+
+def test_timeline_lanes_can_be_per_type() -> None:
+    at = open_page("pages/timeline.py", lanes="type")
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lanes = {lane for trace in figure["data"] for lane in trace["y"]}
+    assert "Depot hit" in lanes and "Russia" not in lanes
+
+
+def test_data_quality_page_shows_counts_and_problems(monkeypatch) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA", str(FIXTURES / "records" / "mixed.csv"))
+    at = open_page("pages/data_quality.py")
+    assert [metric.value for metric in at.metric] == ["5", "2", "3"]
+    problems = at.dataframe[1].value
+    assert set(problems["record_id"].dropna()) == {"csv-bad-latitude", "csv-bad-type"}
+
+
+def test_a_missing_data_path_is_a_message_not_a_traceback(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA", str(tmp_path / "nowhere"))
+    at = app()
+    at.run()
+    assert not at.exception
+    assert "cannot be read" in at.error[0].value and "nowhere" in at.error[0].value
+
+
+def test_chart_and_map_callbacks_select_the_clicked_event(monkeypatch) -> None:
+    state: dict = {
+        "chart": {"selection": {"points": [{"customdata": ["from-chart"]}]}},
+        "map": {"selection": {"indices": {"events": [0]}, "objects": {"events": [{"id": "from-map"}]}}},
+    }
+    monkeypatch.setattr(ui.st, "session_state", state)
+    ui.on_chart_select("chart")()
+    assert state[ui.EVENT] == "from-chart"
+    ui.on_map_select("map")()
+    assert state[ui.EVENT] == "from-map"
