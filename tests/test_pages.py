@@ -116,7 +116,7 @@ def test_closing_the_detail_card() -> None:
 @pytest.mark.parametrize("page", PAGES[:3])
 def test_empty_results_show_the_empty_state(page: str) -> None:
     at = open_page(page, q="no event mentions this")
-    assert any(ui.EMPTY_MESSAGE == info.value for info in at.info)
+    assert any(info.value == ui.EMPTY_MESSAGE for info in at.info)
     assert main_caption(at).startswith("0 of 20 events")
     assert not at.exception
 
