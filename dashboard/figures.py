@@ -16,6 +16,11 @@ LANES = {"actor": "Actor", "type": "Event type"}
 FREQUENCIES = {"week": ("W-MON", "Events per week"), "month": ("MS", "Events per month")}
 ROLE_SYMBOLS = {"initiator": "circle", "counterpart": "circle-open", "associated": "diamond-open"}
 DAY_MS = 86_400_000
+POINT_LIMIT = 3_000  # beyond this many events the timeline shows weekly counts per lane instead of events
+
+
+def is_aggregated(events: pd.DataFrame) -> bool:
+    return len(events) > POINT_LIMIT
 
 
 def _lane_rows(events: pd.DataFrame, registries: Registries, lanes: str) -> pd.DataFrame:
@@ -23,7 +28,7 @@ def _lane_rows(events: pd.DataFrame, registries: Registries, lanes: str) -> pd.D
     base = events[["id", "event_type", "date_start", "date_span_end", "date_precision", "date_phrase", "title"]].copy()
     base["confidence"] = events["confidence"].astype(str)
     if lanes == "type":
-        base["lane"] = events["event_type"].astype(object).map(registries.event_type_label)
+        base["lane"] = events["event_type"].astype(object).map(registries.type_labels)
         base["role"] = "initiator"
         return base
     parts = []
@@ -37,7 +42,7 @@ def _lane_rows(events: pd.DataFrame, registries: Registries, lanes: str) -> pd.D
     parts.append(associated)
     rows = pd.concat(parts, ignore_index=True).dropna(subset=["actor"])
     rows = rows.drop_duplicates(subset=["id", "actor"], keep="first")
-    rows["lane"] = rows["actor"].map(registries.actor_name)
+    rows["lane"] = rows["actor"].map(registries.actor_names).fillna(rows["actor"])
     return rows
 
 
@@ -65,6 +70,8 @@ def _hover(rows: pd.DataFrame) -> pd.Series:
 def timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "actor") -> go.Figure:
     """Events on a time axis, one lane per actor (or type), coloured by type; spans for imprecise dates."""
     rows = _lane_rows(events, registries, lanes)
+    if is_aggregated(events):
+        return _layout(_weekly_counts_figure(rows, registries), rows)
     rows["hover"] = _hover(rows)
     figure = go.Figure()
     for event_type in registries.event_types.index:
@@ -109,7 +116,44 @@ def timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "
                 legendgroup=event_type,
             )
         )
-    lane_order = sorted(rows["lane"].unique(), key=lambda lane: -int((rows["lane"] == lane).sum()))
+    return _layout(figure, rows)
+
+
+def _weekly_counts_figure(rows: pd.DataFrame, registries: Registries) -> go.Figure:
+    """Many events: one mark per lane, week and type, sized by the number of events."""
+    rows = rows.assign(week=rows["date_start"].dt.to_period("W-SUN").dt.start_time)
+    counts = rows.groupby(["event_type", "lane", "week"], observed=True).size().rename("events").reset_index()
+    largest = max(int(counts["events"].max()), 1) if not counts.empty else 1
+    figure = go.Figure()
+    for event_type in registries.event_types.index:
+        of_type = counts[counts["event_type"] == event_type]
+        if of_type.empty:
+            continue
+        label = registries.event_type_label(event_type)
+        figure.add_trace(
+            go.Scatter(
+                x=of_type["week"],
+                y=of_type["lane"],
+                mode="markers",
+                marker={
+                    "color": registries.event_type_colour(event_type),
+                    "size": 4 + 18 * (of_type["events"] / largest) ** 0.5,
+                    "opacity": 0.6,
+                },
+                hovertext=of_type["events"].astype(str)
+                + " "
+                + escape_html(label)
+                + " events, week of "
+                + of_type["week"].dt.strftime("%Y-%m-%d"),
+                hoverinfo="text",
+                name=label,
+            )
+        )
+    return figure
+
+
+def _layout(figure: go.Figure, rows: pd.DataFrame) -> go.Figure:
+    lane_order = rows["lane"].value_counts().index.tolist()
     figure.update_layout(
         barmode="overlay",
         height=max(300, 160 + 40 * len(lane_order)),

@@ -68,7 +68,7 @@ def _event_points(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
         "<b>"
         + events["title"].map(escape_html)
         + "</b><br>"
-        + kinds.map(registries.event_type_label).map(escape_html)
+        + kinds.map(registries.type_labels).map(escape_html)
         + " · "
         + dates
         + " ("

@@ -44,6 +44,9 @@ class Registries:
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.actor_names: dict[str, str] = self.actors["name"].astype(str).to_dict()
+        self.type_labels: dict[str, str] = self.event_types["label"].astype(str).to_dict()
+        self.type_colours: dict[str, str] = self.event_types["colour"].astype(str).to_dict()
         self.actor_lookup = _lookup(self.actors, "name")
         self.weapon_lookup = _lookup(self.weapons, "name")
         self.event_type_lookup = _lookup(self.event_types, "label")
@@ -51,13 +54,13 @@ class Registries:
 
     def event_type_colour(self, event_type: str) -> str:
         """Colour of an event type as ``#rrggbb`` (grey for an unknown type)."""
-        return str(self.event_types["colour"].get(event_type, "#888888"))
+        return self.type_colours.get(event_type, "#888888")
 
     def event_type_label(self, event_type: str) -> str:
-        return str(self.event_types["label"].get(event_type, event_type))
+        return self.type_labels.get(event_type, event_type)
 
     def actor_name(self, actor: str) -> str:
-        return str(self.actors["name"].get(actor, actor))
+        return self.actor_names.get(actor, actor)
 
 
 def _lookup(table: pd.DataFrame, name_column: str) -> dict[str, str]:

@@ -15,11 +15,13 @@ EVENTS_COLUMN_CONFIG = {
 
 def actors_text(events: pd.DataFrame, registries: Registries) -> pd.Series:
     """``"Ukraine → Russia (+ North Korea)"`` per event."""
-    name = registries.actor_name
-    initiator = events["initiator"].astype(object).map(name, na_action="ignore")
-    counterpart = events["counterpart"].astype(object).map(name, na_action="ignore")
+    names = registries.actor_names
+    initiator = events["initiator"].astype(object).map(names)
+    counterpart = events["counterpart"].astype(object).map(names)
     text = initiator.where(counterpart.isna(), initiator + " → " + counterpart)
-    associated = events["associated_actors"].map(lambda ids: ", ".join(name(actor) for actor in ids))
+    associated = events["associated_actors"].map(
+        {ids: ", ".join(names.get(actor, actor) for actor in ids) for ids in set(events["associated_actors"])}
+    )
     return text.where(associated.eq(""), text + " (+ " + associated + ")")
 
 
@@ -39,7 +41,7 @@ def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
             "id": events["id"],
             "Date": date_text(events),
             "Title": events["title"],
-            "Type": events["event_type"].astype(object).map(registries.event_type_label),
+            "Type": events["event_type"].astype(object).map(registries.type_labels),
             "Actors": actors_text(events, registries),
             "Place": events["place"].fillna(""),
             "Location precision": events["location_precision"].astype(str),

@@ -17,6 +17,11 @@ if not ui.show_empty_state(view):
         selection_mode="points",
         config=ui.PLOTLY_CONFIG,
     )
+    if figures.is_aggregated(view.events):
+        st.caption(
+            f"{len(view.events):,} events are more than {figures.POINT_LIMIT:,}: each mark counts one type's events"
+            " in one week. Narrow the filters to see and click single events."
+        )
     st.caption(
         "Filled marks: the actor initiated the event; open marks: counterpart or associated. "
         "Bars span dates known only to the week or month, or events lasting several days. "
