@@ -103,7 +103,11 @@ def detail_markdown(event: pd.Series, registries: Registries, distance: BorderDi
         actors += " · with " + ", ".join(esc(name(actor)) for actor in event["associated_actors"])
     lines.append(f"Actors: {actors}")
     place = esc(event["place"]) if pd.notna(event["place"]) else "unnamed place"
-    country = f", {esc(event['country'])}" if pd.notna(event["country"]) else ""
+    country = (
+        f", {esc(registries.countries['name'].get(event['country'], event['country']))}"
+        if pd.notna(event["country"])
+        else ""
+    )
     located = " (from the gazetteer)" if event["located_by"] == "gazetteer" else ""
     lines.append(
         f"Where: {place}{country} · {event['latitude']:.4f}, {event['longitude']:.4f}"

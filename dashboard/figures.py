@@ -13,7 +13,7 @@ from dashboard.registries import Registries
 from dashboard.text import escape_html
 
 LANES = {"actor": "Actor", "type": "Event type"}
-FREQUENCIES = {"week": ("W-MON", "Events per week"), "month": ("MS", "Events per month")}
+FREQUENCIES = {"week": "Events per week", "month": "Events per month"}
 ROLE_SYMBOLS = {"initiator": "circle", "counterpart": "circle-open", "associated": "diamond-open"}
 DAY_MS = 86_400_000
 POINT_LIMIT = 3_000  # beyond this many events the timeline shows weekly counts per lane instead of events
@@ -152,6 +152,15 @@ def _weekly_counts_figure(rows: pd.DataFrame, registries: Registries) -> go.Figu
     return figure
 
 
+def padded_range(start: pd.Series, end: pd.Series) -> list[pd.Timestamp] | None:
+    """An x range around the dates with some room: a single day would otherwise span milliseconds."""
+    if start.empty:
+        return None
+    low, high = start.min(), max(end.max(), start.max())
+    pad = max((high - low) * 0.04, pd.Timedelta(days=10))
+    return [low - pad, high + pad + pd.Timedelta(days=1)]
+
+
 def _layout(figure: go.Figure, rows: pd.DataFrame) -> go.Figure:
     lane_order = rows["lane"].value_counts().index.tolist()
     figure.update_layout(
@@ -164,6 +173,7 @@ def _layout(figure: go.Figure, rows: pd.DataFrame) -> go.Figure:
         dragmode="zoom",
         xaxis={
             "type": "date",
+            "range": padded_range(rows["date_start"], rows["date_span_end"]),
             "rangeslider": {"visible": True, "thickness": 0.08},
             "rangeselector": {
                 "buttons": [
@@ -190,7 +200,7 @@ def _layout(figure: go.Figure, rows: pd.DataFrame) -> go.Figure:
 
 def counts_figure(events: pd.DataFrame, registries: Registries, frequency: str = "month") -> go.Figure:
     """Stacked bars: number of events per week (or month) by type, counted at their start date."""
-    rule, title = FREQUENCIES[frequency]
+    title = FREQUENCIES[frequency]
     periods = events["date_start"].dt.to_period("W-SUN" if frequency == "week" else "M").dt.start_time
     counts = (
         pd.DataFrame({"period": periods, "type": events["event_type"].astype(object)})
@@ -209,6 +219,8 @@ def counts_figure(events: pd.DataFrame, registries: Registries, frequency: str =
                 y=of_type["events"],
                 name=registries.event_type_label(event_type),
                 marker_color=registries.event_type_colour(event_type),
+                width=(6 if frequency == "week" else 27) * DAY_MS,  # a bar covers its period
+                offset=0,
                 hovertemplate="%{x|%Y-%m-%d}: %{y} events<extra>%{fullData.name}</extra>",
             )
         )
@@ -218,10 +230,7 @@ def counts_figure(events: pd.DataFrame, registries: Registries, frequency: str =
         height=260,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.25, "title": None},
-        xaxis={"type": "date"},
+        xaxis={"type": "date", "range": padded_range(periods, periods + pd.Timedelta(days=27))},
         yaxis={"title": "events", "rangemode": "tozero", "dtick": 1 if len(events) < 50 else None},
-        bargap=0.15,
     )
-    if rule == "W-MON":
-        figure.update_xaxes(ticklabelmode="period")
     return figure

@@ -1,7 +1,8 @@
 """The pydeck map: offline outlines, events by type with precision halos, arcs, range rings and border bands.
 
 Every pickable layer has an ``id`` and objects that carry the event ``id`` (or the ring spec), so a click
-selects them, and a pre-escaped ``tooltip`` field. Beyond `POINT_LIMIT` events, points are aggregated into
+selects them, and a plain-text ``tooltip`` field: tooltips are text, never HTML, so record text cannot
+inject markup. Beyond `POINT_LIMIT` events, points are aggregated into
 grid cells so the page stays fast and the payload small.
 """
 
@@ -21,13 +22,12 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboard.geo import GEO_DIR, border_band, border_line_paths, format_distance
 from dashboard.overlays import Band, Ring
 from dashboard.registries import Registries
-from dashboard.text import escape_html
 
 POINT_LIMIT = 5_000
 CELL_DEGREES = 0.5
 # Halo radius in pixels around each point: the vaguer the location, the wider the halo.
 PRECISION_HALO_PX = {"exact": 0, "near": 8, "city": 11, "region": 16, "country": 22}
-TOOLTIP_STYLE = {"backgroundColor": "#1f2933", "color": "white", "fontSize": "12px", "maxWidth": "360px"}
+TOOLTIP_STYLE = {"backgroundColor": "#1f2933", "color": "white", "fontSize": "12px", "maxWidth": "380px"}
 ARC_TYPES = ("arms_transfer", "troop_deployment")
 
 
@@ -65,16 +65,15 @@ def _event_points(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     kinds = events["event_type"].astype(object)
     dates = events["date_start"].dt.strftime("%Y-%m-%d")
     tooltip = (
-        "<b>"
-        + events["title"].map(escape_html)
-        + "</b><br>"
-        + kinds.map(registries.type_labels).map(escape_html)
+        events["title"].astype(str)
+        + "\n"
+        + kinds.map(registries.type_labels)
         + " · "
         + dates
         + " ("
         + events["date_precision"].astype(str)
-        + ")<br>"
-        + events["place"].fillna("").map(escape_html)
+        + " precision)\n"
+        + events["place"].fillna("").astype(str)
         + " ("
         + events["location_precision"].astype(str)
         + " location) · confidence: "
@@ -108,7 +107,7 @@ def _cells(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     cells["tooltip"] = (
         cells["count"].map("{:,} events".format)
         + " in this cell · most often: "
-        + cells["type"].map(registries.event_type_label).map(escape_html)
+        + cells["type"].map(registries.type_labels)
     )
     cells["id"] = ""
     return cells[["id", "position", "radius", "colour", "tooltip", "count"]]
@@ -118,12 +117,11 @@ def _arcs(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     has_route = events["origin_latitude"].notna() & events["destination_latitude"].notna()
     routed = events[has_route & events["event_type"].isin(ARC_TYPES)]
     labels = (
-        "<b>"
-        + routed["title"].map(escape_html)
-        + "</b><br>"
-        + routed["origin_place"].fillna("origin").map(escape_html)
+        routed["title"].astype(str)
+        + "\n"
+        + routed["origin_place"].fillna("origin").astype(str)
         + " → "
-        + routed["destination_place"].fillna("destination").map(escape_html)
+        + routed["destination_place"].fillna("destination").astype(str)
     )
     return pd.DataFrame(
         {
@@ -178,8 +176,8 @@ def ring_layers(rings: list[Ring]) -> list[pdk.Layer]:
             "label_position": max(ring.path, key=lambda point: point[1]),
             "centre": [ring.lon, ring.lat],
             "tooltip": (
-                f"<b>{escape_html(ring.label)}</b><br>centre: {escape_html(ring.centre_label)}"
-                f"<br>radius {format_distance(ring.radius_km)} (geodesic)<br>range source: {escape_html(ring.source)}"
+                f"{ring.label}\ncentre: {ring.centre_label}\nradius {format_distance(ring.radius_km)} (geodesic)"
+                f"\nrange source: {ring.source}"
             ),
         }
         for ring in rings
@@ -205,7 +203,7 @@ def ring_layers(rings: list[Ring]) -> list[pdk.Layer]:
             get_position="centre",
             get_fill_color="colour",
             get_radius=4,
-            radius_units="pixels",
+            radius_units="'pixels'",
             pickable=False,
         ),
         pdk.Layer(
@@ -219,8 +217,8 @@ def ring_layers(rings: list[Ring]) -> list[pdk.Layer]:
             get_alignment_baseline="'bottom'",
             background=True,
             get_background_color=[255, 255, 255, 210],
-            font_family="sans-serif",
-            character_set="auto",
+            font_family="'sans-serif'",
+            character_set="'auto'",
             pickable=False,
         ),
     ]
@@ -230,7 +228,7 @@ def band_layers(band: Band | None) -> list[pdk.Layer]:
     if band is None:
         return []
     polygons = border_band(band.border, band.side, band.width_km)
-    tooltip = f"<b>{escape_html(band.label)}</b><br>geodesic buffer of the border, clipped to {escape_html(band.side)}"
+    tooltip = f"{band.label}\ngeodesic buffer of the border line, clipped to the {band.side} side"
     return [
         pdk.Layer(
             "PolygonLayer",
@@ -276,7 +274,7 @@ def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk
                 get_position="position",
                 get_fill_color="colour",
                 get_radius="radius",
-                radius_units="pixels",
+                radius_units="'pixels'",
                 pickable=True,
             )
         )
@@ -291,7 +289,7 @@ def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk
                 get_fill_color="halo_colour",
                 get_line_color="colour",
                 get_radius="halo_px",
-                radius_units="pixels",
+                radius_units="'pixels'",
                 stroked=True,
                 line_width_min_pixels=1,
                 pickable=False,
@@ -304,7 +302,7 @@ def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk
                 get_fill_color="colour",
                 get_line_color=[255, 255, 255],
                 get_radius=6,
-                radius_units="pixels",
+                radius_units="'pixels'",
                 stroked=True,
                 line_width_min_pixels=1.5,
                 pickable=True,
@@ -341,8 +339,9 @@ def build_map(
     """The whole map. Offline unless ``online_tiles``: no layer fetches anything from outside."""
     layers, notes, aggregated = event_layers(events, registries)
     all_layers = basemap_layers(online_tiles) + band_layers(band) + ring_layers(list(rings)) + layers
-    lons = pd.concat([events["longitude"], pd.Series([ring.lon for ring in rings], dtype=float)])
-    lats = pd.concat([events["latitude"], pd.Series([ring.lat for ring in rings], dtype=float)])
+    ring_points = [point for ring in rings for point in ring.path]  # fit whole rings, not only their centres
+    lons = pd.concat([events["longitude"], pd.Series([point[0] for point in ring_points], dtype=float)])
+    lats = pd.concat([events["latitude"], pd.Series([point[1] for point in ring_points], dtype=float)])
     # Offline: no map provider and pydeck's default style marker, which Streamlit reads as "no basemap"
     # (map_style=None or "" would make it fetch Carto's style).
     basemap = (
@@ -352,7 +351,7 @@ def build_map(
         layers=all_layers,
         initial_view_state=fit_view(lons, lats),
         views=[pdk.View(type="MapView", controller=True, repeat=True)],
-        tooltip={"html": "{tooltip}", "style": TOOLTIP_STYLE},
+        tooltip={"text": "{tooltip}", "style": TOOLTIP_STYLE},
         **basemap,
     )
     return MapModel(deck, notes, aggregated)

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, record, write_yaml
 from dashboard.cli import main
+from tests_support import FIXTURES, record, write_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 PROBLEM_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): \[(?P<id>[^\]]+)\] (?P<field>[^:]+): (?P<message>.+)$")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests_support import load_frame
 
 from dashboard import figures, layers, overlays
 from dashboard.loader import load_events
 from dashboard.synthetic import synthetic_frame, write_csv
+from tests_support import load_frame
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +125,13 @@ def test_band_layer_is_drawn_when_asked(events, registries) -> None:
     assert "border-band" in ids and "border-line" in ids
 
 
-def test_tooltips_are_escaped(registries, tmp_path) -> None:
+def test_tooltips_are_plain_text_never_html(registries, tmp_path) -> None:
     frame = load_frame(tmp_path, registries, title="<script>alert(1)</script>")
-    spec = deck_json(layers.build_map(frame, registries))
-    assert "<script>" not in json.dumps(spec)
+    model = layers.build_map(frame, registries, band=overlays.DEFAULT_BAND)
+    assert set(model.deck._tooltip) == {"text", "style"}  # shown with innerText: markup stays text
+    spec = deck_json(model)
+    events_layer = next(layer for layer in spec["layers"] if layer["id"] == "events")
+    assert events_layer["data"][0]["tooltip"].startswith("<script>alert(1)</script>\n")
 
 
 def test_many_events_are_aggregated_and_the_payload_stays_small(registries, tmp_path) -> None:

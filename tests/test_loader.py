@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import FIXTURES, VALID_RECORD, only_errors, record, write_yaml
 from dashboard.loader import load_events
 from dashboard.problems import Severity
+from tests_support import FIXTURES, VALID_RECORD, only_errors, record, write_yaml
 
 GOOD = record(id="good-record")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import FIXTURES
 from dashboard import ui
+from tests_support import FIXTURES
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/data_quality.py"]

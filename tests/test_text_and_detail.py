@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests_support import load_one
 
 from dashboard import detail
 from dashboard.geo import distance_to_border
 from dashboard.loader import load_events
 from dashboard.text import escape_html, escape_markdown, markdown_link, safe_url
+from tests_support import load_one
 
 
 @pytest.mark.parametrize(

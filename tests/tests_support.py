@@ -1,14 +1,63 @@
-"""Small helpers shared by tests that need one loaded event with chosen values."""
+"""Helpers shared by the tests: valid records to start from, files of them, one loaded event with chosen values."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from conftest import record, write_yaml
-from dashboard.loader import load_events
+from dashboard.loader import LoadResult, load_events
 from dashboard.registries import Registries
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+VALID_RECORD = {
+    "id": "2024-10-09-karachev-test",
+    "title": "Drone strike on an arsenal near Karachev",
+    "summary": "Test record.",
+    "type": "depot_hit",
+    "date": {"start": "2024-10-09", "precision": "day", "phrase": "Recently"},
+    "actors": {"initiator": "ukraine", "counterpart": "russia", "associated": ["north_korea"]},
+    "location": {"place": "Karachev", "country": "RUS", "lat": 53.1424, "lon": 34.9498, "precision": "exact"},
+    "figures": {"claimed_distance": {"value": 70, "unit": "mi", "to": "border:RUS-UKR"}},
+    "confidence": {"level": "claimed", "by": "Ukrainian General Staff"},
+    "sources": [
+        {
+            "publisher": "AP",
+            "title": "Drone strikes another arms depot inside Russia",
+            "url": "https://example.org/ap",
+            "published": "2024-10-09",
+            "quote": "about 70 miles from the border",
+        }
+    ],
+    "tags": ["test"],
+}
+
+
+def record(**changes: object) -> dict:
+    """A valid nested record with changes; ``date__start="x"`` sets ``date.start``; None removes a key."""
+    result = copy.deepcopy(VALID_RECORD)
+    for dotted, value in changes.items():
+        *parents, key = dotted.split("__")
+        target = result
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    return result
+
+
+def write_yaml(path: Path, records: list) -> Path:
+    path.write_text(yaml.safe_dump(records, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def only_errors(result: LoadResult) -> list:
+    return [problem for problem in result.problems if problem.severity == "error"]
 
 
 def load_frame(folder: Path, registries: Registries, **changes: object) -> pd.DataFrame:

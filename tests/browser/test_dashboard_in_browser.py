@@ -1,0 +1,139 @@
+"""The dashboard as an analyst uses it, in headless Chromium."""
+
+from __future__ import annotations
+
+import io
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from browser_support import screenshot
+
+KARACHEV = "2024-10-09-karachev-depot-strike"
+PAGES = {"timeline": "/", "map": "/map", "events": "/events", "data_quality": "/data_quality"}
+TITLES = {"timeline": "Timeline", "map": "Map", "events": "Events", "data_quality": "Data quality"}
+CAPTION = "[data-testid='stMain'] [data-testid='stCaptionContainer']"
+DECK_CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
+
+
+def open_app(app: Page, path: str) -> Page:
+    app.goto(app.base_url + path)
+    expect(app.locator("h1").first).to_be_visible(timeout=60_000)
+    return app
+
+
+def wait_for_map(app: Page) -> None:
+    expect(app.locator(DECK_CANVAS).first).to_be_visible(timeout=60_000)
+    time.sleep(2.5)  # WebGL draws after the canvas appears
+
+
+def canvas_image(app: Page) -> Image.Image:
+    return Image.open(io.BytesIO(app.locator(DECK_CANVAS).first.screenshot())).convert("RGB")
+
+
+def red_pixels(image: Image.Image) -> int:
+    """Pixels of the first ring colour (#d62728) or close to it, anti-aliased."""
+    return sum(1 for r, g, b in image.get_flattened_data() if r > 150 and r - g > 70 and r - b > 70)
+
+
+def count_colour(image: Image.Image, colour: tuple[int, int, int], tolerance: int = 18) -> int:
+    return sum(
+        1
+        for pixel in image.get_flattened_data()
+        if all(abs(channel - target) <= tolerance for channel, target in zip(pixel, colour, strict=True))
+    )
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_loads_without_an_error(app: Page, name: str) -> None:
+    open_app(app, PAGES[name])
+    expect(app.locator("h1").first).to_have_text(TITLES[name])
+    if name == "map":
+        wait_for_map(app)
+    elif name == "timeline":
+        expect(app.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first).to_be_visible(timeout=30_000)
+    time.sleep(1)
+    assert app.locator("[data-testid='stException']").count() == 0
+    assert app.locator("[data-testid='stAlertContentError']").count() == 0
+    screenshot(app, name)
+
+
+def test_map_canvas_is_drawn_with_the_offline_basemap(app: Page) -> None:
+    open_app(app, "/map")
+    wait_for_map(app)
+    image = canvas_image(app)
+    land = count_colour(image, (241, 239, 233), tolerance=4)  # country fill of the shipped outlines
+    drawn = sum(1 for pixel in image.get_flattened_data() if pixel != image.getpixel((0, 0)))
+    assert land > 0.05 * image.width * image.height, "no country outlines drawn"
+    assert drawn > 0.10 * image.width * image.height
+
+
+def test_changing_a_filter_in_the_sidebar_changes_the_count(app: Page) -> None:
+    open_app(app, "/events")
+    expect(app.locator(CAPTION).first).to_have_text("All 20 events")
+    app.get_by_label("Event types").click()  # the multiselect's input
+    app.get_by_role("option", name="Depot hit").click()
+    app.keyboard.press("Escape")
+    expect(app.locator(CAPTION).first).to_have_text("5 of 20 events · types: Depot hit", timeout=20_000)
+    assert parse_qs(urlsplit(app.url).query)["type"] == ["Depot hit"]
+
+
+def test_an_address_with_filters_opens_the_filtered_view(app: Page) -> None:
+    open_app(app, "/events?actor=Iran&dates=2024-01-01&dates=2024-12-31")
+    expect(app.locator(CAPTION).first).to_have_text("4 of 20 events · actors: Iran · 2024-01-01 to 2024-12-31")
+    expect(app.locator("[data-testid='stDataFrame']")).to_be_visible()
+
+
+def test_clicking_an_event_on_the_map_opens_its_detail_card(app: Page) -> None:
+    open_app(app, "/map?q=67th+GRAU+arsenal&band=false")
+    wait_for_map(app)
+    box = app.locator(DECK_CANVAS).first.bounding_box()
+    app.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the only event, at the centre
+    expect(app.get_by_text("Distance to the Russia–Ukraine border")).to_be_visible(timeout=20_000)
+    screenshot(app, "map_detail_card")
+    expect(app.get_by_text("source claims", exact=False).first).to_be_visible()
+    assert parse_qs(urlsplit(app.url).query)["event"] == [KARACHEV]
+    screenshot(app, "map_detail_card")
+
+
+def test_clicking_an_event_on_the_timeline_opens_its_detail_card(app: Page) -> None:
+    open_app(app, "/?q=Ashgabat")
+    marks = app.locator("[data-testid='stPlotlyChart'] .scatterlayer path.point")
+    expect(marks.first).to_be_visible(timeout=30_000)
+    time.sleep(1)
+    box = marks.first.bounding_box()
+    app.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    time.sleep(0.5)
+    app.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(app.locator("[data-testid='stMain']").get_by_text("Sources (")).to_be_attached(timeout=20_000)
+    expect(app.locator("[data-testid='stMain']").get_by_text("Ashgabat, Turkmenistan").first).to_be_attached()
+    screenshot(app, "timeline_detail_card")
+
+
+def test_a_range_ring_can_be_added_and_appears_on_the_map(app: Page) -> None:
+    open_app(app, f"/map?event={KARACHEV}&band=false&q=67th+GRAU+arsenal")
+    wait_for_map(app)
+    before = red_pixels(canvas_image(app))
+    app.get_by_role("button", name="Add ring").click()
+    expect(app.get_by_text(f"fath-360@event:{KARACHEV}").first).to_be_attached(timeout=20_000)
+    time.sleep(3)
+    after = red_pixels(canvas_image(app))
+    assert after > before + 200, (before, after)  # the ring's red outline is drawn
+    assert parse_qs(urlsplit(app.url).query)["ring"] == [f"fath-360@event:{KARACHEV}"]
+    screenshot(app, "map_with_ring")
+
+
+def test_a_shared_address_reproduces_rings_and_band(app: Page) -> None:
+    open_app(app, "/map?actor=Ukraine&type=Depot+hit&band_width=50&band_unit=km")
+    wait_for_map(app)
+    without_ring = red_pixels(canvas_image(app))
+    band = count_colour(canvas_image(app), (240, 210, 160), tolerance=25)  # the band's orange tint over land
+    open_app(app, "/map?actor=Ukraine&type=Depot+hit&band_width=50&band_unit=km&ring=70mi%40place%3AKharkiv")
+    wait_for_map(app)
+    assert red_pixels(canvas_image(app)) > without_ring + 100
+    assert band > 200
+    expect(app.get_by_text("Within 50 km (50 km) of the RUS-UKR border, RUS side")).to_be_visible()
+    screenshot(app, "map_shared_address")
