@@ -216,6 +216,7 @@ def ring_layers(rings: list[Ring]) -> list[pdk.Layer]:
             get_size=13,
             get_alignment_baseline="'bottom'",
             background=True,
+            background_padding=[6, 3, 6, 3],
             get_background_color=[255, 255, 255, 210],
             font_family="'sans-serif'",
             character_set="'auto'",

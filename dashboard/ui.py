@@ -202,6 +202,11 @@ def sidebar(data: Data) -> View:
         )
         ring_specs, band, online_tiles = _overlay_controls()
         st.caption(f"Data: {data.described_as} · {data.result.summary()}")
+        if data.result.errors:
+            st.warning(
+                f"{data.result.rejected} records rejected and {len(data.result.errors)} problems found:"
+                " see the Data quality page."
+            )
     caption = flt.caption(filters, len(shown), len(events), registries)
     return View(data, filters, shown, caption, selected, ring_specs, band, online_tiles)
 

@@ -15,6 +15,7 @@ if not ui.show_empty_state(view):
         on_select=ui.on_table_select("events_table", table),
         selection_mode="single-row",
         hide_index=True,
+        height=min(36 * (len(table) + 1) + 4, 640),
         column_config=tables.EVENTS_COLUMN_CONFIG,
     )
 ui.show_detail(view)
