@@ -248,9 +248,12 @@ def _iter_json_records(text: str):
     position = whitespace.match(text, 0).end()  # type: ignore[union-attr]
     if not text.startswith("[", position):
         try:
-            json.loads(text)
+            document = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"{error.msg} (line {error.lineno}, column {error.colno})") from None
+        if isinstance(document, dict) and isinstance(document.get("events"), list):  # the dashboard's own export
+            yield from _records_with_lines(text, document["events"])
+            return
         raise YamlError("the file is not a list of records (expected a JSON array of objects)", 1)
     position = whitespace.match(text, position + 1).end()  # type: ignore[union-attr]
     line = text.count("\n", 0, position) + 1
@@ -277,16 +280,34 @@ def _iter_json_records(text: str):
             )
 
 
+def _records_with_lines(text: str, records: list):
+    """Records of an already parsed document, each with the line of its ``"id"`` (found in order)."""
+    position = 0
+    for record in records:
+        line = None
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            found = text.find(json.dumps(record["id"], ensure_ascii=False), position)
+            if found >= 0:
+                line, position = text.count("\n", 0, found) + 1, found + 1
+        yield line, record
+
+
 # --- flat records (CSV) -----------------------------------------------------------------------------------
 
 
 def read_csv_text(text: str, name: str) -> RawFile:
     """Read the flat form: a header of field names, one row per record, ``;``-separated lists."""
+    comment_lines = 0  # lines starting with "#" above the header say what an export holds
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        comment_lines += 1
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             frame = pd.read_csv(
                 io.StringIO(text),
+                skiprows=comment_lines,
                 dtype=str,
                 keep_default_na=False,
                 na_values=[""],
@@ -302,10 +323,12 @@ def read_csv_text(text: str, name: str) -> RawFile:
     skipped = _skipped_lines(caught)
     frame = frame.rename(columns=lambda column: str(column).strip())
     # More line breaks than rows, header and skipped lines means some fields hold line breaks.
-    line_breaks_in_fields = text.rstrip("\r\n").count("\n") > len(frame) + len(skipped)
+    line_breaks_in_fields = text.rstrip("\r\n").count("\n") > len(frame) + len(skipped) + comment_lines
     frame["record_line"], skipped_lines = _row_lines(frame, sorted(skipped), line_breaks_in_fields)
+    frame["record_line"] += comment_lines
     for ordinal, message in skipped.items():
-        raw.problems.append(_file_problem(name, f"malformed CSV row, not read: {message}", skipped_lines[ordinal]))
+        line = skipped_lines[ordinal] + comment_lines
+        raw.problems.append(_file_problem(name, f"malformed CSV row, not read: {message}", line))
     raw.unreadable = len(skipped)
     candidates = frame[frame.iloc[:, 0].isna()]  # a blank line has nothing in its first column either
     blank = candidates.drop(columns="record_line").isna().all(axis=1)
@@ -317,7 +340,9 @@ def read_csv_text(text: str, name: str) -> RawFile:
         if match:
             source_groups.setdefault(int(match.group(1)), {})[match.group(2)] = column
         elif column not in FIELDS_BY_NAME and column != "record_line":
-            raw.problems.append(_file_problem(name, f"unknown column {column!r}, ignored", 1, Severity.WARNING))
+            raw.problems.append(
+                _file_problem(name, f"unknown column {column!r}, ignored", comment_lines + 1, Severity.WARNING)
+            )
     raw.sources = _csv_sources(frame, source_groups)
     if "sources" in frame:
         raw.problems.append(
