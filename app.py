@@ -17,6 +17,7 @@ page = st.navigation(
         st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:", default=True),
         st.Page("pages/map.py", title="Map", icon=":material/map:"),
         st.Page("pages/events.py", title="Events", icon=":material/table_rows:"),
+        st.Page("pages/export.py", title="Export", icon=":material/download:"),
         st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
     ]
 )

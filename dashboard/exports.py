@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.filters import Filters
 from dashboard.registries import Registries
-from dashboard.schema import FIELDS, SOURCE_FIELDS, Kind, csv_source_column
+from dashboard.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PRODUCT = "Conflict Event Dashboard"
@@ -107,7 +107,9 @@ def flat_frame(events: pd.DataFrame) -> pd.DataFrame:
 def events_csv(events: pd.DataFrame, context: ExportContext) -> bytes:
     """CSV (UTF-8 with a byte-order mark, for spreadsheets): two ``#`` lines say what it holds, then the rows."""
     frame = flat_frame(events)
-    text_columns = [name for name in frame.columns if frame[name].dtype == object]
+    text_columns = [
+        name for name in frame.columns if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])
+    ]
     frame[text_columns] = frame[text_columns].map(neutralise_formula)
     out = io.StringIO()
     out.write(f"# {PRODUCT} export: {context.caption}\n")
@@ -154,6 +156,9 @@ def events_geojson(events: pd.DataFrame, registries: Registries, context: Export
     fields = [name for name in flat.columns if not name.startswith("source")]
     for (_, event), row in zip(events.iterrows(), flat[fields].itertuples(index=False), strict=True):
         properties = {name: _plain(value) for name, value in zip(fields, row, strict=True)}
+        properties |= {
+            name: _plain(event[name]) for name in DERIVED_COLUMNS if name not in ("record_file", "record_line")
+        }
         properties["sources"] = [source._asdict() for source in event["sources"]]
         properties["event_type_label"] = registries.event_type_label(str(event["event_type"]))
         properties["colour"] = registries.event_type_colour(str(event["event_type"]))

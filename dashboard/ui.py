@@ -17,9 +17,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from dashboard import detail, geo, layers, overlays, text
+from dashboard import detail, figures, geo, layers, overlays, text
 from dashboard import filters as flt
 from dashboard.datapaths import DataPathError, data_paths, describe_paths, record_files
+from dashboard.exports import ExportContext, file_name
 from dashboard.loader import LoadResult, load_events
 from dashboard.registries import Registries, load_registries
 from dashboard.schema import CONFIDENCE_LEVELS, LOCATION_PRECISIONS
@@ -448,3 +449,75 @@ def ring_adder(view: View) -> None:
         add.button("Add ring", key="ring_add", on_click=add_ring, args=(spec,), type="primary")
         clear.button("Remove all rings", key="ring_clear", on_click=lambda: st.session_state.update({RINGS: []}))
         st.caption(f"Adds `{spec.replace('`', '')}`; rings are listed under *Map overlays* in the sidebar.")
+
+
+# --- downloads ------------------------------------------------------------------------------------------
+
+MIME = {
+    "csv": "text/csv",
+    "geojson": "application/geo+json",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "json": "application/json",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+def export_context(view: View, handling: str = "") -> ExportContext:
+    return ExportContext(view.caption, view.data.described_as, handling=handling)
+
+
+def chart_file(view: View, chart: str, fmt: str) -> bytes:
+    """The timeline, the counts chart or the map of the current view as png, svg, pdf or html."""
+    from dashboard import images, static_map
+
+    registries, context = view.data.registries, export_context(view)
+    rings, _ = overlays.build_rings(view.ring_specs, view.data.events, registries)
+    if chart == "map" and fmt == "html":
+        model = layers.build_map(view.events, registries, rings, view.band)
+        return images.map_html(model.deck, context, "Events map", layers.legend_items(view.events, registries))
+    if chart == "map":
+        figure = static_map.static_map_figure(
+            view.events,
+            registries,
+            rings,
+            view.band,
+            "Events map",
+            context.caption,
+            f"Generated {context.generated_text}",
+        )
+        size = static_map.MAP_IMAGE_SIZE
+    else:
+        chart_figure = (
+            figures.timeline_figure(view.events, registries, st.session_state.get("lanes") or "actor")
+            if chart == "timeline"
+            else figures.counts_figure(view.events, registries, st.session_state.get("per") or "month")
+        )
+        figure, size = images.with_caption(chart_figure, context, chart.capitalize()), (1600, 900)
+    if fmt == "html":
+        return images.chart_html(figure, context, chart.capitalize())
+    return images.render_image(figure, fmt, *size, scale=2 if fmt == "png" else 1)
+
+
+def chart_downloads(view: View, chart: str) -> None:
+    """A row of download buttons for one chart: PNG, SVG, PDF (images need Chrome/Chromium) and HTML."""
+    from dashboard import images
+
+    browser = images.find_browser()
+    columns = st.columns([1, 1, 1, 1, 4])
+    for column, fmt in zip(columns, ("png", "svg", "pdf", "html"), strict=False):
+        column.download_button(
+            fmt.upper(),
+            data=lambda fmt=fmt: chart_file(view, chart, fmt),
+            file_name=file_name(chart, view.events, view.filters, fmt),
+            mime=MIME[fmt],
+            key=f"download_{chart}_{fmt}",
+            on_click="ignore",
+            disabled=(fmt != "html" and browser is None) or view.events.empty,
+            help=f"Download the {chart} as {fmt.upper()}" + ("" if fmt == "html" else " (high resolution)"),
+        )
+    if browser is None:
+        columns[4].caption(images.INSTALL_HINT)

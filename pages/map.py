@@ -24,5 +24,7 @@ st.pydeck_chart(
 for note in model.notes:
     st.caption(note)
 ui.show_map_legend(view.events, rings, view.band)
+with st.expander("Download the map (as drawn: points, rings, arcs, band, outlines, legend)"):
+    ui.chart_downloads(view, "map")
 ui.ring_adder(view)
 ui.show_detail(view)

@@ -31,4 +31,6 @@ if not ui.show_empty_state(view):
     st.plotly_chart(
         figures.counts_figure(view.events, registries, per or "month"), key="counts_chart", config=ui.PLOTLY_CONFIG
     )
+    with st.expander("Download the timeline"):
+        ui.chart_downloads(view, "timeline")
 ui.show_detail(view)

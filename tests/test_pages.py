@@ -12,7 +12,7 @@ from dashboard import ui
 from tests_support import FIXTURES
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/data_quality.py"]
+PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/data_quality.py", "pages/export.py"]
 KARACHEV = "2024-10-09-karachev-depot-strike"
 
 
@@ -49,7 +49,7 @@ def deck(at: AppTest) -> dict:
 def test_every_page_runs_without_errors(page: str) -> None:
     at = open_page(page)
     assert not at.error
-    assert at.title[0].value in {"Timeline", "Map", "Events", "Data quality"}
+    assert at.title[0].value in {"Timeline", "Map", "Events", "Data quality", "Export"}
 
 
 @pytest.mark.parametrize("page", ["pages/timeline.py", "pages/map.py", "pages/events.py"])
@@ -183,3 +183,15 @@ def test_chart_and_map_callbacks_select_the_clicked_event(monkeypatch) -> None:
     assert state[ui.EVENT] == "from-chart"
     ui.on_map_select("map")()
     assert state[ui.EVENT] == "from-map"
+
+
+def test_export_page_offers_every_download() -> None:
+    at = open_page("pages/export.py", type="Depot hit")
+    assert main_caption(at) == "5 of 20 events · types: Depot hit"
+    buttons = at.get("download_button")
+    assert len(buttons) == 4 + 3 * 4 + 2  # data, three charts in four formats, the pack twice
+
+
+def test_export_page_with_no_events_says_so() -> None:
+    at = open_page("pages/export.py", q="nothing matches this")
+    assert any(info.value == ui.EMPTY_MESSAGE for info in at.info)

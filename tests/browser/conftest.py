@@ -121,7 +121,7 @@ def app(page, server: str):
         outside.append(route.request.url)
         route.abort()
 
-    page.route(lambda url: not LOOPBACK.match(url) and not url.startswith(("data:", "blob:")), refuse)
+    page.route(lambda url: not LOOPBACK.match(url) and not url.startswith(("data:", "blob:", "file:")), refuse)
     page.base_url = server
     yield page
     assert outside == [], f"requests left the machine: {outside}"

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from browser_support import screenshot
 
 KARACHEV = "2024-10-09-karachev-depot-strike"
-PAGES = {"timeline": "/", "map": "/map", "events": "/events", "data_quality": "/data_quality"}
-TITLES = {"timeline": "Timeline", "map": "Map", "events": "Events", "data_quality": "Data quality"}
+PAGES = {"timeline": "/", "map": "/map", "events": "/events", "export": "/export", "data_quality": "/data_quality"}
+TITLES = {"timeline": "Timeline", "map": "Map", "events": "Events", "export": "Export", "data_quality": "Data quality"}
 CAPTION = "[data-testid='stMain'] [data-testid='stCaptionContainer']"
 DECK_CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
 
@@ -137,3 +137,33 @@ def test_a_shared_address_reproduces_rings_and_band(app: Page) -> None:
     assert band > 200
     expect(app.get_by_text("Within 50 km (50 km) of the RUS-UKR border, RUS side")).to_be_visible()
     screenshot(app, "map_shared_address")
+
+
+@pytest.mark.parametrize(
+    ("button", "name", "starts"),
+    [
+        ("CSV", "events_2024-09-18_2024-10-09.csv", b"\xef\xbb\xbf# Conflict Event Dashboard export"),
+        ("PNG", "timeline_2024-09-18_2024-10-09.png", b"\x89PNG"),
+    ],
+)
+def test_download_buttons_produce_files(app: Page, tmp_path, button: str, name: str, starts: bytes) -> None:
+    open_app(app, "/export?type=Depot+hit")
+    with app.expect_download(timeout=60_000) as download:
+        app.get_by_role("button", name=button, exact=True).first.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert download.value.suggested_filename == name
+    assert path.read_bytes().startswith(starts) and path.stat().st_size > 1_000
+
+
+def test_exported_map_html_works_offline(app: Page, server: str, tmp_path) -> None:
+    open_app(app, "/export?type=Depot+hit")
+    with app.expect_download(timeout=60_000) as download:
+        app.get_by_role("button", name="HTML", exact=True).nth(2).click()  # timeline, counts, map
+    path = tmp_path / "map.html"
+    download.value.save_as(path)
+    app.goto(path.as_uri())
+    expect(app.locator("canvas").first).to_be_visible(timeout=30_000)
+    time.sleep(2)
+    expect(app.get_by_text("5 of 20 events · types: Depot hit")).to_be_visible()
+    screenshot(app, "exported_map_html")

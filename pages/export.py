@@ -1,0 +1,69 @@
+"""Export: the filtered events as data, the charts and the map as images or HTML, and the briefing pack."""
+
+import streamlit as st
+
+from dashboard import briefing, exports, images, overlays, ui
+
+view = ui.current_view()
+registries = view.data.registries
+st.title("Export")
+ui.show_caption(view)
+st.write("Every file carries this caption and the time it was made; file names say what they hold.")
+
+st.subheader("Data")
+st.caption("CSV and JSON can be loaded again (`--data FILE`); GeoJSON and KML open in GIS tools and Google Earth.")
+columns = st.columns(4)
+for column, fmt in zip(columns, exports.DATA_FORMATS, strict=True):
+    column.download_button(
+        fmt.upper() if fmt != "geojson" else "GeoJSON",
+        data=lambda fmt=fmt: exports.data_export(fmt, view.events, registries, ui.export_context(view)),
+        file_name=exports.file_name("events", view.events, view.filters, fmt),
+        mime=ui.MIME[fmt],
+        key=f"download_events_{fmt}",
+        on_click="ignore",
+        width="stretch",
+    )
+
+st.subheader("Charts and map")
+for chart, label in (("timeline", "Timeline"), ("counts", "Events per period"), ("map", "Map")):
+    st.markdown(f"**{label}**")
+    ui.chart_downloads(view, chart)
+
+st.subheader("Briefing pack")
+title = st.text_input("Title", value="Conflict events briefing", key="pack_title")
+handling = st.text_input(
+    "Handling banner",
+    value="",
+    key="pack_handling",
+    placeholder="e.g. UNCLASSIFIED",
+    help="Printed at the top and bottom of every slide. Left empty, no banner is printed.",
+)
+st.caption(
+    "16:9 slides: title (with the filters, the data's as-of date and the banner), timeline, map with rings, "
+    "key events, sources, and what confidence and precision mean."
+)
+browser = images.find_browser()
+if browser is None:
+    st.warning(images.INSTALL_HINT)
+
+
+def make_pack(fmt: str) -> bytes:
+    rings, _ = overlays.build_rings(view.ring_specs, view.data.events, registries)
+    pack = briefing.build_briefing(view.events, registries, ui.export_context(view, handling), rings, view.band, title)
+    return briefing.briefing_pptx(pack) if fmt == "pptx" else briefing.briefing_pdf(pack)
+
+
+pptx_column, pdf_column, _ = st.columns([1, 1, 3])
+for column, fmt in ((pptx_column, "pptx"), (pdf_column, "pdf")):
+    column.download_button(
+        f"Briefing pack ({fmt.upper()})",
+        data=lambda fmt=fmt: make_pack(fmt),
+        file_name=exports.file_name("briefing", view.events, view.filters, fmt),
+        mime=ui.MIME[fmt],
+        key=f"download_pack_{fmt}",
+        on_click="ignore",
+        type="primary",
+        disabled=browser is None or view.events.empty,
+    )
+if view.events.empty:
+    st.info(ui.EMPTY_MESSAGE)

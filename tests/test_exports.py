@@ -1,0 +1,121 @@
+"""Data exports open with real readers, say what they hold, neutralise formulas and load again."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from dashboard import exports
+from dashboard.filters import Filters
+from dashboard.loader import load_events
+from tests_support import load_frame
+
+CONTEXT = exports.ExportContext("All 20 events", "data/events", datetime(2026, 11, 25, 9, 40, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def events(registries):
+    return load_events(registries=registries).events
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    text = data.decode("utf-8-sig")
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("#")]
+    return list(csv.DictReader(io.StringIO("".join(lines))))
+
+
+def test_csv_says_what_it_holds_and_when_it_was_made(events) -> None:
+    text = exports.events_csv(events, CONTEXT).decode("utf-8-sig")
+    first, second = text.splitlines()[:2]
+    assert first == "# Conflict Event Dashboard export: All 20 events"
+    assert second == "# Generated 2026-11-25 09:40 UTC from data/events; 20 events"
+    rows = csv_rows(exports.events_csv(events, CONTEXT))
+    assert len(rows) == 20 and rows[0]["source1_publisher"]
+
+
+@pytest.mark.parametrize("payload", ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)"])
+def test_csv_neutralises_spreadsheet_formulas(registries, tmp_path: Path, payload: str) -> None:
+    frame = load_frame(tmp_path, registries, title=payload + " title", sources=[{"publisher": payload, "title": "t"}])
+    row = csv_rows(exports.events_csv(frame, CONTEXT))[0]
+    for column in ("title", "source1_publisher"):
+        assert row[column].startswith("'"), row[column]
+        assert row[column][1:].lstrip().startswith(payload.strip()[:2])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+2", "'=1+2"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("plain", "plain"), (-73.968, -73.968), (None, None)],
+)
+def test_neutralise_formula(value: object, expected: object) -> None:
+    assert exports.neutralise_formula(value) == expected
+
+
+def test_csv_keeps_negative_numbers_as_numbers(registries, tmp_path: Path) -> None:
+    frame = load_frame(
+        tmp_path, registries, location={"place": "UN HQ", "lat": 40.749, "lon": -73.968, "precision": "exact"}
+    )
+    assert csv_rows(exports.events_csv(frame, CONTEXT))[0]["longitude"] == "-73.968"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_csv_and_json_exports_load_again_unchanged(events, registries, tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"events.{fmt}"
+    path.write_bytes(exports.data_export(fmt, events, registries, CONTEXT))
+    reloaded = load_events([path], registries)
+    assert reloaded.problems == [] and reloaded.loaded == len(events)
+    left = events.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
+    right = reloaded.events.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
+    assert left.equals(right)
+
+
+def test_geojson_has_one_point_per_event_with_sources(events, registries) -> None:
+    collection = json.loads(exports.events_geojson(events, registries, CONTEXT))
+    assert collection["type"] == "FeatureCollection" and collection["caption"] == "All 20 events"
+    assert collection["generated"].startswith("2026-11-25T09:40")
+    assert len(collection["features"]) == len(events)
+    karachev = next(
+        feature for feature in collection["features"] if feature["id"] == "2024-10-09-karachev-depot-strike"
+    )
+    assert karachev["geometry"] == {"type": "Point", "coordinates": [34.9498, 53.1424]}
+    assert len(karachev["properties"]["sources"]) == 4
+    assert karachev["properties"]["claimed_distance_km"] == pytest.approx(112.65, abs=0.01)
+
+
+def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> None:
+    root = ET.fromstring(exports.events_kml(events, registries, CONTEXT))
+    ns = {"k": exports.KML_NS}
+    placemarks = root.findall(".//k:Placemark", ns)
+    assert len(placemarks) == len(events)
+    assert root.find("k:Document/k:name", ns).text.endswith("All 20 events")
+    karachev = root.find(".//k:Placemark[@id='2024-10-09-karachev-depot-strike']", ns)
+    assert karachev.find("k:Point/k:coordinates", ns).text == "34.9498,53.1424,0"
+    assert "Sources:" in karachev.find("k:description", ns).text
+    assert karachev.find("k:TimeSpan/k:begin", ns).text == "2024-10-09"
+
+
+def test_kml_escapes_markup_in_record_text(registries, tmp_path: Path) -> None:
+    frame = load_frame(tmp_path, registries, title="<b>&bold</b>")
+    root = ET.fromstring(exports.events_kml(frame, registries, CONTEXT))
+    assert root.find(f".//{{{exports.KML_NS}}}Placemark/{{{exports.KML_NS}}}name").text == "<b>&bold</b>"
+
+
+def test_json_says_what_it_holds(events) -> None:
+    document = json.loads(exports.events_json(events, CONTEXT))
+    assert (document["caption"], document["count"], len(document["events"])) == ("All 20 events", 20, 20)
+
+
+@pytest.mark.parametrize(
+    ("filters", "name"),
+    [
+        (Filters(date_from=date(2024, 6, 1), date_to=date(2024, 10, 31)), "timeline_2024-06-01_2024-10-31.png"),
+        (Filters(), "timeline_2023-09-07_2024-10-13.png"),
+    ],
+)
+def test_file_names_say_what_they_hold(events, filters: Filters, name: str) -> None:
+    assert exports.file_name("timeline", events, filters, "png") == name
