@@ -155,6 +155,11 @@ def run_export(args: argparse.Namespace) -> int:
     kind = {"pptx": "briefing", "pdf": "briefing", "png": args.chart, "svg": args.chart, "html": args.chart}
     name = exports.file_name(kind.get(args.format, "events"), events, view.filters, args.format)
     out = Path(args.out) if args.out else Path(name)
+    if args.out and args.out.endswith(("/", "\\")):
+        out.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():
+        print(f"error: folder {out.parent} does not exist", file=sys.stderr)
+        return EXIT_USAGE
     if out.is_dir():
         out = out / name
         if out.exists() and not args.force:

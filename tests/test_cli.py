@@ -70,3 +70,44 @@ def test_module_runs_as_a_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "[bad] latitude: latitude out of range" in done.stdout
+
+
+def test_export_bad_usage_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["export", "--format", "csv", "--actor", "Narnia", "--out", str(tmp_path)]) == 2
+    assert "unknown actor 'Narnia'" in capsys.readouterr().err
+    assert main(["export", "--format", "csv", "--dates", "2024-13-01", "2024-12-31", "--out", str(tmp_path)]) == 2
+    assert main(["export", "--format", "csv", "--ring", "70mi@place:Atlantis", "--out", str(tmp_path)]) == 2
+    assert main(["export", "--format", "docx"]) == 2
+    assert main(["export", "--format", "csv", "--out", str(tmp_path / "missing" / "x.csv")]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_to_a_new_folder_and_no_silent_overwrite(tmp_path: Path, capsys) -> None:
+    folder = str(tmp_path / "exports") + "/"
+    assert main(["export", "--format", "csv", "--out", folder, "--type", "Depot hit"]) == 0
+    written = tmp_path / "exports" / "events_2024-09-18_2024-10-09.csv"
+    assert written.is_file()
+    assert main(["export", "--format", "csv", "--out", folder, "--type", "Depot hit"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["export", "--format", "csv", "--out", folder, "--type", "Depot hit", "--force"]) == 0
+
+
+def test_export_uses_the_dashboard_address(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "x.json"
+    address = "http://127.0.0.1:8501/events?actor=Iran&dates=2024-01-01&dates=2024-12-31"
+    assert main(["export", "--format", "json", "--out", str(out), "--query", address]) == 0
+    assert capsys.readouterr().out.strip().endswith("4 of 20 events · actors: Iran · 2024-01-01 to 2024-12-31")
+
+
+def test_export_without_a_browser_fails_with_exit_1(tmp_path: Path) -> None:
+    environment = {"PATH": str(Path(sys.executable).parent), "BROWSER_PATH": "/nonexistent", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "export", "--format", "png", "--out", str(tmp_path / "map.png")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=environment,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "install Debian's `chromium`" in done.stderr
+    assert not (tmp_path / "map.png").exists()

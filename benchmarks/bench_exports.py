@@ -1,0 +1,58 @@
+"""Time the briefing pack (PPTX and PDF) and the data exports for the curated data.
+
+    python benchmarks/bench_exports.py [--runs R]
+
+Prints medians of R runs; the baseline, measured in the same run, is one PNG of the counts chart through
+kaleido (the fixed cost of starting a browser to render images).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from dashboard import briefing, exports, figures, images, overlays
+from dashboard.loader import load_events
+from dashboard.registries import load_registries
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    registries = load_registries()
+    events = load_events(registries=registries).events
+    context = exports.ExportContext(f"All {len(events)} events", "data/events", handling="UNCLASSIFIED")
+    rings, _ = overlays.build_rings(["fath-360@event:2024-10-09-karachev-depot-strike"], events, registries)
+
+    def pack(fmt: str) -> bytes:
+        built = briefing.build_briefing(events, registries, context, rings, overlays.DEFAULT_BAND)
+        return briefing.briefing_pptx(built) if fmt == "pptx" else briefing.briefing_pdf(built)
+
+    baseline = median_seconds(lambda: images.render_image(figures.counts_figure(events, registries), "png"), args.runs)
+    print(f"{len(events)} events; median of {args.runs} runs; baseline (one PNG via kaleido) {baseline:.2f} s")
+    for label, action in (
+        ("briefing pack PPTX", lambda: pack("pptx")),
+        ("briefing pack PDF", lambda: pack("pdf")),
+        (
+            "CSV + GeoJSON + KML + JSON",
+            lambda: [exports.data_export(f, events, registries, context) for f in exports.DATA_FORMATS],
+        ),
+    ):
+        seconds = median_seconds(action, args.runs)
+        print(f"{label:28} {seconds:6.2f} s   ({seconds / baseline:4.1f}x baseline)")
+
+
+if __name__ == "__main__":
+    main()
