@@ -9,22 +9,12 @@ kaleido (the fixed cost of starting a browser to render images).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
+
+from timing import median_seconds
 
 from dashboard import briefing, exports, figures, images, overlays
 from dashboard.loader import load_events
 from dashboard.registries import load_registries
-
-
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

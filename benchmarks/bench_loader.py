@@ -10,27 +10,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import yaml
+from timing import median_seconds
 
 from dashboard.loader import load_events
 from dashboard.registries import load_registries
 from dashboard.synthetic import synthetic_frame, write_csv, write_yaml
-
-
-def median_seconds(action: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

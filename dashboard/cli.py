@@ -20,7 +20,6 @@ from dashboard.overlays import UNITS, build_rings
 from dashboard.registries import load_registries
 
 EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html")
-CHARTS = ("map", "timeline", "counts")
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -57,7 +56,9 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     export.add_argument("--out", metavar="FILE", help="file to write, or a folder (default: a descriptive name here)")
     export.add_argument("--data", action="append", default=[], metavar="PATH", help="record files or folders")
-    export.add_argument("--chart", choices=CHARTS, default="map", help="what png, svg and html draw")
+    export.add_argument(
+        "--chart", choices=("map", "timeline", "counts"), default="map", help="what png, svg and html draw"
+    )
     export.add_argument("--query", metavar="ADDRESS", help="the dashboard's address, or its query part")
     export.add_argument("--actor", action="append", default=[], help="actor name, id or alias (repeatable)")
     export.add_argument("--type", action="append", default=[], help="event type label or id (repeatable)")
@@ -130,7 +131,7 @@ def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from dashboard import briefing, figures, images, layers, static_map  # heavy: only for exports
+    from dashboard import briefing, images  # heavy: only for exports
 
     registries = load_registries()
     try:
@@ -168,38 +169,13 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         if args.format in exports.DATA_FORMATS:
             data = exports.data_export(args.format, events, registries, context)
-        elif events.empty:
-            raise images.ExportError("no events match these filters: nothing to draw")
         elif args.format in ("pptx", "pdf"):
+            if events.empty:
+                raise images.ExportError("no events match these filters: nothing to brief")
             pack = briefing.build_briefing(events, registries, context, rings, view.band, args.title)
             data = briefing.briefing_pptx(pack) if args.format == "pptx" else briefing.briefing_pdf(pack)
-        elif args.chart == "map" and args.format == "html":
-            model = layers.build_map(events, registries, rings, view.band)
-            data = images.map_html(model.deck, context, "Events map", layers.legend_items(events, registries))
         else:
-            if args.chart == "map":
-                figure = static_map.static_map_figure(
-                    events,
-                    registries,
-                    rings,
-                    view.band,
-                    "Events map",
-                    context.caption,
-                    f"Generated {context.generated_text}",
-                )
-                size = static_map.MAP_IMAGE_SIZE
-            else:
-                chart = (
-                    figures.timeline_figure(events, registries)
-                    if args.chart == "timeline"
-                    else (figures.counts_figure(events, registries))
-                )
-                figure = images.with_caption(chart, context, args.chart.capitalize())
-                size = (1600, 900)
-            if args.format == "html":
-                data = images.chart_html(figure, context, args.chart.capitalize())
-            else:
-                data = images.render_image(figure, args.format, *size, scale=2 if args.format == "png" else 1)
+            data = images.chart_file(args.chart, args.format, events, registries, context, rings, view.band)
     except (images.ExportError, GeometryError) as error:
         print(f"error: export failed: {error}", file=sys.stderr)
         return EXIT_REJECTED

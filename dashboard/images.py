@@ -10,10 +10,13 @@ import shutil
 import threading
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
 from dashboard.exports import ExportContext
+from dashboard.overlays import Band, Ring
+from dashboard.registries import Registries
 from dashboard.text import escape_html
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -132,3 +135,44 @@ def map_html(deck: pdk.Deck, context: ExportContext, title: str, legend: list[tu
     html = html.replace("<title>pydeck</title>", f"<title>{escape_html(title)}</title>", 1)
     html = html.replace("<body>", "<body>" + header, 1)
     return html.encode("utf-8")
+
+
+CHARTS = ("map", "timeline", "counts")
+
+
+def chart_file(
+    chart: str,
+    fmt: str,
+    events: pd.DataFrame,
+    registries: Registries,
+    context: ExportContext,
+    rings: list[Ring] = (),
+    band: Band | None = None,
+    lanes: str = "actor",
+    per: str = "month",
+) -> bytes:
+    """The timeline, the counts chart or the map as png, svg, pdf or html (the map's HTML is deck.gl's)."""
+    from dashboard import figures, layers, static_map  # here: layers and static_map import this module's users
+
+    if events.empty:
+        raise ExportError("no events match these filters: nothing to draw")
+    if chart == "map" and fmt == "html":
+        model = layers.build_map(events, registries, list(rings), band)
+        return map_html(model.deck, context, "Events map", layers.legend_items(events, registries))
+    if chart == "map":
+        figure = static_map.static_map_figure(
+            events, registries, list(rings), band, "Events map", context.caption, f"Generated {context.generated_text}"
+        )
+        size = static_map.MAP_IMAGE_SIZE
+    elif chart in ("timeline", "counts"):
+        drawn = (
+            figures.timeline_figure(events, registries, lanes)
+            if chart == "timeline"
+            else figures.counts_figure(events, registries, per)
+        )
+        figure, size = with_caption(drawn, context, chart.capitalize()), (1600, 900)
+    else:
+        raise ExportError(f"unknown chart {chart!r}: use one of {', '.join(CHARTS)}")
+    if fmt == "html":
+        return chart_html(figure, context, chart.capitalize())
+    return render_image(figure, fmt, *size, scale=2 if fmt == "png" else 1)

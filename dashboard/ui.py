@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from dashboard import detail, figures, geo, layers, overlays, text
+from dashboard import detail, geo, layers, overlays, text
 from dashboard import filters as flt
 from dashboard.datapaths import DataPathError, data_paths, describe_paths, record_files
 from dashboard.exports import ExportContext, file_name
@@ -471,35 +471,21 @@ def export_context(view: View, handling: str = "") -> ExportContext:
 
 
 def chart_file(view: View, chart: str, fmt: str) -> bytes:
-    """The timeline, the counts chart or the map of the current view as png, svg, pdf or html."""
-    from dashboard import images, static_map
+    """The timeline, the counts chart or the map of the current view, as the page draws it."""
+    from dashboard import images
 
-    registries, context = view.data.registries, export_context(view)
-    rings, _ = overlays.build_rings(view.ring_specs, view.data.events, registries)
-    if chart == "map" and fmt == "html":
-        model = layers.build_map(view.events, registries, rings, view.band)
-        return images.map_html(model.deck, context, "Events map", layers.legend_items(view.events, registries))
-    if chart == "map":
-        figure = static_map.static_map_figure(
-            view.events,
-            registries,
-            rings,
-            view.band,
-            "Events map",
-            context.caption,
-            f"Generated {context.generated_text}",
-        )
-        size = static_map.MAP_IMAGE_SIZE
-    else:
-        chart_figure = (
-            figures.timeline_figure(view.events, registries, st.session_state.get("lanes") or "actor")
-            if chart == "timeline"
-            else figures.counts_figure(view.events, registries, st.session_state.get("per") or "month")
-        )
-        figure, size = images.with_caption(chart_figure, context, chart.capitalize()), (1600, 900)
-    if fmt == "html":
-        return images.chart_html(figure, context, chart.capitalize())
-    return images.render_image(figure, fmt, *size, scale=2 if fmt == "png" else 1)
+    rings, _ = overlays.build_rings(view.ring_specs, view.data.events, view.data.registries)
+    return images.chart_file(
+        chart,
+        fmt,
+        view.events,
+        view.data.registries,
+        export_context(view),
+        rings,
+        view.band,
+        lanes=st.session_state.get("lanes") or "actor",
+        per=st.session_state.get("per") or "month",
+    )
 
 
 def chart_downloads(view: View, chart: str) -> None:
