@@ -150,7 +150,7 @@ def static_map_figure(
                 lat=lats,
                 mode="lines",
                 line={"color": ring.colour, "width": 2},
-                name=f"{ring.label} around {ring.centre_label}",
+                name=f"{ring.label} around {ring.centre_label} (range source: {ring.source})",
                 hoverinfo="name",
             )
         )

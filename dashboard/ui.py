@@ -397,7 +397,9 @@ def show_map_legend(events: pd.DataFrame, rings: list[overlays.Ring], band: over
     """Colour keys for event types, rings and the band (labels escaped; colours come from the registries)."""
     registries = current_view().data.registries
     items = [(colour, label, "●") for colour, label in layers.legend_items(events, registries)]
-    items += [(ring.colour, f"{ring.label} around {ring.centre_label}", "◯") for ring in rings]
+    items += [
+        (ring.colour, f"{ring.label} around {ring.centre_label} (range source: {ring.source})", "◯") for ring in rings
+    ]
     if band is not None:
         items.append(("#e69f00", band.label, "▬"))
     items.append(("#888888", "halo: the wider, the vaguer the location (near, city, region, country)", "◌"))
