@@ -59,12 +59,14 @@ def record_files(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
+def shown_path(path: Path) -> str:
+    """A path as shown to the analyst: relative to the project when inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(REPO_DIR))
+    except ValueError:
+        return str(path)
+
+
 def describe_paths(paths: Sequence[Path]) -> str:
-    """Paths as shown to the analyst: relative to the project when inside it."""
-    shown = []
-    for path in paths:
-        try:
-            shown.append(str(path.resolve().relative_to(REPO_DIR)))
-        except ValueError:
-            shown.append(str(path))
-    return ", ".join(shown)
+    """``"data/events, ~/cases/kursk"``."""
+    return ", ".join(shown_path(path) for path in paths)

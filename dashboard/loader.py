@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.datapaths import REPO_DIR, data_paths, record_files
+from dashboard.datapaths import data_paths, record_files, shown_path
 from dashboard.problems import Problem, Severity, problems_frame, shorten
 from dashboard.readers import RawFile, read_file
 from dashboard.registries import Registries, load_registries
@@ -68,14 +68,6 @@ class LoadResult:
 
     def problems_frame(self) -> pd.DataFrame:
         return problems_frame(self.problems)
-
-
-def shown_path(path: Path) -> str:
-    """A file as named in messages: relative to the project when inside it, else as given."""
-    try:
-        return str(path.resolve().relative_to(REPO_DIR))
-    except ValueError:
-        return str(path)
 
 
 def load_events(paths: Sequence[str | Path] | None = None, registries: Registries | None = None) -> LoadResult:
