@@ -353,3 +353,19 @@ def briefing_pdf(briefing: Briefing) -> bytes:
             pdf.multi_cell(column_width, 5, f"{term}: {meaning}", align="L")
             pdf.ln(2)
     return bytes(pdf.output())
+
+
+def briefing_file(
+    fmt: str,
+    events: pd.DataFrame,
+    registries: Registries,
+    context: ExportContext,
+    rings: list[Ring] = (),
+    band: Band | None = None,
+    title: str = "Conflict events briefing",
+) -> bytes:
+    """The briefing pack as ``pptx`` or ``pdf``; raises `images.ExportError` when there is nothing to brief."""
+    if events.empty:
+        raise images.ExportError("no events match these filters: nothing to brief")
+    pack = build_briefing(events, registries, context, rings, band, title)
+    return briefing_pptx(pack) if fmt == "pptx" else briefing_pdf(pack)

@@ -170,10 +170,7 @@ def run_export(args: argparse.Namespace) -> int:
         if args.format in exports.DATA_FORMATS:
             data = exports.data_export(args.format, events, registries, context)
         elif args.format in ("pptx", "pdf"):
-            if events.empty:
-                raise images.ExportError("no events match these filters: nothing to brief")
-            pack = briefing.build_briefing(events, registries, context, rings, view.band, args.title)
-            data = briefing.briefing_pptx(pack) if args.format == "pptx" else briefing.briefing_pdf(pack)
+            data = briefing.briefing_file(args.format, events, registries, context, rings, view.band, args.title)
         else:
             data = images.chart_file(args.chart, args.format, events, registries, context, rings, view.band)
     except (images.ExportError, GeometryError) as error:

@@ -159,6 +159,12 @@ def border_band(border_id: str, side: str, width_km: float) -> list[list[list[fl
     Computed in an azimuthal-equidistant projection centred on the border (scale error under 0.5% within
     1,000 km of the centre), clipped to the shipped country outline.
     """
+    return [[[list(point) for point in ring] for ring in polygon] for polygon in _band(border_id, side, width_km)]
+
+
+@lru_cache(maxsize=16)
+def _band(border_id: str, side: str, width_km: float) -> tuple[tuple[tuple[tuple[float, float], ...], ...], ...]:
+    """`border_band` as immutable tuples, computed once per border, side and width."""
     if not (math.isfinite(width_km) and width_km > 0):
         raise GeometryError(f"band width must be a positive number of kilometres; got {width_km!r}")
     borders = load_borders()
@@ -173,10 +179,9 @@ def border_band(border_id: str, side: str, width_km: float) -> list[list[list[fl
     band = line.buffer(width_km * 1000, quad_segs=32).intersection(_reproject(forward, land))
     band = _reproject(backward, shapely.make_valid(band))
     polygons = [geom for geom in getattr(band, "geoms", [band]) if geom.geom_type == "Polygon" and not geom.is_empty]
-    return [
-        [list(map(list, polygon.exterior.coords))] + [list(map(list, hole.coords)) for hole in polygon.interiors]
-        for polygon in polygons
-    ]
+    return tuple(
+        (tuple(polygon.exterior.coords), *(tuple(hole.coords) for hole in polygon.interiors)) for polygon in polygons
+    )
 
 
 def border_line_paths(border_id: str) -> list[list[list[float]]]:

@@ -77,6 +77,8 @@ class View:
     ring_specs: list[str]
     band: overlays.Band | None
     online_tiles: bool
+    rings: list[overlays.Ring]
+    ring_errors: list[str]
 
     @property
     def selected(self) -> pd.Series | None:
@@ -208,7 +210,8 @@ def sidebar(data: Data) -> View:
                 " see the Data quality page."
             )
     caption = flt.caption(filters, len(shown), len(events), registries)
-    return View(data, filters, shown, caption, selected, ring_specs, band, online_tiles)
+    rings, ring_errors = overlays.build_rings(ring_specs, events, registries)
+    return View(data, filters, shown, caption, selected, ring_specs, band, online_tiles, rings, ring_errors)
 
 
 def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
@@ -475,14 +478,13 @@ def chart_file(view: View, chart: str, fmt: str) -> bytes:
     """The timeline, the counts chart or the map of the current view, as the page draws it."""
     from dashboard import images
 
-    rings, _ = overlays.build_rings(view.ring_specs, view.data.events, view.data.registries)
     return images.chart_file(
         chart,
         fmt,
         view.events,
         view.data.registries,
         export_context(view),
-        rings,
+        view.rings,
         view.band,
         lanes=st.session_state.get("lanes") or "actor",
         per=st.session_state.get("per") or "month",

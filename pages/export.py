@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import briefing, exports, images, overlays, ui
+from dashboard import briefing, exports, images, ui
 
 view = ui.current_view()
 registries = view.data.registries
@@ -47,17 +47,13 @@ if browser is None:
     st.warning(images.INSTALL_HINT)
 
 
-def make_pack(fmt: str) -> bytes:
-    rings, _ = overlays.build_rings(view.ring_specs, view.data.events, registries)
-    pack = briefing.build_briefing(view.events, registries, ui.export_context(view, handling), rings, view.band, title)
-    return briefing.briefing_pptx(pack) if fmt == "pptx" else briefing.briefing_pdf(pack)
-
-
 pptx_column, pdf_column, _ = st.columns([1, 1, 3])
 for column, fmt in ((pptx_column, "pptx"), (pdf_column, "pdf")):
     column.download_button(
         f"Briefing pack ({fmt.upper()})",
-        data=lambda fmt=fmt: make_pack(fmt),
+        data=lambda fmt=fmt: briefing.briefing_file(
+            fmt, view.events, registries, ui.export_context(view, handling), view.rings, view.band, title
+        ),
         file_name=exports.file_name("briefing", view.events, view.filters, fmt),
         mime=ui.MIME[fmt],
         key=f"download_pack_{fmt}",

@@ -2,18 +2,17 @@
 
 import streamlit as st
 
-from dashboard import layers, overlays, ui
+from dashboard import layers, ui
 
 view = ui.current_view()
 registries = view.data.registries
 st.title("Map")
 ui.show_caption(view)
-rings, ring_errors = overlays.build_rings(view.ring_specs, view.data.events, registries)
-for message in ring_errors:
+for message in view.ring_errors:
     st.warning(message)
 if view.events.empty:
     st.info(ui.EMPTY_MESSAGE)
-model = layers.build_map(view.events, registries, rings, view.band, view.online_tiles)
+model = layers.build_map(view.events, registries, view.rings, view.band, view.online_tiles)
 st.pydeck_chart(
     model.deck,
     key="map_chart",
@@ -23,7 +22,7 @@ st.pydeck_chart(
 )
 for note in model.notes:
     st.caption(note)
-ui.show_map_legend(view.events, rings, view.band)
+ui.show_map_legend(view.events, view.rings, view.band)
 with st.expander("Download the map (as drawn: points, rings, arcs, band, outlines, legend)"):
     ui.chart_downloads(view, "map")
 ui.ring_adder(view)
