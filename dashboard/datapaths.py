@@ -7,8 +7,11 @@ the bundled records in ``data/events``. A folder stands for every record file be
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 DATA_ENV = "DASHBOARD_DATA"
@@ -34,36 +37,102 @@ def data_paths(cli_paths: Sequence[str | Path] | None = None) -> list[Path]:
     return [BUNDLED_EVENTS_DIR]
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file a named folder holds that is not read, and why (a FIFO, a device, a link that loops ...)."""
+
+    path: Path
+    reason: str
+
+
 def record_files(paths: Sequence[Path]) -> list[Path]:
     """Every record file the paths stand for, in a stable order; raises `DataPathError` for a bad path."""
+    return find_record_files(paths)[0]
+
+
+def find_record_files(paths: Sequence[Path]) -> tuple[list[Path], list[SkippedFile]]:
+    """Every regular record file the paths stand for (stable order), and the files skipped inside folders.
+
+    A named path that is missing, unreadable or not a regular file or folder raises `DataPathError`. Inside a
+    folder, FIFOs, devices, sockets and broken or looping links with a record suffix are skipped and listed;
+    links to folders are followed once (a link back up the tree is listed, not followed again).
+    """
     files: list[Path] = []
+    skipped: list[SkippedFile] = []
     for path in paths:
-        if path.is_file():
+        kind = _kind(path)
+        if kind == "file":
             if not os.access(path, os.R_OK):
                 raise DataPathError(f"{path}: file cannot be read (permission denied)")
             files.append(path)
-        elif path.is_dir():
-            found = sorted(
-                candidate
-                for candidate in path.rglob("*")
-                if candidate.is_file()
-                and candidate.suffix.lower() in RECORD_SUFFIXES
-                and not NOT_RECORD_DIRS.intersection(candidate.relative_to(path).parts[:-1])
-                and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
-            )
+        elif kind == "folder":
+            found, passed = _walk(path)
+            skipped.extend(passed)
             if not found:
                 raise DataPathError(f"{path}: folder holds no record files ({', '.join(RECORD_SUFFIXES)})")
             files.extend(found)
         else:
-            raise DataPathError(f"{path}: no such file or folder")
-    return list(dict.fromkeys(files))
+            raise DataPathError(f"{path}: {kind}")
+    return list(dict.fromkeys(files)), skipped
+
+
+def _kind(path: Path) -> str:
+    """``"file"``, ``"folder"``, or why the path cannot be read as records."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a link that loops back on itself"
+        if path.is_symlink():
+            return f"a broken link (to {os.readlink(path)})"
+        if error.errno == errno.ENOENT:
+            return "no such file or folder"
+        return f"cannot be read ({error.strerror or error})"
+    if stat.S_ISREG(status.st_mode):
+        return "file"
+    if stat.S_ISDIR(status.st_mode):
+        return "folder"
+    special = {stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device"}
+    what = next((name for test, name in special.items() if test(status.st_mode)), "a socket or other special file")
+    return f"{what}, not a regular file: name a record file or a folder"
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[SkippedFile]]:
+    found: list[Path] = []
+    skipped: list[SkippedFile] = []
+    seen = {folder.resolve()}
+    for root, folders, names in os.walk(folder, followlinks=True):
+        here = Path(root)
+        relative = here.relative_to(folder).parts
+        if NOT_RECORD_DIRS.intersection(relative) or any(part.startswith(".") for part in relative):
+            folders[:] = []
+            continue
+        for name in sorted(folders):
+            try:
+                real = (here / name).resolve(strict=True)
+            except (OSError, RuntimeError):
+                real = None
+            if real is None or real in seen:
+                skipped.append(SkippedFile(here / name, "a link to a folder already read, not followed again"))
+                folders.remove(name)
+            seen.add(real)
+        for name in names:
+            candidate = here / name
+            if name.startswith(".") or candidate.suffix.lower() not in RECORD_SUFFIXES:
+                continue
+            kind = _kind(candidate)
+            if kind == "file":
+                found.append(candidate)
+            else:
+                skipped.append(SkippedFile(candidate, kind.split(":")[0]))
+    return sorted(found), skipped
 
 
 def shown_path(path: Path) -> str:
     """A path as shown to the analyst: relative to the project when inside it, else as given."""
-    try:
-        return str(path.resolve().relative_to(REPO_DIR))
-    except ValueError:
+    try:  # the folder resolved, not the file: a link that loops is still shown by its name
+        return str((path.parent.resolve() / path.name).relative_to(REPO_DIR))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 

@@ -9,18 +9,21 @@ True
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from dashboard.datapaths import data_paths, record_files, shown_path
+from dashboard.datapaths import data_paths, find_record_files, shown_path
 from dashboard.problems import Problem, Severity, problems_frame, shorten
 from dashboard.readers import RawFile, read_file
 from dashboard.registries import Registries, load_registries
 from dashboard.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
 from dashboard.validation import check_records
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,12 +76,63 @@ class LoadResult:
 def load_events(paths: Sequence[str | Path] | None = None, registries: Registries | None = None) -> LoadResult:
     """Read, check and type every record in ``paths`` (default: see `dashboard.datapaths.data_paths`).
 
-    Raises `dashboard.datapaths.DataPathError` when a path does not exist; every other fault is a problem.
+    Raises `dashboard.datapaths.DataPathError` when a named path does not exist or is not a file or folder;
+    every other fault is a problem. No exception raised by a file's content escapes: a file that breaks the
+    reader or the checks is reported as a problem of that file, and every other file still loads.
     """
     registries = registries or load_registries()
-    files = record_files(data_paths(paths))
-    raws = [read_file(path, shown_path(path)) for path in files]
-    return combine(raws, registries)
+    files, skipped = find_record_files(data_paths(paths))
+    raws = [_read(path) for path in files]
+    result = combine_isolated(raws, registries)
+    result.problems[:0] = [
+        Problem(shown_path(item.path), None, None, None, None, f"skipped: {item.reason}", Severity.WARNING)
+        for item in skipped
+    ]
+    return result
+
+
+def _read(path: Path) -> RawFile:
+    name = shown_path(path)
+    try:
+        return read_file(path, name)
+    except Exception as error:  # a reader defect must cost one file, never the whole load
+        log.exception("reading %s failed", name)
+        return _failed(RawFile(name, pd.DataFrame(columns=["record_line"]), pd.DataFrame(columns=["row"])), error)
+
+
+def _failed(raw: RawFile, error: BaseException) -> RawFile:
+    """``raw`` with every record it held counted as read and rejected, for a file the loader cannot handle."""
+    failed = RawFile(raw.path, pd.DataFrame(columns=["record_line"]), pd.DataFrame(columns=["row"]))
+    failed.unreadable = len(raw.records) + raw.unreadable
+    failed.problems = [
+        Problem(
+            raw.path,
+            None,
+            None,
+            None,
+            None,
+            f"this file could not be checked, its {failed.unreadable} records are not loaded"
+            f" (internal error: {type(error).__name__}: {shorten(str(error), 200)}); other files are not affected",
+        )
+    ]
+    return failed
+
+
+def combine_isolated(raws: list[RawFile], registries: Registries) -> LoadResult:
+    """`combine`, but a file whose rows make the checks fail is reported on its own and the rest still load."""
+    try:
+        return combine(raws, registries)
+    except Exception:
+        log.exception("checking the files together failed; checking them one by one")
+    checked = []
+    for raw in raws:
+        try:
+            combine([raw], registries)
+            checked.append(raw)
+        except Exception as error:
+            log.exception("checking %s failed", raw.path)
+            checked.append(_failed(raw, error))
+    return combine(checked, registries)
 
 
 def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
@@ -111,13 +165,15 @@ def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
     rejected_rows = {issue.row for issue in issues if issue.severity is Severity.ERROR}
     for raw in raws:
         problems.extend(raw.problems)
+    files_of_rows = records["record_file"].astype(str).tolist()  # plain lists: one lookup per problem
+    lines_of_rows = [None if pd.isna(line) else int(line) for line in lines.tolist()]
+    ids_of_rows = [None if pd.isna(record_id) else str(record_id) for record_id in ids.tolist()]
     for issue in sorted(issues, key=lambda item: (item.row, item.field)):
-        record_id = ids.iat[issue.row]
         problems.append(
             Problem(
-                file=str(records["record_file"].iat[issue.row]),
-                line=int(lines.iat[issue.row]) if pd.notna(lines.iat[issue.row]) else None,
-                record_id=None if pd.isna(record_id) else str(record_id),
+                file=files_of_rows[issue.row],
+                line=lines_of_rows[issue.row],
+                record_id=ids_of_rows[issue.row],
                 field=issue.field,
                 value=shorten(issue.value),
                 message=issue.message,

@@ -7,9 +7,13 @@ reading. Nothing a file holds is dropped without a problem that says so.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import json
+import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +30,14 @@ from dashboard.schema import (
     SOURCE_FIELDS,
     SOURCE_FIELDS_BY_NAME,
 )
-from dashboard.yamlsafe import YamlError, iter_yaml_records
+from dashboard.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records
 
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # larger files are refused with a message, never half-read
 SOURCE_COLUMNS = [source_field.name for source_field in SOURCE_FIELDS]
 _CSV_SOURCE_COLUMN = re.compile(r"^source(\d+)_(" + "|".join(SOURCE_COLUMNS) + r")$")
 REPLACEMENT_CHARACTER = "\ufffd"
+MAX_COLUMNS = 1_000  # the schema has about 60 columns with sources; thousands means the file is not records
+MAX_HEADER_CHARS = 100_000
 
 
 class RowIssue(NamedTuple):
@@ -83,20 +89,14 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
     name = shown_as or str(path)
     empty = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            empty.problems.append(
-                _file_problem(
-                    name,
-                    f"file is {size / 2**20:.0f} MB, over the {MAX_FILE_BYTES / 2**20:.0f} MB limit",
-                )
-            )
-            return empty
-        data = path.read_bytes()
+        data = _read_regular_file(path)
     except OSError as error:
         empty.problems.append(_file_problem(name, f"cannot read file: {error.strerror or error}"))
         return empty
-    text, bad_bytes_problem = decode(data, name)
+    if isinstance(data, str):
+        empty.problems.append(_file_problem(name, data))
+        return empty
+    text, encoding_problem = decode(data, name)
     if not text.strip():
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
         return empty
@@ -107,15 +107,53 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
         raw = read_nested_records(_iter_json_records(text), name)
     else:
         raw = read_nested_records(iter_yaml_records(text), name)
-    if bad_bytes_problem:
-        raw.problems.insert(0, bad_bytes_problem)
-        raw.has_bad_bytes = True
+    if encoding_problem:
+        raw.problems.insert(0, encoding_problem)
+        raw.has_bad_bytes = encoding_problem.severity is Severity.ERROR
     return raw
 
 
+def _read_regular_file(path: Path) -> bytes | str:
+    """The file's bytes, or why it is not read: only regular files under `MAX_FILE_BYTES` are (a FIFO or a
+    device would block or never end). Opened without blocking, then checked, so a swap cannot trick it."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return "not a regular file (a FIFO, device or socket): not read"
+        if status.st_size > MAX_FILE_BYTES:
+            return f"file is {status.st_size / 2**20:.0f} MB, over the {MAX_FILE_BYTES / 2**20:.0f} MB limit"
+        return file.read(MAX_FILE_BYTES + 1)
+
+
+_UTF_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode(data: bytes, name: str) -> tuple[str, Problem | None]:
-    """Bytes to text: UTF-8 with or without a byte-order mark. Bytes that are not UTF-8 become U+FFFD and
-    a problem naming the first bad line; the records holding them are rejected by validation."""
+    """Bytes to text: UTF-8 with or without a byte-order mark, or UTF-16/32 with one. UTF-16 without a mark is
+    recognised by its zero bytes and read with a warning. Other bytes that are not UTF-8 become U+FFFD and a
+    problem naming the first bad line; the records holding them are rejected by validation."""
+    for bom, encoding in _UTF_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), None
+            except UnicodeDecodeError as error:
+                text = data.decode(encoding, errors="replace")
+                line = text.count("\n", 0, text.find(REPLACEMENT_CHARACTER)) + 1
+                message = f"{encoding.upper()} file with bytes that are not {encoding.upper()} ({error.reason})"
+                return text, _file_problem(name, message + "; records holding them are rejected", line)
+    utf16 = _bom_less_utf16(data)
+    if utf16:
+        message = f"no byte-order mark, but the zero bytes say {utf16.upper()}: read as {utf16.upper()}; save as UTF-8"
+        try:
+            return data.decode(utf16), _file_problem(name, message, 1, Severity.WARNING)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
@@ -127,6 +165,21 @@ def decode(data: bytes, name: str) -> tuple[str, Problem | None]:
             line,
         )
         return data.decode("utf-8-sig", errors="replace"), problem
+
+
+def _bom_less_utf16(data: bytes) -> str | None:
+    """``"utf-16-le"`` / ``"utf-16-be"`` when nearly every odd / even byte of the start is zero (ASCII text
+    written as UTF-16), else None."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    odd_zeros, even_zeros = sample[1::2].count(0), sample[0::2].count(0)
+    if odd_zeros > 0.9 * pairs and even_zeros < 0.1 * pairs:
+        return "utf-16-le"
+    if even_zeros > 0.9 * pairs and odd_zeros < 0.1 * pairs:
+        return "utf-16-be"
+    return None
 
 
 # --- nested records (YAML, JSON) -------------------------------------------------------------------------
@@ -242,17 +295,24 @@ def _nested_sources(sources: object, row: int, issues: list[RowIssue]) -> list[t
 
 
 def _iter_json_records(text: str):
-    """Yield ``(line, item)`` for each element of a top-level JSON array, so each record has its line."""
-    decoder = json.JSONDecoder()
+    """Yield ``(line, item)`` for each element of a top-level JSON array, so each record has its line.
+
+    ``NaN`` and ``Infinity`` stay text (validation reports them); an element nested deeper than
+    `MAX_NESTING` comes as a `YamlError` at its line.
+    """
+    decoder = json.JSONDecoder(parse_constant=str)
     whitespace = re.compile(r"\s*")
     position = whitespace.match(text, 0).end()  # type: ignore[union-attr]
     if not text.startswith("[", position):
         try:
-            document = json.loads(text)
+            document = decoder.decode(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"{error.msg} (line {error.lineno}, column {error.colno})") from None
+        except RecursionError:
+            raise YamlError(TOO_DEEP, 1) from None
         if isinstance(document, dict) and isinstance(document.get("events"), list):  # the dashboard's own export
-            yield from _records_with_lines(text, document["events"])
+            for line, record in _records_with_lines(text, document["events"]):
+                yield line, YamlError(TOO_DEEP, line) if _too_deep(record) else record
             return
         raise YamlError("the file is not a list of records (expected a JSON array of objects)", 1)
     position = whitespace.match(text, position + 1).end()  # type: ignore[union-attr]
@@ -265,9 +325,12 @@ def _iter_json_records(text: str):
         counted_to = position
         try:
             item, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise YamlError(f"invalid JSON: {error.msg}", error.lineno) from None
-        yield line, item
+        except (json.JSONDecodeError, RecursionError) as error:  # counted as one record read and rejected
+            message = f"invalid JSON: {error.msg}" if isinstance(error, json.JSONDecodeError) else TOO_DEEP
+            yield line, YamlError(message + "; records after it were not read", getattr(error, "lineno", line))
+            return
+        openers = text.count("[", position, end) + text.count("{", position, end)
+        yield line, YamlError(TOO_DEEP, line) if openers > MAX_NESTING and _too_deep(item) else item
         position = whitespace.match(text, end).end()  # type: ignore[union-attr]
         if text.startswith(",", position):
             position = whitespace.match(text, position + 1).end()  # type: ignore[union-attr]
@@ -278,6 +341,20 @@ def _iter_json_records(text: str):
                 "invalid JSON: expected ',' or ']' after a record",
                 text.count("\n", 0, position) + 1,
             )
+
+
+def _too_deep(item: object) -> bool:
+    """True when lists and mappings in ``item`` nest deeper than `MAX_NESTING` (walked without recursion)."""
+    stack = [(item, 1)]
+    while stack:
+        current, level = stack.pop()
+        if level > MAX_NESTING:
+            return True
+        if isinstance(current, dict):
+            stack.extend((value, level + 1) for value in current.values())
+        elif isinstance(current, list):
+            stack.extend((value, level + 1) for value in current)
+    return False
 
 
 def _records_with_lines(text: str, records: list):
@@ -302,6 +379,11 @@ def read_csv_text(text: str, name: str) -> RawFile:
         if not line.startswith("#"):
             break
         comment_lines += 1
+    header_problem = _header_problem(text, comment_lines)
+    if header_problem:
+        raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
+        raw.problems.append(_file_problem(name, header_problem, comment_lines + 1))
+        return raw
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -341,7 +423,7 @@ def read_csv_text(text: str, name: str) -> RawFile:
             source_groups.setdefault(int(match.group(1)), {})[match.group(2)] = column
         elif column not in FIELDS_BY_NAME and column != "record_line":
             raw.problems.append(
-                _file_problem(name, f"unknown column {column!r}, ignored", comment_lines + 1, Severity.WARNING)
+                _file_problem(name, f"unknown column {shorten(column)}, ignored", comment_lines + 1, Severity.WARNING)
             )
     raw.sources = _csv_sources(frame, source_groups)
     if "sources" in frame:
@@ -355,6 +437,29 @@ def read_csv_text(text: str, name: str) -> RawFile:
     used = [column for column in frame.columns if column in FIELDS_BY_NAME and column != "sources"]
     raw.records = frame[[*used, "record_line"]]
     return raw
+
+
+def _header_problem(text: str, comment_lines: int) -> str | None:
+    """Why the header row cannot start a file of records, checked before pandas reads anything (a line of
+    garbage would otherwise become a header of a million columns), or None."""
+    rows = csv.reader(io.StringIO(text[: MAX_HEADER_CHARS + 1]))
+    try:
+        for _ in range(comment_lines):
+            next(rows)
+        header = next(rows, [])
+    except csv.Error as error:
+        return f"malformed CSV header: {error}"
+    if len(header) > MAX_COLUMNS:
+        return f"the header has more than {MAX_COLUMNS:,} columns: not a CSV of records"
+    if sum(map(len, header)) > MAX_HEADER_CHARS or (not header and len(text) > MAX_HEADER_CHARS):
+        return f"the header is longer than {MAX_HEADER_CHARS:,} characters: not a CSV of records"
+    names = [column.strip() for column in header]
+    if names and not any(name in FIELDS_BY_NAME or _CSV_SOURCE_COLUMN.match(name) for name in names):
+        return (
+            f"no column of the header ({shorten(', '.join(names), 120)}) is a record field such as id, title or"
+            " date_start: not a CSV of records, nothing read"
+        )
+    return None
 
 
 def _csv_error_text(error: Exception) -> str:

@@ -12,6 +12,7 @@ A record has two written forms:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -41,6 +42,9 @@ DATE_PRECISIONS = ("day", "week", "month", "year")
 LOCATION_PRECISIONS = ("exact", "near", "city", "region", "country")
 CONFIDENCE_LEVELS = ("confirmed", "reported", "assessed", "claimed", "unverified")
 DISTANCE_UNITS_KM = {"km": 1.0, "mi": 1.609344, "nmi": 1.852}
+# Dates a record may hold (event and source dates): a typo such as 2924 for 2024 is an error, not a point
+# centuries off the timeline, and every date stays inside what the engine and the charts can represent.
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
 
 CONFIDENCE_MEANINGS = {
     "confirmed": "Stated officially by a party in a position to know, or established by several independent sources.",

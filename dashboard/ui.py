@@ -23,7 +23,7 @@ from dashboard.datapaths import DataPathError, data_paths, describe_paths, recor
 from dashboard.exports import ExportContext, file_name
 from dashboard.loader import LoadResult, load_events
 from dashboard.registries import Registries, load_registries
-from dashboard.schema import CONFIDENCE_LEVELS, LOCATION_PRECISIONS
+from dashboard.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE, LOCATION_PRECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +159,8 @@ def sidebar(data: Data) -> View:
         dates = st.date_input(
             "Dates",
             value=(),
-            min_value=date(1900, 1, 1),
-            max_value=date(2100, 12, 31),
+            min_value=EARLIEST_DATE,
+            max_value=LATEST_DATE,
             key=DATES,
             bind="query-params",
             format="YYYY-MM-DD",

@@ -7,6 +7,7 @@ returns the typed events of the valid rows plus every problem found, each tied t
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -17,7 +18,9 @@ from dashboard.readers import REPLACEMENT_CHARACTER, RowIssue
 from dashboard.registries import Registries, name_key
 from dashboard.schema import (
     DISTANCE_UNITS_KM,
+    EARLIEST_DATE,
     FIELDS,
+    LATEST_DATE,
     POINTS,
     RANGES,
     SOURCE_FIELDS,
@@ -28,6 +31,8 @@ from dashboard.schema import (
 
 _ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _LIST_TYPES = (list, tuple)
+# NaN and infinity as written in YAML (.nan, .inf), JSON (NaN, Infinity) or text (nan, inf, -infinity)
+_NON_FINITE = re.compile(r"^\s*[+-]?\.?(nan|inf|infinity)\s*$", re.IGNORECASE)
 _NOT_TEXT_TYPES = (list, tuple, dict, set, bool)
 _PRECISION_OFFSETS = {
     "day": pd.Timedelta(0),
@@ -76,7 +81,10 @@ class _Checker:
 
 def _per_unique(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
     """``values.map(function)`` computed once per distinct value (coded fields repeat a lot)."""
-    uniques = values.dropna().unique()
+    try:
+        uniques = values.dropna().unique()
+    except TypeError:  # unhashable values (lists, mappings) where text was expected: one call per value
+        return values.map(function, na_action="ignore")
     return values.map(dict(zip(uniques, map(function, uniques), strict=True)), na_action="ignore")
 
 
@@ -129,35 +137,71 @@ def _text(values: pd.Series, present: pd.Series, checker: _Checker, field: str) 
 
 
 def _numbers(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
+    """Numbers, finite ones only: NaN and infinity (``.nan``, ``NaN``, ``inf``, ...) are errors, not blanks."""
+    non_finite = pd.Series(False, index=values.index)
+    if not pd.api.types.is_numeric_dtype(values):
+        non_finite = _per_unique(values, _is_non_finite_text).eq(True)
+        present = present | non_finite
     if not present.any():
         return pd.Series(np.nan, index=values.index, dtype="float64")
+    wrong = pd.Series(False, index=values.index)
     if values.dtype == object:
         wrong = present & values.map(lambda value: isinstance(value, _NOT_TEXT_TYPES))
-        values = values.where(~wrong)
         checker.report(wrong, field, values, "expected a number")
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.dtype == object:
-        numbers = numbers.astype(float)
-    not_number = present & numbers.isna()
-    checker.report(not_number & values.notna(), field, values, "not a number")
-    return numbers.astype("float64")
+    numbers = pd.to_numeric(values.where(~(wrong | non_finite)), errors="coerce")
+    numbers = numbers.astype("float64")
+    non_finite |= present & np.isinf(numbers)
+    checker.report(non_finite, field, values, "must be a finite number (not NaN or infinity)")
+    not_number = present & numbers.isna() & values.notna() & ~non_finite & ~wrong
+    checker.report(not_number, field, values, "not a number")
+    return numbers.where(~non_finite)
+
+
+def _is_non_finite_text(value: object) -> bool:
+    return isinstance(value, str) and _NON_FINITE.match(value) is not None
 
 
 def _dates(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
-    """ISO dates (YYYY-MM-DD); other forms such as "16 May 2025" are read one by one."""
+    """ISO dates (YYYY-MM-DD) from `EARLIEST_DATE` to `LATEST_DATE`; other forms such as "16 May 2025" are read
+    one by one. Text is parsed at second resolution, so no year overflows the parser."""
     if not present.any():
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     text = values.map(_date_text, na_action="ignore") if values.dtype == object else values.str.strip()
-    dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    dates = _parse_dates(text, format="ISO8601")
     retry = present & dates.isna()
     if retry.any():
         unique = pd.Series(text[retry].dropna().unique())
-        parsed = pd.to_datetime(unique, format="mixed", dayfirst=True, errors="coerce")
+        parsed = _parse_dates(unique, format="mixed", dayfirst=True)
         dates[retry] = text[retry].map(dict(zip(unique, parsed, strict=True)))
     checker.report(present & dates.isna(), field, values, "not a date (expected YYYY-MM-DD)")
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    return dates.dt.normalize().astype("datetime64[us]")
+    outside = dates.notna() & ~dates.between(pd.Timestamp(EARLIEST_DATE), pd.Timestamp(LATEST_DATE))
+    checker.report(outside, field, values, f"date outside {EARLIEST_DATE:%Y-%m-%d} to {LATEST_DATE:%Y-%m-%d}")
+    return dates.where(~outside).dt.normalize().astype("datetime64[us]")
+
+
+def _parse_dates(text: pd.Series, **options: object) -> pd.Series:
+    """``pd.to_datetime`` that never raises: unparseable text, and dates beyond what pandas can hold, are NaT;
+    time zones are dropped (a date is the day the source gives)."""
+    try:
+        parsed = pd.to_datetime(text.astype(object), errors="coerce", **options)
+    except (ValueError, OverflowError, TypeError):
+        parsed = pd.to_datetime(text.map(_one_date, na_action="ignore"), errors="coerce")
+    if not pd.api.types.is_datetime64_any_dtype(parsed):
+        parsed = pd.to_datetime(text.map(_one_date, na_action="ignore"), errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[s]")
+
+
+def _one_date(value: object) -> object:
+    """One value parsed alone (a column mixing time zones or forms can defeat the vectorised parser)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if stamp is pd.NaT:
+        return None
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def _date_text(value: object) -> object:

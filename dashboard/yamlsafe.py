@@ -1,20 +1,32 @@
-"""Safe YAML reading for record files: no tags beyond plain data, no aliases, every item with its line.
+"""Safe YAML reading for record files: plain data only, no aliases, bounded nesting, every item with its line.
 
 A record file is a YAML list of mappings. Files written as a plain block list (each item starting with
 ``- `` at the left margin) are parsed item group by item group, so a syntax error in one record costs only
 that record and a large file never becomes one huge node tree.
+
+Values reach validation as written: dates stay text (``2024-02-30`` is a bad date on its record, not a
+parser crash), and ``.nan`` / ``.inf`` stay text, so they are reported as numbers that are not finite.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import ClassVar
 
 import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ITEM_START = re.compile(r"^-(?:[ \t]|$)")
 _CHUNK_ITEMS = 500
+MAX_NESTING = 32  # a record nests 4 levels (record > sources > source > field); far deeper is not a record
+# libyaml's composer recurses in C: hundreds of thousands of nested collections overflow the stack and kill
+# the process. Every collection needs its own indicator character, so their count bounds the nesting;
+# text with more of them than this is checked event by event (iteratively) before it is composed.
+_COMPOSE_WITHOUT_CHECK = 1_000
+_INDICATORS = re.compile(r"[\[{?:-]")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+TOO_DEEP = f"nested more than {MAX_NESTING} levels deep (a record nests 4 levels at most)"
 
 
 class YamlError(ValueError):
@@ -25,8 +37,14 @@ class YamlError(ValueError):
         self.line = line
 
 
-class _NoAliasLoader(_Loader):  # type: ignore[misc,valid-type]
-    """Safe loader that refuses aliases (``*name``): they are never needed in records and allow alias bombs."""
+class _NoAliasLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader that refuses aliases (``*name``: never needed in records, and they allow alias bombs),
+    leaves dates as text and keeps non-finite numbers as written."""
+
+    yaml_implicit_resolvers: ClassVar[dict] = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP_TAG]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
         if node in self.constructed_objects:
@@ -37,6 +55,22 @@ class _NoAliasLoader(_Loader):  # type: ignore[misc,valid-type]
                 node.start_mark,
             )
         return super().construct_object(node, deep=deep)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> object:
+        number = super().construct_yaml_float(node)
+        return number if number == number and abs(number) != float("inf") else node.value
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
+
+
+class _AliasError(yaml.YAMLError):
+    """An alias found in an item; ``line`` is the alias's own (0-based) line in the parsed text."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.problem = "aliases (*name) are not allowed in record files"
+        self.problem_mark = yaml.Mark("", 0, line, 0, None, None)
 
 
 def _error(error: yaml.YAMLError, line_offset: int) -> YamlError:
@@ -58,8 +92,57 @@ def _construct(loader: _NoAliasLoader, node: yaml.Node) -> object:
     return data
 
 
+def _indicator_count(text: str) -> int:
+    """An upper bound on how deeply ``text`` nests: every collection needs one of these characters."""
+    return sum(map(text.count, "[{?:-"))
+
+
+def _check_nesting(text: str, line_offset: int) -> None:
+    """Walk the parser's events (iteratively, never recursing) and refuse nesting deeper than `MAX_NESTING`."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING + 1:  # + 1: the list of records itself
+                    raise YamlError(
+                        TOO_DEEP,
+                        event.start_mark.line + 1 + line_offset,
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as error:
+        raise _error(error, line_offset) from None
+
+
+def _node_depth(node: yaml.Node) -> int:
+    depth, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        depth = max(depth, level)
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend((child, level + 1) for child in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend((part, level + 1) for pair in current.value for part in pair)
+    return depth
+
+
+def _alias_line(text: str, first: int, last: int) -> int | None:
+    """0-based line of the first alias between lines ``first`` and ``last`` (the composed node tree has lost
+    where aliases were written; the event stream still knows)."""
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.AliasEvent) and first <= event.start_mark.line <= last:
+                return event.start_mark.line
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def _parse_sequence(text: str, line_offset: int) -> list[tuple[int, object | YamlError]]:
     """Parse ``text`` as one YAML document holding a list; items come with their lines."""
+    if _indicator_count(text) > _COMPOSE_WITHOUT_CHECK:
+        _check_nesting(text, line_offset)
     loader = _NoAliasLoader(text)
     try:
         node = loader.get_single_node()
@@ -74,14 +157,26 @@ def _parse_sequence(text: str, line_offset: int) -> list[tuple[int, object | Yam
             "the file is not a list of records (expected a YAML list of '- ' items)",
             line_offset + 1,
         )
+    lines = text.splitlines(keepends=True)
     items: list[tuple[int, object | YamlError]] = []
     for child in node.value:
         line = child.start_mark.line + 1 + line_offset
+        item_text = "".join(lines[child.start_mark.line : child.end_mark.line + 1])
+        if _indicator_count(item_text) > MAX_NESTING and _node_depth(child) > MAX_NESTING:
+            items.append((line, YamlError(TOO_DEEP, line)))
+            continue
         try:
             items.append((line, _construct(loader, child)))
-        except yaml.YAMLError as error:
+        except yaml.constructor.ConstructorError as error:
             loader.recursive_objects, loader.state_generators = {}, []
+            if "aliases" in str(error.problem):
+                alias = _alias_line(text, child.start_mark.line, child.end_mark.line)
+                error = _AliasError(child.start_mark.line if alias is None else alias)
             items.append((line, _error(error, line_offset)))
+        except (yaml.YAMLError, RecursionError) as error:
+            loader.recursive_objects, loader.state_generators = {}, []
+            problem = error if isinstance(error, yaml.YAMLError) else yaml.YAMLError("nested too deeply")
+            items.append((line, _error(problem, line_offset)))
     return items
 
 
@@ -98,6 +193,19 @@ def _block_item_starts(lines: list[str]) -> list[int] | None:
     return starts or None
 
 
+def _parse_items(lines: list[str], bounds: list[int], group: range) -> Iterator[tuple[int, object | YamlError]]:
+    """Items ``group`` of a block list: parsed together, or one by one when the group does not parse."""
+    chunk = "".join(lines[bounds[group.start] : bounds[group.stop]])
+    try:
+        yield from _parse_sequence(chunk, bounds[group.start])
+    except YamlError:
+        for item in group:  # isolate the broken item(s); the others load
+            try:
+                yield from _parse_sequence("".join(lines[bounds[item] : bounds[item + 1]]), bounds[item])
+            except YamlError as error:
+                yield error.line or bounds[item] + 1, error
+
+
 def iter_yaml_records(text: str) -> Iterator[tuple[int, object | YamlError]]:
     """Yield ``(line, item)`` for each item of a YAML list; an item that cannot be read comes as a `YamlError`.
 
@@ -111,15 +219,19 @@ def iter_yaml_records(text: str) -> Iterator[tuple[int, object | YamlError]]:
     bounds = [*starts, len(lines)]
     for first in range(0, len(starts), _CHUNK_ITEMS):
         group = range(first, min(first + _CHUNK_ITEMS, len(starts)))
-        chunk = "".join(lines[bounds[group.start] : bounds[group.stop]])
-        try:
-            yield from _parse_sequence(chunk, bounds[group.start])
-        except YamlError:
-            for item in group:  # isolate the broken item(s); the others load
-                try:
-                    yield from _parse_sequence("".join(lines[bounds[item] : bounds[item + 1]]), bounds[item])
-                except YamlError as error:
-                    yield bounds[item] + 1, error
+        # An item that might nest too deeply for the composer is parsed on its own, after a check.
+        deep = [
+            item
+            for item in group
+            if _indicator_count("".join(lines[bounds[item] : bounds[item + 1]])) > _COMPOSE_WITHOUT_CHECK
+        ]
+        run_start = group.start
+        for item in [*deep, group.stop]:
+            if run_start < item:
+                yield from _parse_items(lines, bounds, range(run_start, item))
+            if item < group.stop:
+                yield from _parse_items(lines, bounds, range(item, item + 1))
+            run_start = item + 1
 
 
 def load_yaml_records(text: str) -> list[tuple[int, object]]:
