@@ -2,26 +2,37 @@
 
 validate: exit 0 when every record loaded, 1 when any record or file was rejected, 2 for bad usage or a path
 that cannot be read. export: exit 0 when the file was written, 1 when the export failed, 2 for bad usage.
+Both: 3 for an internal error (a defect of the dashboard, never of the data), so scripts can tell the two apart.
+
+Everything printed goes through `dashboard.text.terminal_safe`: record text cannot add lines or move the cursor.
+Heavy libraries (pandas, plotly, geodesy) are imported by the command that needs them, so ``--help`` is instant.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
-from dashboard import exports, params
-from dashboard.datapaths import DATA_ENV, DataPathError, data_paths, describe_paths
-from dashboard.filters import apply_filters, caption
-from dashboard.geo import GeometryError
-from dashboard.loader import load_events
-from dashboard.overlays import UNITS, build_rings
-from dashboard.registries import load_registries
+from dashboard.datapaths import DATA_ENV
+from dashboard.schema import DISTANCE_UNITS_KM
+from dashboard.text import terminal_safe
 
 EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html")
+UNITS = tuple(DISTANCE_UNITS_KM)
+SEARCHED = "title, summary, place, notes, who claims it, tags and sources (publisher, title, quote)"
+DEBUG_ENV = "DASHBOARD_DEBUG"  # set to 1 to see the traceback of an internal error
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def say(message: object, stream: TextIO | None = None) -> None:
+    """Print one line with every control character escaped."""
+    print(terminal_safe(message), file=stream or sys.stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,13 +76,13 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--dates", nargs=2, metavar=("FROM", "TO"), help="YYYY-MM-DD YYYY-MM-DD")
     export.add_argument("--confidence", action="append", default=[], help="confidence level (repeatable)")
     export.add_argument("--precision", action="append", default=[], help="location precision (repeatable)")
-    export.add_argument("--q", help="words that must appear in the title, summary or sources")
+    export.add_argument("--q", help=f"words that must all appear (any case) in the {SEARCHED}")
     export.add_argument("--event", help="the selected event's id")
     export.add_argument("--ring", action="append", default=[], help="RANGE@CENTRE, e.g. fath-360@place:Kharkiv")
     export.add_argument("--no-band", action="store_true", help="leave out the band along the border")
     export.add_argument("--band-border", help="e.g. RUS-UKR")
     export.add_argument("--band-side", help="e.g. RUS")
-    export.add_argument("--band-width", help="e.g. 70")
+    export.add_argument("--band-width", help="e.g. 70 (above 0, at most 500)")
     export.add_argument("--band-unit", choices=UNITS)
     export.add_argument("--title", default="Conflict events briefing", help="title of the briefing pack")
     export.add_argument("--handling", default="", help='handling banner on every slide, e.g. "UNCLASSIFIED"')
@@ -79,16 +90,26 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from dashboard.datapaths import DataPathError, data_paths, find_record_files
+
+    paths = data_paths([*args.paths, *args.data] or None)
     try:
-        result = load_events([*args.paths, *args.data] or None)
+        find_record_files(paths)  # a bad path is answered before the loader's libraries are imported
     except DataPathError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    from dashboard.loader import load_events
+
+    try:
+        result = load_events(paths)
+    except DataPathError as error:  # a path that vanished meanwhile
+        say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
     for problem in result.problems:
         if args.quiet and problem.severity != "error":
             continue
-        print(problem)
-    print(result.summary())
+        say(problem)
+    say(result.summary())
     return EXIT_REJECTED if result.errors else EXIT_OK
 
 
@@ -98,16 +119,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse exits 2 on bad usage, 0 on --help
         return int(exit_.code or 0)
-    if args.command == "validate":
-        return run_validate(args)
-    if args.command == "export":
-        return run_export(args)
-    parser.error(f"unknown command {args.command}")  # pragma: no cover - argparse rejects it first
-    return EXIT_USAGE
+    try:
+        return run_validate(args) if args.command == "validate" else run_export(args)
+    except KeyboardInterrupt:
+        say("interrupted", sys.stderr)
+        return 130
+    except Exception as error:  # a defect of ours: say so, and keep it apart from a rejection (exit 1)
+        if os.environ.get(DEBUG_ENV) == "1":
+            traceback.print_exc()
+        say(
+            f"internal error: {type(error).__name__}: {error}. This is a defect in the dashboard, not in your data;"
+            f" set {DEBUG_ENV}=1 to see where it happened.",
+            sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
     """The address parameters the options stand for (``--query`` first, options added to it)."""
+    from dashboard import params
+
     merged = params.parse_query(args.query) if args.query else {}
     options = {
         "actor": args.actor,
@@ -131,22 +162,30 @@ def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from dashboard import briefing, images  # heavy: only for exports
+    from dashboard import briefing, exports, geo, images, params
+    from dashboard.datapaths import DataPathError, data_paths, describe_paths
+    from dashboard.filters import apply_filters, caption
+    from dashboard.geo import GeometryError
+    from dashboard.loader import load_events
+    from dashboard.overlays import build_rings
+    from dashboard.registries import load_registries
 
     registries = load_registries()
     try:
         paths = data_paths(args.data or None)
         result = load_events(paths, registries)
-        view = params.view_from_params(_export_params(args), registries)
+        view, notes = params.read_view(_export_params(args), registries, sorted(geo.load_borders()))
+        if notes:
+            raise params.ParameterError("; ".join(notes))
     except (DataPathError, params.ParameterError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
     if result.errors:
-        print(f"warning: {result.summary()}; run `python -m dashboard validate` for the problems", file=sys.stderr)
+        say(f"warning: {result.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
     events = apply_filters(result.events, view.filters)
     rings, ring_errors = build_rings(view.rings, result.events, registries)
     if ring_errors:
-        print("error: " + "; ".join(ring_errors), file=sys.stderr)
+        say("error: " + "; ".join(ring_errors), sys.stderr)
         return EXIT_USAGE
     context = exports.ExportContext(
         caption(view.filters, len(events), len(result.events), registries),

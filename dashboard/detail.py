@@ -139,7 +139,6 @@ def detail_markdown(event: pd.Series, registries: Registries, distance: BorderDi
     if pd.notna(event["notes"]):
         blocks.append(f"Notes: {esc(event['notes'])}")
     if event["tags"]:
-        blocks.append("Tags: " + ", ".join(f"`{tag.replace('`', '')}`" for tag in event["tags"]))
-    record_id = str(event["id"]).replace("`", "")
-    blocks.append(f"Record `{record_id}` · {esc(event['record_file'])}:{event['record_line']}")
+        blocks.append("Tags: " + ", ".join(esc(tag) for tag in event["tags"]))
+    blocks.append(f"Record {esc(event['id'])} · {esc(event['record_file'])}:{event['record_line']}")
     return "\n\n".join(blocks)

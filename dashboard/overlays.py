@@ -22,6 +22,9 @@ from dashboard.schema import DISTANCE_UNITS_KM
 
 _NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|nmi)\s*$", re.I)
 _LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+# Half the Earth's circumference (about 20,004 km pole to pole): a larger ring encloses the antipode and
+# means nothing as a range.
+MAX_RING_KM = 20_000.0
 RING_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 
 
@@ -51,6 +54,14 @@ def parse_range(text: str) -> float:
     if value <= 0:
         raise OverlayError(f"range {text!r} must be positive")
     return to_km(value, unit)
+
+
+def _check_radius(spec: str, radius_km: float) -> None:
+    if not (math.isfinite(radius_km) and 0 < radius_km <= MAX_RING_KM):
+        raise OverlayError(
+            f"ring {spec!r}: a range of {radius_km:,.0f} km is not drawn: rings reach at most {MAX_RING_KM:,.0f} km"
+            " (half the Earth's circumference)"
+        )
 
 
 def _centre(text: str, events: pd.DataFrame, registries: Registries) -> tuple[float, float, str]:
@@ -93,6 +104,7 @@ def build_ring(spec: str, events: pd.DataFrame, registries: Registries, colour_i
         unit = _NUMBER_UNIT.match(range_text).group(2).lower()  # type: ignore[union-attr]
         label = f"{_NUMBER_UNIT.match(range_text).group(1)} {unit} · {format_distance(radius_km)}"  # type: ignore[union-attr]
         source = "custom radius"
+    _check_radius(spec, radius_km)
     lat, lon, centre_label = _centre(centre_text, events, registries)
     if not (math.isfinite(lat) and math.isfinite(lon)):
         raise OverlayError(f"ring {spec!r}: the centre has no coordinates")

@@ -1,4 +1,5 @@
-"""A view (filters, selected event, rings, band) from URL-style parameters, for the command line.
+"""A view (filters, selected event, rings, band) from URL-style parameters: the command line reads the same
+parameters as the dashboard's address, and the dashboard says which parameters of an opened address it ignored.
 
 The dashboard's address holds the view as parameters (``actor=Russia&type=Depot+hit&dates=2024-06-01&...``);
 the same parameters, given to ``python -m dashboard export``, select the same events and overlays.
@@ -6,19 +7,52 @@ the same parameters, given to ``python -m dashboard export``, select the same ev
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.filters import Filters
 from dashboard.overlays import DEFAULT_BAND, Band
+from dashboard.problems import shorten
 from dashboard.registries import Registries, name_key
-from dashboard.schema import CONFIDENCE_LEVELS, DISTANCE_UNITS_KM, LOCATION_PRECISIONS
+from dashboard.schema import (
+    CONFIDENCE_LEVELS,
+    DISTANCE_UNITS_KM,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    LOCATION_PRECISIONS,
+)
 
 
 class ParameterError(ValueError):
     """A parameter that names nothing known; the message quotes it and lists what is allowed."""
+
+
+# Every parameter the dashboard's address may hold. ``tiles`` is not one of them: online map tiles are
+# switched on by the person at the screen, never by a link (a link must not make a browser go online).
+KNOWN_PARAMETERS = frozenset(
+    {
+        "actor",
+        "type",
+        "dates",
+        "confidence",
+        "precision",
+        "q",
+        "event",
+        "lanes",
+        "per",
+        "ring",
+        "band",
+        "band_border",
+        "band_side",
+        "band_width",
+        "band_unit",
+    }
+)
+CHOICES = {"lanes": ("actor", "type"), "per": ("week", "month")}
+MAX_BAND_WIDTH = 500.0  # in the band's unit, as on the page
 
 
 @dataclass
@@ -27,7 +61,6 @@ class View:
     selected: str | None = None
     rings: list[str] = field(default_factory=list)
     band: Band | None = DEFAULT_BAND
-    online_tiles: bool = False
 
 
 def parse_query(text: str) -> dict[str, list[str]]:
@@ -36,28 +69,42 @@ def parse_query(text: str) -> dict[str, list[str]]:
     return parse_qs(query, keep_blank_values=True)
 
 
-def _ids(values: Sequence[str], lookup: Mapping[str, str], what: str) -> tuple[str, ...]:
+def _ids(values: Sequence[str], lookup: Mapping[str, str], what: str, notes: list[str]) -> tuple[str, ...]:
     ids = []
     for value in values:
         found = lookup.get(name_key(value))
         if found is None:
-            raise ParameterError(f"unknown {what} {value!r}")
-        ids.append(found)
+            notes.append(f"unknown {what} {shorten(value)}")
+        else:
+            ids.append(found)
     return tuple(ids)
 
 
-def _choices(values: Sequence[str], allowed: Sequence[str], what: str) -> tuple[str, ...]:
-    for value in values:
-        if value not in allowed:
-            raise ParameterError(f"unknown {what} {value!r}: use one of {', '.join(allowed)}")
-    return tuple(values)
+def _choices(values: Sequence[str], allowed: Sequence[str], what: str, notes: list[str]) -> tuple[str, ...]:
+    wrong = [value for value in values if value not in allowed]
+    for value in wrong:
+        notes.append(f"unknown {what} {shorten(value)}: use one of {', '.join(allowed)}")
+    return tuple(value for value in values if value in allowed)
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ParameterError(f"dates: {text!r} is not a date (YYYY-MM-DD)") from None
+def _dates(values: Sequence[str], notes: list[str]) -> list[date]:
+    dates = []
+    for text in values:
+        if not text:
+            continue
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            notes.append(f"dates: {shorten(text)} is not a date (YYYY-MM-DD)")
+            continue
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            notes.append(f"dates: {day} is outside {EARLIEST_DATE} to {LATEST_DATE}")
+            continue
+        dates.append(day)
+    if len(dates) > 2:
+        notes.append("dates: give at most two (from and to)")
+        return []
+    return dates
 
 
 def _truthy(values: Sequence[str], default: bool) -> bool:
@@ -66,35 +113,74 @@ def _truthy(values: Sequence[str], default: bool) -> bool:
     return values[-1].strip().lower() in ("true", "1", "yes", "on")
 
 
-def view_from_params(params: Mapping[str, Sequence[str]], registries: Registries) -> View:
-    """Read the dashboard's address parameters; raises `ParameterError` for anything unknown."""
+def _band(params: Mapping[str, Sequence[str]], borders: Sequence[str], notes: list[str]) -> Band | None:
+    if not _truthy(params.get("band", []), True):
+        return None
+    border = (params.get("band_border") or [DEFAULT_BAND.border])[-1]
+    if borders and border not in borders:
+        notes.append(f"band_border: unknown border {shorten(border)}: use one of {', '.join(borders)}")
+        border = DEFAULT_BAND.border
+    sides = border.split("-")
+    side = (params.get("band_side") or [DEFAULT_BAND.side if DEFAULT_BAND.side in sides else sides[0]])[-1]
+    if side not in sides:
+        notes.append(f"band_side: {shorten(side)} is not a side of {border}: use one of {', '.join(sides)}")
+        side = sides[0]
+    unit = (params.get("band_unit") or [DEFAULT_BAND.unit])[-1]
+    if unit not in DISTANCE_UNITS_KM:
+        notes.append(f"band_unit: {shorten(unit)} is not one of {', '.join(DISTANCE_UNITS_KM)}")
+        unit = DEFAULT_BAND.unit
+    width_text = (params.get("band_width") or [str(DEFAULT_BAND.width)])[-1]
+    try:
+        width = float(width_text)
+    except ValueError:
+        width = math.nan
+    if not (math.isfinite(width) and 0 < width <= MAX_BAND_WIDTH):
+        notes.append(f"band_width: {shorten(width_text)} must be a number above 0 and at most {MAX_BAND_WIDTH:g}")
+        width = DEFAULT_BAND.width
+    return Band(border, side, width, unit)
+
+
+def read_view(
+    params: Mapping[str, Sequence[str]],
+    registries: Registries,
+    borders: Sequence[str] = (),
+    event_ids: Collection[str] | None = None,
+) -> tuple[View, list[str]]:
+    """The view the parameters describe, and a note for each parameter or value that was ignored (unknown
+    parameters, names, dates, widths). ``borders`` and ``event_ids``, when given, are checked too."""
+    notes: list[str] = []
+    for key in params:
+        if key == "tiles":
+            notes.append("tiles: online map tiles are switched on at the screen, never by an address")
+        elif key not in KNOWN_PARAMETERS:
+            notes.append(f"unknown parameter {shorten(key)}")
     type_lookup = {
         **registries.event_type_lookup,
         **{name_key(label): kind for kind, label in registries.type_labels.items()},
     }
-    dates = [_date(value) for value in params.get("dates", []) if value]
-    if len(dates) > 2:
-        raise ParameterError("dates: give at most two (from and to)")
+    dates = _dates(params.get("dates", []), notes)
     filters = Filters(
-        actors=_ids(params.get("actor", []), registries.actor_lookup, "actor"),
-        event_types=_ids(params.get("type", []), type_lookup, "event type"),
+        actors=_ids(params.get("actor", []), registries.actor_lookup, "actor", notes),
+        event_types=_ids(params.get("type", []), type_lookup, "event type", notes),
         date_from=dates[0] if dates else None,
         date_to=dates[-1] if dates else None,
-        confidence=_choices(params.get("confidence", []), CONFIDENCE_LEVELS, "confidence"),
-        location_precision=_choices(params.get("precision", []), LOCATION_PRECISIONS, "location precision"),
+        confidence=_choices(params.get("confidence", []), CONFIDENCE_LEVELS, "confidence", notes),
+        location_precision=_choices(params.get("precision", []), LOCATION_PRECISIONS, "location precision", notes),
         text=" ".join(params.get("q", [])),
     )
-    band = None
-    if _truthy(params.get("band", []), True):
-        border = (params.get("band_border") or [DEFAULT_BAND.border])[-1]
-        side = (params.get("band_side") or [DEFAULT_BAND.side if DEFAULT_BAND.side in border else border[:3]])[-1]
-        unit = (params.get("band_unit") or [DEFAULT_BAND.unit])[-1]
-        if unit not in DISTANCE_UNITS_KM:
-            raise ParameterError(f"band_unit: {unit!r} is not one of {', '.join(DISTANCE_UNITS_KM)}")
-        try:
-            width = float((params.get("band_width") or [DEFAULT_BAND.width])[-1])
-        except ValueError:
-            raise ParameterError("band_width must be a number") from None
-        band = Band(border, side, width, unit)
+    for key, allowed in CHOICES.items():
+        _choices(params.get(key, [])[-1:], allowed, key, notes)
     selected = (params.get("event") or [None])[-1]
-    return View(filters, selected, list(params.get("ring", [])), band, _truthy(params.get("tiles", []), False))
+    if selected is not None and event_ids is not None and selected not in event_ids:
+        notes.append(f"event: no loaded event has the id {shorten(selected)}")
+        selected = None
+    band = _band(params, borders, notes)
+    return View(filters, selected, list(params.get("ring", [])), band), notes
+
+
+def view_from_params(params: Mapping[str, Sequence[str]], registries: Registries) -> View:
+    """Read the dashboard's address parameters; raises `ParameterError` naming everything that is wrong."""
+    view, notes = read_view(params, registries)
+    if notes:
+        raise ParameterError("; ".join(notes))
+    return view

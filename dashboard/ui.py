@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from dashboard import detail, geo, layers, overlays, text
+from dashboard import detail, geo, layers, overlays, params, text
 from dashboard import filters as flt
 from dashboard.datapaths import DataPathError, data_paths, describe_paths, record_files
 from dashboard.exports import ExportContext, file_name
@@ -37,15 +37,15 @@ ACTOR, TYPE, DATES, CONFIDENCE, PRECISION, SEARCH, EVENT = (
     "q",
     "event",
 )
-RINGS, BAND, BAND_BORDER, BAND_SIDE, BAND_WIDTH, BAND_UNIT, TILES = (
+RINGS, BAND, BAND_BORDER, BAND_SIDE, BAND_WIDTH, BAND_UNIT = (
     "ring",
     "band",
     "band_border",
     "band_side",
     "band_width",
     "band_unit",
-    "tiles",
 )
+TILES = "online_tiles"  # a widget key, never an address parameter: a link must not turn the network on
 ICON = str(Path(__file__).parent / "assets" / "icon.png")  # a file: a material icon would be fetched online
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 EMPTY_MESSAGE = "No events match these filters. Widen the filters in the sidebar, or clear them."
@@ -118,10 +118,16 @@ def load_data() -> Data:
     try:
         return _load(tuple(str(path) for path in paths), _files_stamp(paths))
     except DataPathError as error:
-        st.error(f"**The event records cannot be read.** {error}")
+        st.error(f"**The event records cannot be read.** {text.escape_markdown(error)}")
         st.info("Name record files or folders with `--data PATH` or the `DASHBOARD_DATA` environment variable.")
-        st.stop()
-        raise  # unreachable: st.stop() ends the run
+    except Exception as error:  # the loader reports bad data as problems; this is a defect of ours
+        log.exception("loading the records failed")
+        st.error(
+            "**The event records could not be loaded** because of an internal error"
+            f" ({text.escape_markdown(f'{type(error).__name__}: {error}')}). The server log has the details."
+        )
+    st.stop()
+    raise AssertionError("unreachable: st.stop() ends the run")
 
 
 def _date_bounds(events: pd.DataFrame) -> tuple[date, date]:
@@ -132,11 +138,25 @@ def _date_bounds(events: pd.DataFrame) -> tuple[date, date]:
 
 
 def sidebar(data: Data) -> View:
-    """Draw the filters (each bound to its URL parameter) and return the current view."""
+    """Draw the filters (each bound to its URL parameter) and return the current view; an unexpected fault
+    stops the run with a message, never a traceback."""
+    try:
+        return _sidebar(data)
+    except Exception as error:  # Streamlit's stop and rerun are BaseExceptions: they pass through
+        log.exception("the sidebar failed")
+        st.error(f"The filters could not be drawn ({text.escape_markdown(f'{type(error).__name__}: {error}')}).")
+        st.stop()
+        raise AssertionError("unreachable: st.stop() ends the run") from error
+
+
+def _sidebar(data: Data) -> View:
     registries = data.registries
     events = data.events
+    ignored = _ignored_address_parameters(data)
     with st.sidebar:
         st.header("Filters")
+        if ignored:
+            warning("Ignored in the address: " + "; ".join(ignored))
         actors = st.multiselect(
             "Actors",
             list(registries.actors.index),
@@ -190,8 +210,9 @@ def sidebar(data: Data) -> View:
         shown = flt.apply_filters(events, filters, data.search)
         others = flt.apply_filters(events, _without_actors(filters), data.search)
         counts = flt.actor_counts(others)
-        counts_slot.caption(
-            " · ".join(f"{registries.actor_name(actor)} {count}" for actor, count in counts.items()) or "no events"
+        caption(
+            " · ".join(f"{registries.actor_name(actor)} {count}" for actor, count in counts.items()) or "no events",
+            counts_slot,
         )
         st.divider()
         selected = st.selectbox(
@@ -203,15 +224,15 @@ def sidebar(data: Data) -> View:
             placeholder="Click an event, or choose one",
         )
         ring_specs, band, online_tiles = _overlay_controls()
-        st.caption(f"Data: {data.described_as} · {data.result.summary()}")
+        caption(f"Data: {data.described_as} · {data.result.summary()}")
         if data.result.errors:
             st.warning(
                 f"{data.result.rejected} records rejected and {len(data.result.errors)} problems found:"
                 " see the Data quality page."
             )
-    caption = flt.caption(filters, len(shown), len(events), registries)
+    filter_caption = flt.caption(filters, len(shown), len(events), registries)
     rings, ring_errors = overlays.build_rings(ring_specs, events, registries)
-    return View(data, filters, shown, caption, selected, ring_specs, band, online_tiles, rings, ring_errors)
+    return View(data, filters, shown, filter_caption, selected, ring_specs, band, online_tiles, rings, ring_errors)
 
 
 def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
@@ -253,7 +274,7 @@ def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
         width = width_column.number_input(
             "Width",
             min_value=1.0,
-            max_value=500.0,
+            max_value=params.MAX_BAND_WIDTH,
             value=default.width,
             step=5.0,
             key=BAND_WIDTH,
@@ -272,7 +293,6 @@ def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
             "Online map tiles",
             value=False,
             key=TILES,
-            bind="query-params",
             help="Off: country outlines shipped with the dashboard, nothing is requested from outside. "
             "On: loads map tiles from Carto over the internet.",
         )
@@ -323,7 +343,32 @@ def current_view() -> View:
 
 
 def show_caption(view: View) -> None:
-    st.caption(view.caption)
+    caption(view.caption)
+
+
+# --- text from records and addresses: always shown as plain text ---------------------------------------
+
+
+def caption(message: str, where: object = st) -> None:
+    """A caption whose text (filters, file names, record text) is shown as written, never as Markdown."""
+    where.caption(text.escape_markdown(message))  # type: ignore[attr-defined]
+
+
+def warning(message: str) -> None:
+    """A warning whose text (a ring spec, an ignored parameter) is shown as written, never as Markdown."""
+    st.warning(text.escape_markdown(message))
+
+
+def _ignored_address_parameters(data: Data) -> list[str]:
+    """What the address this session was opened with asked for and the dashboard ignored (Streamlit drops
+    values its widgets cannot take without a word). Read once, before the widgets take the parameters."""
+    key = "_ignored_address_parameters"
+    if key not in st.session_state:
+        opened = {name: st.query_params.get_all(name) for name in st.query_params}
+        borders = sorted(geo.load_borders())
+        _, notes = params.read_view(opened, data.registries, borders, set(data.events["id"]))
+        st.session_state[key] = notes
+    return st.session_state[key]
 
 
 def show_detail(view: View) -> None:
@@ -356,7 +401,10 @@ def run_page(page: st.navigation) -> None:  # type: ignore[valid-type]
         page.run()
     except Exception as error:  # the analyst gets a message, the log gets the traceback
         log.exception("page failed")
-        st.error(f"This page could not be drawn ({type(error).__name__}: {error}). Other pages still work.")
+        st.error(
+            f"This page could not be drawn ({text.escape_markdown(f'{type(error).__name__}: {error}')})."
+            " Other pages still work."
+        )
 
 
 def on_table_select(key: str, table: pd.DataFrame):  # returns a widget callback
@@ -405,8 +453,8 @@ def show_map_legend(events: pd.DataFrame, rings: list[overlays.Ring], band: over
     if band is not None:
         items.append(("#e69f00", band.label, "▬"))
     items.append(("#888888", "halo: the wider, the vaguer the location (near, city, region, country)", "◌"))
-    html = " &nbsp; ".join(
-        f'<span style="color:{colour}">{symbol}</span> {text.escape_html(label)}' for colour, label, symbol in items
+    html = " &nbsp; ".join(  # labels hold record text: Markdown-escaped, which also neutralises HTML
+        f'<span style="color:{colour}">{symbol}</span> {text.escape_markdown(label)}' for colour, label, symbol in items
     )
     st.markdown(f'<div style="font-size:0.85rem;line-height:1.6">{html}</div>', unsafe_allow_html=True)
 
@@ -430,7 +478,9 @@ def ring_adder(view: View) -> None:
         range_text = choice
         if choice == "custom":
             value_column, unit_column = st.columns([3, 2])
-            value = value_column.number_input("Radius", min_value=0.1, value=70.0, step=5.0, key="ring_radius")
+            value = value_column.number_input(
+                "Radius", min_value=0.1, max_value=overlays.MAX_RING_KM, value=70.0, step=5.0, key="ring_radius"
+            )
             unit = unit_column.selectbox("Unit", overlays.UNITS, index=overlays.UNITS.index("mi"), key="ring_unit")
             range_text = f"{value:g}{unit}"
         kind = st.radio("Centre", ["event", "place", "coordinates"], horizontal=True, key="ring_centre_kind")
@@ -452,7 +502,7 @@ def ring_adder(view: View) -> None:
         add, clear = st.columns(2)
         add.button("Add ring", key="ring_add", on_click=add_ring, args=(spec,), type="primary")
         clear.button("Remove all rings", key="ring_clear", on_click=lambda: st.session_state.update({RINGS: []}))
-        st.caption(f"Adds `{spec.replace('`', '')}`; rings are listed under *Map overlays* in the sidebar.")
+        st.caption(f"Adds {text.escape_markdown(spec)}; rings are listed under *Map overlays* in the sidebar.")
 
 
 # --- downloads ------------------------------------------------------------------------------------------

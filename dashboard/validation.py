@@ -240,7 +240,11 @@ def _lookup(
         messages = keys.map(
             lambda key: (
                 f"unknown {what}"
-                + (f" (did you mean {', '.join(lookup[hint] for hint in hints[key])}?)" if hints.get(key) else "")
+                + (
+                    f" (did you mean {', '.join(dict.fromkeys(lookup[hint] for hint in hints[key]))}?)"
+                    if hints.get(key)
+                    else ""
+                )
                 + f"; add it to data/registries/{what.replace(' ', '_')}s.yaml if it is new"
             ),
             na_action="ignore",

@@ -7,7 +7,7 @@ from dashboard import ui
 view = ui.current_view()
 result = view.data.result
 st.title("Data quality")
-st.caption(f"Records from {view.data.described_as}")
+ui.caption(f"Records from {view.data.described_as}")
 read, loaded, rejected = st.columns(3)
 read.metric("Records read", result.read)
 loaded.metric("Loaded", result.loaded)

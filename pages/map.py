@@ -9,7 +9,7 @@ registries = view.data.registries
 st.title("Map")
 ui.show_caption(view)
 for message in view.ring_errors:
-    st.warning(message)
+    ui.warning(message)
 if view.events.empty:
     st.info(ui.EMPTY_MESSAGE)
 model = layers.build_map(view.events, registries, view.rings, view.band, view.online_tiles)
@@ -21,7 +21,7 @@ st.pydeck_chart(
     height=620,
 )
 for note in model.notes:
-    st.caption(note)
+    ui.caption(note)
 ui.show_map_legend(view.events, view.rings, view.band)
 with st.expander("Download the map (as drawn: points, rings, arcs, band, outlines, legend)"):
     ui.chart_downloads(view, "map")

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import ui
-from tests_support import FIXTURES
+from tests_support import FIXTURES, as_shown
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/data_quality.py", "pages/export.py"]
@@ -33,7 +33,7 @@ def open_page(page: str, **query: str | list[str]) -> AppTest:
 
 
 def main_caption(at: AppTest) -> str:
-    return at.main.caption[0].value
+    return as_shown(at.main.caption[0].value)
 
 
 def plotly_ids(at: AppTest) -> set[str]:
@@ -78,7 +78,7 @@ def test_changing_a_filter_changes_the_map_and_the_table() -> None:
 
 def test_actor_counts_are_shown_under_the_actor_filter() -> None:
     at = open_page("pages/events.py")
-    counts = [caption.value for caption in at.sidebar.caption if caption.value.startswith("Russia")]
+    counts = [as_shown(caption.value) for caption in at.sidebar.caption if as_shown(caption.value).startswith("Russia")]
     assert counts and "North Korea 15" in counts[0]
 
 
@@ -94,7 +94,7 @@ def test_url_parameters_restore_filters_on_any_page() -> None:
 
 def test_url_parameter_restores_the_selected_event_and_its_detail_card() -> None:
     at = open_page("pages/events.py", event=KARACHEV)
-    card = "\n".join(block.value for block in at.main.markdown)
+    card = "\n".join(as_shown(block.value) for block in at.main.markdown)
     assert "67th GRAU arsenal" in card and "source claims **70 mi**" in card
     assert "**117 km / 73 mi**" in card
 
@@ -134,7 +134,7 @@ def test_rings_and_band_come_from_the_url() -> None:
     layers = {layer["id"]: layer for layer in deck(at)["layers"]}
     assert [item["label"] for item in layers["ring-labels"]["data"]] == ["70 mi · 113 km / 70 mi"]
     assert "border-band" in layers
-    assert any("RANGE@CENTRE" in warning.value for warning in at.warning)
+    assert any("RANGE@CENTRE" in as_shown(warning.value) for warning in at.warning)
 
 
 def test_band_can_be_switched_off() -> None:
@@ -170,7 +170,7 @@ def test_a_missing_data_path_is_a_message_not_a_traceback(monkeypatch, tmp_path)
     at = app()
     at.run()
     assert not at.exception
-    assert "cannot be read" in at.error[0].value and "nowhere" in at.error[0].value
+    assert "cannot be read" in as_shown(at.error[0].value) and "nowhere" in as_shown(at.error[0].value)
 
 
 def test_chart_and_map_callbacks_select_the_clicked_event(monkeypatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -69,3 +70,8 @@ def load_frame(folder: Path, registries: Registries, **changes: object) -> pd.Da
 
 def load_one(folder: Path, registries: Registries, **changes: object) -> pd.Series:
     return load_frame(folder, registries, **changes).iloc[0]
+
+
+def as_shown(markdown: str) -> str:
+    """Markdown source as the analyst reads it: backslash escapes resolved, invisible word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
