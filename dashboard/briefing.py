@@ -3,12 +3,16 @@
 Slides: title (title, filter caption, data as-of date, handling banner), timeline, map with rings, key
 events, sources, and what confidence and precision mean. Every slide carries the handling banner and a
 footer with the filter caption and the generation time.
+
+Record text can hold anything: both writers start from `fit_for_slides`, which passes every text through
+`dashboard.text.xml_safe_text` (lxml, under python-pptx, refuses control characters) and shortens texts too
+long for a slide; fpdf2 also sends everything it draws through it.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +33,7 @@ from dashboard.schema import (
     LOCATION_PRECISION_MEANINGS,
 )
 from dashboard.tables import actors_text, date_text
+from dashboard.text import xml_safe_text
 
 FONTS = Path(__file__).parent / "assets" / "fonts"
 ROWS_PER_SLIDE = 10
@@ -36,6 +41,9 @@ SOURCES_PER_SLIDE = 14
 MAX_TABLE_SLIDES = 5
 TIMELINE_SIZE = (1600, 760)
 DARK, MUTED, BANNER = RGBColor(0x1F, 0x29, 0x33), RGBColor(0x55, 0x5F, 0x6B), RGBColor(0x0B, 0x6E, 0x35)
+# The most characters one text shows: a longer one would not fit its slide (and a PDF table row higher than a
+# page cannot be drawn at all).
+TITLE_CHARS, CAPTION_CHARS, CELL_CHARS, SOURCE_CHARS = 200, 300, 240, 400
 
 
 @dataclass
@@ -52,6 +60,38 @@ class Briefing:
     more_events: int  # events not listed on the key-event slides
     sources: list[str]
     explanations: list[tuple[str, list[tuple[str, str]]]]
+
+
+def shorten(text: object, limit: int) -> str:
+    """``text`` fit for a slide: without the characters XML forbids, at most ``limit`` characters (``…`` ends a
+    shortened one)."""
+    clean = xml_safe_text(text)
+    return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…"
+
+
+def fit_for_slides(briefing: Briefing) -> Briefing:
+    """The pack with every text `shorten`-ed: what both writers draw, whatever the records and options held."""
+    context = briefing.context
+    return replace(
+        briefing,
+        title=shorten(briefing.title, TITLE_CHARS),
+        context=replace(
+            context,
+            caption=shorten(context.caption, CAPTION_CHARS),
+            data_source=shorten(context.data_source, CAPTION_CHARS),
+            handling=shorten(context.handling, TITLE_CHARS),
+        ),
+        as_of=shorten(briefing.as_of, CELL_CHARS),
+        key_events=briefing.key_events.astype(object).map(lambda cell: shorten(cell, CELL_CHARS)),
+        sources=[shorten(line, SOURCE_CHARS) for line in briefing.sources],
+        explanations=[
+            (
+                shorten(heading, CAPTION_CHARS),
+                [(shorten(term, CELL_CHARS), shorten(text, SOURCE_CHARS)) for term, text in items],
+            )
+            for heading, items in briefing.explanations
+        ],
+    )
 
 
 def _sources(events: pd.DataFrame) -> list[str]:
@@ -178,6 +218,7 @@ def _picture(slide, png: bytes, presentation: Presentation) -> None:
 
 
 def briefing_pptx(briefing: Briefing) -> bytes:
+    briefing = fit_for_slides(briefing)
     presentation = Presentation()
     presentation.slide_width, presentation.slide_height = Inches(13.333), Inches(7.5)  # 16:9
     width = presentation.slide_width
@@ -268,6 +309,10 @@ class _Pack(FPDF):
         self.set_title(briefing.title)
         self.set_creator(PRODUCT)
 
+    def normalize_text(self, text: str) -> str:
+        """fpdf2 passes every text it draws through here: none with characters XML forbids."""
+        return super().normalize_text(xml_safe_text(text))
+
     def new_page(self, heading: str | None) -> None:
         self.add_page()
         handling = self.briefing.context.handling
@@ -297,6 +342,7 @@ class _Pack(FPDF):
 
 
 def briefing_pdf(briefing: Briefing) -> bytes:
+    briefing = fit_for_slides(briefing)
     pdf = _Pack(briefing)
     pdf.new_page(None)
     pdf.set_font("DejaVu", "B", 30)

@@ -194,17 +194,32 @@ def run_export(args: argparse.Namespace) -> int:
     )
     kind = {"pptx": "briefing", "pdf": "briefing", "png": args.chart, "svg": args.chart, "html": args.chart}
     name = exports.file_name(kind.get(args.format, "events"), events, view.filters, args.format)
+    from dashboard import outfiles  # the safe writer (no overwrite without --force, never into the data)
+    from dashboard.datapaths import BUNDLED_DATA_DIR, record_files
+
     out = Path(args.out) if args.out else Path(name)
-    if args.out and args.out.endswith(("/", "\\")):
-        out.mkdir(parents=True, exist_ok=True)
-    if not out.parent.is_dir():
-        print(f"error: folder {out.parent} does not exist", file=sys.stderr)
-        return EXIT_USAGE
-    if out.is_dir():
+    new_folder = bool(args.out) and args.out.endswith(("/", "\\"))
+    if new_folder or out.is_dir():
         out = out / name
-        if out.exists() and not args.force:
-            print(f"error: {out} exists; name it with --out FILE or pass --force to replace it", file=sys.stderr)
-            return EXIT_USAGE
+    # The data being read: the named paths, the bundled data, and folders reached through links in named folders.
+    try:
+        linked = {path.parent for path in record_files([path for path in paths if path.is_dir()])}
+    except DataPathError:
+        linked = set()
+    protected = [BUNDLED_DATA_DIR, *paths, *linked]
+    try:
+        outfiles.check_output(out, protected, force=args.force)
+        if new_folder:
+            out.parent.mkdir(parents=True, exist_ok=True)
+    except outfiles.OutputRefused as error:
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
+        return EXIT_REJECTED
+    if not out.parent.is_dir():
+        say(f"error: folder {out.parent} does not exist", sys.stderr)
+        return EXIT_USAGE
     try:
         if args.format in exports.DATA_FORMATS:
             data = exports.data_export(args.format, events, registries, context)
@@ -213,8 +228,15 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             data = images.chart_file(args.chart, args.format, events, registries, context, rings, view.band)
     except (images.ExportError, GeometryError) as error:
-        print(f"error: export failed: {error}", file=sys.stderr)
+        say(f"error: export failed: {error}", sys.stderr)
         return EXIT_REJECTED
-    out.write_bytes(data)
-    print(f"wrote {out} ({len(data):,} bytes): {context.caption}")
+    try:
+        outfiles.write_output(out, data, protected, force=args.force)
+    except outfiles.OutputRefused as error:
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
+        return EXIT_REJECTED
+    say(f"wrote {out} ({len(data):,} bytes): {context.caption}")
     return EXIT_OK

@@ -1,7 +1,8 @@
 """The filtered events as files: CSV, GeoJSON, KML and JSON, each saying what it holds and when it was made.
 
 CSV and JSON are the dashboard's own record forms (flat and nested), so an export can be loaded again. Text
-cells in CSV that a spreadsheet would run as a formula are neutralised.
+cells in CSV that a spreadsheet would run as a formula are neutralised. KML holds only characters XML allows,
+and its descriptions (which Google Earth shows as HTML) hold escaped text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 from dashboard.filters import Filters
 from dashboard.registries import Registries
 from dashboard.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
+from dashboard.text import escape_html, xml_safe_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PRODUCT = "Conflict Event Dashboard"
@@ -31,6 +33,11 @@ class ExportContext:
     data_source: str
     generated: datetime = field(default_factory=lambda: datetime.now(UTC))
     handling: str = ""  # e.g. "UNCLASSIFIED", shown on briefing slides
+
+    def __post_init__(self) -> None:
+        # The caption can hold the analyst's search words: every file writer gets it without forbidden characters.
+        for name in ("caption", "data_source", "handling"):
+            object.__setattr__(self, name, xml_safe_text(getattr(self, name)))
 
     @property
     def generated_text(self) -> str:
@@ -190,6 +197,21 @@ def _kml_colour(hex_colour: str) -> str:
     return f"ff{blue}{green}{red}".lower()
 
 
+def _kml_html(text: str) -> str:
+    """Plain text as a KML description: Google Earth shows descriptions as HTML, so the text is escaped (an
+    ``<img onerror=...>`` in a record stays text) and line breaks become ``<br>``."""
+    return "<br>\n".join(escape_html(line) for line in text.splitlines())
+
+
+def _xml_safe_tree(root: ET.Element) -> None:
+    """Every text, tail and attribute (ids too) below ``root`` without the characters XML 1.0 forbids."""
+    for element in root.iter():
+        element.text = xml_safe_text(element.text) if element.text else element.text
+        element.tail = xml_safe_text(element.tail) if element.tail else element.tail
+        for name, value in element.attrib.items():
+            element.attrib[name] = xml_safe_text(value)
+
+
 def _kml_description(event: pd.Series, registries: Registries) -> str:
     lines = [
         str(event["summary"]),
@@ -213,9 +235,9 @@ def events_kml(events: pd.DataFrame, registries: Registries, context: ExportCont
     kml = ET.Element(f"{{{KML_NS}}}kml")
     document = ET.SubElement(kml, "Document")
     ET.SubElement(document, "name").text = f"{PRODUCT}: {context.caption}"
-    ET.SubElement(
-        document, "description"
-    ).text = f"{context.caption}\nGenerated {context.generated_text} from {context.data_source}."
+    ET.SubElement(document, "description").text = _kml_html(
+        f"{context.caption}\nGenerated {context.generated_text} from {context.data_source}."
+    )
     for event_type in registries.event_types.index:
         style = ET.SubElement(document, "Style", id=f"type-{event_type}")
         icon_style = ET.SubElement(style, "IconStyle")
@@ -224,7 +246,7 @@ def events_kml(events: pd.DataFrame, registries: Registries, context: ExportCont
     for _, event in events.iterrows():
         placemark = ET.SubElement(document, "Placemark", id=str(event["id"]))
         ET.SubElement(placemark, "name").text = str(event["title"])
-        ET.SubElement(placemark, "description").text = _kml_description(event, registries)
+        ET.SubElement(placemark, "description").text = _kml_html(_kml_description(event, registries))
         ET.SubElement(placemark, "styleUrl").text = f"#type-{event['event_type']}"
         span = ET.SubElement(placemark, "TimeSpan")
         ET.SubElement(span, "begin").text = f"{event['date_start']:%Y-%m-%d}"
@@ -235,6 +257,7 @@ def events_kml(events: pd.DataFrame, registries: Registries, context: ExportCont
             ET.SubElement(data, "value").text = "" if _is_missing(event[name]) else str(event[name])
         point = ET.SubElement(placemark, "Point")
         ET.SubElement(point, "coordinates").text = f"{float(event['longitude'])},{float(event['latitude'])},0"
+    _xml_safe_tree(kml)
     tree = ET.ElementTree(kml)
     ET.indent(tree)
     out = io.BytesIO()

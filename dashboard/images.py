@@ -4,20 +4,22 @@ self-contained interactive HTML that works offline.
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 import threading
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
+from dashboard import htmlsafe
 from dashboard.exports import ExportContext
 from dashboard.overlays import Band, Ring
 from dashboard.registries import Registries
-from dashboard.text import escape_html
+from dashboard.text import escape_html, xml_safe_text
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -105,36 +107,74 @@ def with_caption(figure: go.Figure, context: ExportContext, title: str) -> go.Fi
 
 
 def chart_html(figure: go.Figure, context: ExportContext, title: str) -> bytes:
-    """A self-contained interactive HTML file (plotly.js embedded; no request leaves the machine)."""
-    html = with_caption(figure, context, title).to_html(
-        include_plotlyjs=True, full_html=True, config={"displaylogo": False}
+    """A self-contained interactive HTML file (plotly.js embedded; no request leaves the machine).
+
+    The figure's JSON is escaped for the page and a Content-Security-Policy runs only the page's own scripts.
+    """
+    from plotly.offline import get_plotlyjs
+
+    captioned = with_caption(figure, context, title)
+    height = captioned.layout.height
+    config = {"displaylogo": False, "responsive": True, "showSendToCloud": False}  # no upload to Plotly Cloud
+    draw = (
+        f"const figure = {htmlsafe.script_json(captioned.to_json())};\n"
+        f"Plotly.newPlot(document.getElementById('chart'), figure.data, figure.layout, {json.dumps(config)});"
     )
-    html = html.replace("<head>", f"<head><title>{escape_html(title)}: {escape_html(context.caption)}</title>", 1)
-    return html.encode("utf-8")
+    return htmlsafe.standalone_page(
+        f"{title}: {context.caption}",
+        f'<div id="chart" class="plotly-graph-div" style="width:100%;height:{f"{height}px" if height else "100vh"}">'
+        "</div>",
+        [get_plotlyjs(), draw],
+        style="html, body {height: 100%;}",
+    )
 
 
-_REMOTE_TAG = re.compile(r"""\s*<(script|link)\b[^>]*\b(src|href)=["']?(https?:)?//[^>]*>(\s*</script>)?""", re.I)
+_DECK_STYLE = """body {margin: 0; padding: 0; overflow: hidden;}
+#deck-container {width: 100vw; height: 100vh;}
+#deck-container canvas {z-index: 1; background: none;}"""
+
+
+def _deck_bundle() -> str:
+    """deck.gl as pydeck ships it for offline pages (the @deck.gl/jupyter-widget bundle, ``createDeck``)."""
+    return (files("pydeck") / "nbextension" / "static" / "index.js").read_text(encoding="utf-8")
 
 
 def map_html(deck: pdk.Deck, context: ExportContext, title: str, legend: list[tuple[str, str]]) -> bytes:
-    """The interactive map as one HTML file that works offline: deck.gl embedded, no tiles, no CDN links."""
-    html = deck.to_html(as_string=True, offline=True, notebook_display=False, iframe_width=None)
-    html = _REMOTE_TAG.sub("", html)  # pydeck's template links fonts, CSS and mapbox-gl from CDNs
+    """The interactive map as one HTML file that works offline: deck.gl embedded, no tiles, no CDN links.
+
+    The page is pydeck's (its ``createDeck`` call) without the CDN links of pydeck's template; the deck's JSON
+    is escaped for the page and a Content-Security-Policy runs only the page's own scripts.
+    """
     keys = "".join(
-        f'<span style="margin-right:12px"><span style="color:{colour}">&#9679;</span> {escape_html(label)}</span>'
+        f'<span style="margin-right:12px"><span style="color:{escape_html(colour)}">&#9679;</span> '
+        f"{_html_text(label)}</span>"
         for colour, label in legend
     )
     header = (
         '<div style="position:absolute;top:0;left:0;right:0;z-index:10;background:rgba(255,255,255,0.92);'
         'font:13px sans-serif;padding:6px 10px;border-bottom:1px solid #ddd">'
-        f"<b>{escape_html(title)}</b> · {escape_html(context.caption)}<br>"
+        f"<b>{_html_text(title)}</b> · {_html_text(context.caption)}<br>"
         f'<span style="font-size:11px">{keys}</span><br>'
-        f'<span style="font-size:11px;color:#555">Generated {escape_html(context.generated_text)} · '
-        f"{escape_html(context.data_source)} · outlines: Natural Earth</span></div>"
+        f'<span style="font-size:11px;color:#555">Generated {_html_text(context.generated_text)} · '
+        f"{_html_text(context.data_source)} · outlines: Natural Earth</span></div>"
     )
-    html = html.replace("<title>pydeck</title>", f"<title>{escape_html(title)}</title>", 1)
-    html = html.replace("<body>", "<body>" + header, 1)
-    return html.encode("utf-8")
+    tooltip = getattr(deck, "_tooltip", True)  # pydeck keeps it out of the deck's JSON
+    draw = (
+        "const container = document.getElementById('deck-container');\n"
+        f"const jsonInput = {htmlsafe.script_json(deck.to_json())};\n"
+        f"const tooltip = {htmlsafe.script_json(json.dumps(tooltip))};\n"
+        "createDeck({container, jsonInput, tooltip, customLibraries: null, configuration: null});"
+    )
+    return htmlsafe.standalone_page(
+        title,
+        header + '\n<div id="deck-container"></div>',
+        [_deck_bundle(), draw],
+        style=_DECK_STYLE,
+    )
+
+
+def _html_text(text: object) -> str:
+    return escape_html(xml_safe_text(text))
 
 
 CHARTS = ("map", "timeline", "counts")

@@ -22,8 +22,7 @@ WORD_JOINER = "\u2060"
 _AUTO_MARKUP = re.compile(r"([:@](?=\S)|(?i:www)(?=\\?\.))")
 # Control characters, and format characters that reorder or hide text (bidi overrides, zero-width marks).
 _TERMINAL_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-    "\ufff9-\ufffb]"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
 
 

@@ -1,0 +1,153 @@
+"""Writing an output file safely: never over something that exists unless told to, never into the data being
+read, never through a symbolic link, and atomically, so an interrupted write leaves no half file.
+
+The file is written to a temporary file in the same folder, flushed and synced, then put in place in one
+step: ``os.replace`` when replacing is allowed, else ``os.link`` (which fails if a file has appeared there
+meanwhile) and removing the temporary name. The folder is synced afterwards. Any failure removes the
+temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+TEMP_SUFFIX = ".partial"
+
+
+class OutputRefused(ValueError):
+    """A target that must not be written; the message names it and says what to do."""
+
+
+class OutputExists(OutputRefused):
+    """The target exists and replacing it was not allowed."""
+
+
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """``path`` if it exists, else its nearest existing parent (the current folder at worst)."""
+    absolute = Path(os.path.abspath(path))
+    for candidate in (absolute, *absolute.parents):
+        if candidate.exists():
+            return candidate
+    return Path.cwd()
+
+
+def _protected(paths: Iterable[Path]) -> tuple[dict[tuple[int, int], Path], dict[tuple[int, int], Path]]:
+    """(folders, files) by device and inode: the same folder is found under any name, link or mount."""
+    folders: dict[tuple[int, int], Path] = {}
+    files: dict[tuple[int, int], Path] = {}
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except OSError:
+            continue  # what does not exist holds no data
+        (folders if stat.S_ISDIR(status.st_mode) else files).setdefault(_identity(status), Path(path))
+    return folders, files
+
+
+def check_output(target: Path, protected: Iterable[Path] = (), *, force: bool = False) -> None:
+    """Raise `OutputRefused` when ``target`` must not be written.
+
+    Refused always: a target inside a ``protected`` folder (or a folder below one) or on a ``protected`` file,
+    and a target that is a folder or a special file. Refused without ``force``: any existing target, a broken
+    link included. With ``force`` a regular file or a link (the link itself, not what it points to) is replaced.
+    """
+    folders, files = _protected(protected)
+    start = _existing_ancestor(target.parent)
+    for folder in (start.resolve(), *start.resolve().parents):
+        with contextlib.suppress(OSError):
+            if (found := folders.get(_identity(os.stat(folder)))) is not None:
+                raise OutputRefused(f"{target} is inside the data folder {found}, which is being read: write elsewhere")
+    try:
+        link_status = os.lstat(target)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise OutputRefused(f"{target} cannot be checked: {error.strerror or error}") from error
+    with contextlib.suppress(OSError):  # a link to a data file is refused too, though only the link would go
+        for status in (link_status, os.stat(target)):
+            if (found := files.get(_identity(status))) is not None:
+                raise OutputRefused(f"{target} is the data file {found}, which is being read: write elsewhere")
+    if not (stat.S_ISREG(link_status.st_mode) or stat.S_ISLNK(link_status.st_mode)):
+        kind = "a folder" if stat.S_ISDIR(link_status.st_mode) else "a special file"
+        raise OutputRefused(f"{target} is {kind}, not a file: name a file to write")
+    if not force:
+        raise OutputExists(f"{target} exists; name it with --out FILE or pass --force to replace it")
+
+
+def write_output(target: Path, data: bytes, protected: Iterable[Path] = (), *, force: bool = False) -> None:
+    """Write ``data`` to ``target`` after `check_output`, atomically (see the module's description).
+
+    Raises `OutputRefused` (or `OutputExists`, also when a file appears at ``target`` while writing) and
+    `OSError` when the folder cannot be written.
+    """
+    protected = list(protected)
+    check_output(target, protected, force=force)
+    temporary = _write_temporary(target, data)
+    try:
+        if force:
+            os.replace(temporary, target)  # replaces a link itself, never the file it points to
+        else:
+            _link_without_replacing(temporary, target)
+        _sync_folder(target.parent)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _write_temporary(target: Path, data: bytes) -> Path:
+    """A new hidden file beside ``target`` holding ``data``, flushed to disk; removed again if anything fails."""
+    while True:
+        temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:  # mode 0o666 less the umask, as any new file; O_EXCL: never a file (or link) that is there
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return temporary
+
+
+def _link_without_replacing(temporary: Path, target: Path) -> None:
+    try:
+        os.link(temporary, target)  # fails if anything appeared at target meanwhile
+    except FileExistsError as error:
+        raise OutputExists(f"{target} exists; name it with --out FILE or pass --force to replace it") from error
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
+            raise
+        # A filesystem without hard links: check, then rename (a file appearing in between would be replaced).
+        if os.path.lexists(target):
+            raise OutputExists(f"{target} exists; name it with --out FILE or pass --force to replace it") from error
+        os.rename(temporary, target)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder's entry for the new file to disk (not possible, nor needed, on Windows)."""
+    if os.name == "nt":
+        return
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(descriptor)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):  # some filesystems cannot
+            raise
+    finally:
+        os.close(descriptor)
