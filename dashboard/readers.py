@@ -403,13 +403,15 @@ def read_csv_text(text: str, name: str) -> RawFile:
             return raw
     raw = RawFile(name, frame, _empty_sources())
     skipped = _skipped_lines(caught)
+    header_breaks = sum(str(column).count("\n") for column in frame.columns)  # quoted names may span lines
+    lines_above = comment_lines + header_breaks
     frame = frame.rename(columns=lambda column: str(column).strip())
     # More line breaks than rows, header and skipped lines means some fields hold line breaks.
-    line_breaks_in_fields = text.rstrip("\r\n").count("\n") > len(frame) + len(skipped) + comment_lines
+    line_breaks_in_fields = text.rstrip("\r\n").count("\n") > len(frame) + len(skipped) + lines_above
     frame["record_line"], skipped_lines = _row_lines(frame, sorted(skipped), line_breaks_in_fields)
-    frame["record_line"] += comment_lines
+    frame["record_line"] += lines_above
     for ordinal, message in skipped.items():
-        line = skipped_lines[ordinal] + comment_lines
+        line = skipped_lines[ordinal] + lines_above
         raw.problems.append(_file_problem(name, f"malformed CSV row, not read: {message}", line))
     raw.unreadable = len(skipped)
     candidates = frame[frame.iloc[:, 0].isna()]  # a blank line has nothing in its first column either

@@ -32,6 +32,7 @@ from dashboard.schema import (
 _ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _LIST_TYPES = (list, tuple)
 # NaN and infinity as written in YAML (.nan, .inf), JSON (NaN, Infinity) or text (nan, inf, -infinity)
+_ISO_SHAPED = re.compile(r"^\s*[+-]?\d{4,}-\d{1,2}-\d{1,2}\b")
 _NON_FINITE = re.compile(r"^\s*[+-]?\.?(nan|inf|infinity)\s*$", re.IGNORECASE)
 _NOT_TEXT_TYPES = (list, tuple, dict, set, bool)
 _PRECISION_OFFSETS = {
@@ -168,11 +169,15 @@ def _dates(values: pd.Series, present: pd.Series, checker: _Checker, field: str)
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     text = values.map(_date_text, na_action="ignore") if values.dtype == object else values.str.strip()
     dates = _parse_dates(text, format="ISO8601")
-    retry = present & dates.isna()
+    retry = present & dates.isna() & text.notna()
+    if retry.any():  # other forms, but never a second guess at an ISO-shaped date such as 2024-13-01
+        candidates = text[retry]
+        retry[candidates.index[candidates.map(lambda value: _ISO_SHAPED.match(str(value)) is not None)]] = False
     if retry.any():
-        unique = pd.Series(text[retry].dropna().unique())
+        unique = pd.Series(text[retry].unique(), dtype=object)
         parsed = _parse_dates(unique, format="mixed", dayfirst=True)
-        dates[retry] = text[retry].map(dict(zip(unique, parsed, strict=True)))
+        lookup = dict(zip(unique, parsed, strict=True))
+        dates[retry] = pd.to_datetime(text[retry].map(lookup)).astype(dates.dtype)
     checker.report(present & dates.isna(), field, values, "not a date (expected YYYY-MM-DD)")
     outside = dates.notna() & ~dates.between(pd.Timestamp(EARLIEST_DATE), pd.Timestamp(LATEST_DATE))
     checker.report(outside, field, values, f"date outside {EARLIEST_DATE:%Y-%m-%d} to {LATEST_DATE:%Y-%m-%d}")
