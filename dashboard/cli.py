@@ -11,6 +11,7 @@ Heavy libraries (pandas, plotly, geodesy) are imported by the command that needs
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import traceback
@@ -86,7 +87,9 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--band-unit", choices=UNITS)
     export.add_argument("--title", default="Conflict events briefing", help="title of the briefing pack")
     export.add_argument("--handling", default="", help='handling banner on every slide, e.g. "UNCLASSIFIED"')
-    export.add_argument("--force", action="store_true", help="overwrite a file that --out (a folder) would replace")
+    export.add_argument(
+        "--force", action="store_true", help="replace an existing file (never one in the data being read)"
+    )
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -113,7 +116,23 @@ def run_validate(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if result.errors else EXIT_OK
 
 
+class _TerminalSafeFormatter(logging.Formatter):
+    """Library warnings (fpdf2 names the glyphs a font lacks) can quote record text: escape it too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
+def _log_to_stderr() -> None:
+    root = logging.getLogger()
+    if not root.handlers:  # a host that set up logging (a test runner, a service) keeps its own
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_TerminalSafeFormatter("%(levelname)s: %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _log_to_stderr()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -131,9 +131,11 @@ def _walk(folder: Path) -> tuple[list[Path], list[SkippedFile]]:
 def shown_path(path: Path) -> str:
     """A path as shown to the analyst: relative to the project when inside it, else as given."""
     try:  # the folder resolved, not the file: a link that loops is still shown by its name
-        return str((path.parent.resolve() / path.name).relative_to(REPO_DIR))
+        shown = str((path.parent.resolve() / path.name).relative_to(REPO_DIR))
     except (ValueError, OSError, RuntimeError):
-        return str(path)
+        shown = str(path)
+    # A name in bytes that are not UTF-8 holds surrogate escapes, which no text file or table can hold.
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def describe_paths(paths: Sequence[Path]) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from dashboard.filters import Filters
 from dashboard.registries import Registries
 from dashboard.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
-from dashboard.text import escape_html, xml_safe_text
+from dashboard.text import escape_html, terminal_safe, xml_safe_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PRODUCT = "Conflict Event Dashboard"
@@ -119,8 +119,10 @@ def events_csv(events: pd.DataFrame, context: ExportContext) -> bytes:
     ]
     frame[text_columns] = frame[text_columns].map(neutralise_formula)
     out = io.StringIO()
-    out.write(f"# {PRODUCT} export: {context.caption}\n")
-    out.write(f"# Generated {context.generated_text} from {context.data_source}; {len(frame)} events\n")
+    # Comment lines: a line break in the caption or a file name must not end the comment early.
+    out.write(terminal_safe(f"# {PRODUCT} export: {context.caption}") + "\n")
+    out.write(terminal_safe(f"# Generated {context.generated_text} from {context.data_source}; {len(frame)} events"))
+    out.write("\n")
     frame.to_csv(out, index=False, lineterminator="\n")
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -97,6 +97,7 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
         empty.problems.append(_file_problem(name, data))
         return empty
     text, encoding_problem = decode(data, name)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # one line break, so every reader counts lines alike
     if not text.strip():
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
         return empty
@@ -197,7 +198,7 @@ def read_nested_records(items: object, name: str) -> RawFile:
                     _file_problem(
                         name,
                         f"record cannot be read: {item}",
-                        getattr(item, "line", line),
+                        getattr(item, "line", None) or line,
                     )
                 )
                 raw.unreadable += 1
@@ -301,6 +302,14 @@ def _iter_json_records(text: str):
     `MAX_NESTING` comes as a `YamlError` at its line.
     """
     decoder = json.JSONDecoder(parse_constant=str)
+    if _SURROGATE_ESCAPE.search(text):  # "\ud800" alone decodes to a character no text file can hold
+        for line, item in _iter_json_records_unchecked(text, decoder):
+            yield line, _without_lone_surrogates(item)
+        return
+    yield from _iter_json_records_unchecked(text, decoder)
+
+
+def _iter_json_records_unchecked(text: str, decoder: json.JSONDecoder):
     whitespace = re.compile(r"\s*")
     position = whitespace.match(text, 0).end()  # type: ignore[union-attr]
     if not text.startswith("[", position):
@@ -335,12 +344,32 @@ def _iter_json_records(text: str):
         if text.startswith(",", position):
             position = whitespace.match(text, position + 1).end()  # type: ignore[union-attr]
         elif text.startswith("]", position):
+            after = whitespace.match(text, position + 1).end()  # type: ignore[union-attr]
+            if after < len(text):
+                raise YamlError(
+                    "invalid JSON: more text after the ']' that closes the list of records; it was not read",
+                    text.count("\n", 0, after) + 1,
+                )
             return
         else:
             raise YamlError(
                 "invalid JSON: expected ',' or ']' after a record",
                 text.count("\n", 0, position) + 1,
             )
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _without_lone_surrogates(item: object) -> object:
+    """``item`` with each lone surrogate in its text replaced by U+FFFD (validation then rejects that field)."""
+    if isinstance(item, str):
+        return item.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(item, list):
+        return [_without_lone_surrogates(value) for value in item]
+    if isinstance(item, dict):
+        return {_without_lone_surrogates(key): _without_lone_surrogates(value) for key, value in item.items()}
+    return item
 
 
 def _too_deep(item: object) -> bool:
@@ -383,6 +412,18 @@ def read_csv_text(text: str, name: str) -> RawFile:
     if header_problem:
         raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
         raw.problems.append(_file_problem(name, header_problem, comment_lines + 1))
+        return raw
+    unclosed = _unclosed_quote_line(text) if _parses_to_an_open_quote(text, comment_lines) else None
+    if unclosed is not None:  # read the rows above it; the rest of the file is one open quoted field
+        raw = read_csv_text("".join(text.splitlines(keepends=True)[: unclosed - 1]), name)
+        raw.problems.append(
+            _file_problem(
+                name,
+                "malformed CSV: a quote opened on this line is never closed, so this line and every line after it"
+                ' were not read; close the quote (or double it: "") and read the file again',
+                unclosed,
+            )
+        )
         return raw
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -462,6 +503,35 @@ def _header_problem(text: str, comment_lines: int) -> str | None:
             " date_start: not a CSV of records, nothing read"
         )
     return None
+
+
+def _parses_to_an_open_quote(text: str, comment_lines: int) -> bool:
+    """True when the text ends inside a quoted field (pandas would refuse the whole file for it)."""
+    if text.count('"') % 2 == 0:
+        return False
+    try:
+        pd.read_csv(io.StringIO(text), skiprows=comment_lines, dtype=str, on_bad_lines="skip", nrows=None)
+    except pd.errors.ParserError as error:
+        return "EOF inside string" in str(error)
+    except (ValueError, pd.errors.EmptyDataError):
+        return False
+    return False
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """The line where the last row starts: for a file that ends inside a quoted field, the row whose quote
+    is never closed (the csv module reads it to the end of the file)."""
+    reader = csv.reader(io.StringIO(text))
+    start = None
+    try:
+        while True:
+            line = reader.line_num + 1
+            next(reader)
+            start = line
+    except StopIteration:
+        return start
+    except csv.Error:
+        return None
 
 
 def _csv_error_text(error: Exception) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -97,26 +98,28 @@ def cli_data_paths(argv: list[str] | None = None) -> list[str]:
 
 
 def _files_stamp(paths: list[Path]) -> tuple:
-    """Names, sizes and modification times of the record files: a change reloads the data."""
+    """Names, sizes and modification times of the record files: a change reloads the data. Names as bytes: a
+    name that is not UTF-8 cannot be hashed as text."""
     stamp = []
     for path in record_files(paths):
         status = path.stat()
-        stamp.append((str(path), status.st_size, status.st_mtime_ns))
+        stamp.append((os.fsencode(path), status.st_size, status.st_mtime_ns))
     return tuple(stamp)
 
 
 @st.cache_resource(show_spinner="Loading event records…", max_entries=4)
-def _load(paths: tuple[str, ...], stamp: tuple) -> Data:
+def _load(paths: tuple[bytes, ...], stamp: tuple) -> Data:
     registries = load_registries()
-    result = load_events(list(paths), registries)
-    return Data(result, registries, flt.search_index(result.events), describe_paths([Path(p) for p in paths]))
+    named = [Path(os.fsdecode(path)) for path in paths]
+    result = load_events(named, registries)
+    return Data(result, registries, flt.search_index(result.events), describe_paths(named))
 
 
 def load_data() -> Data:
     """The records named by ``--data``/``$DASHBOARD_DATA`` (else the bundled ones), loaded once per change."""
     paths = data_paths(cli_data_paths() or None)
     try:
-        return _load(tuple(str(path) for path in paths), _files_stamp(paths))
+        return _load(tuple(os.fsencode(path) for path in paths), _files_stamp(paths))
     except DataPathError as error:
         st.error(f"**The event records cannot be read.** {text.escape_markdown(error)}")
         st.info("Name record files or folders with `--data PATH` or the `DASHBOARD_DATA` environment variable.")

@@ -7,6 +7,7 @@ returns the typed events of the valid rows plus every problem found, each tied t
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 
@@ -149,13 +150,29 @@ def _numbers(values: pd.Series, present: pd.Series, checker: _Checker, field: st
     if values.dtype == object:
         wrong = present & values.map(lambda value: isinstance(value, _NOT_TEXT_TYPES))
         checker.report(wrong, field, values, "expected a number")
-    numbers = pd.to_numeric(values.where(~(wrong | non_finite)), errors="coerce")
-    numbers = numbers.astype("float64")
+    numbers = _to_float(values.where(~(wrong | non_finite)))
     non_finite |= present & np.isinf(numbers)
     checker.report(non_finite, field, values, "must be a finite number (not NaN or infinity)")
     not_number = present & numbers.isna() & values.notna() & ~non_finite & ~wrong
     checker.report(not_number, field, values, "not a number")
     return numbers.where(~non_finite)
+
+
+def _to_float(values: pd.Series) -> pd.Series:
+    """Numbers as float64; what is not a number is NaN, and an integer too large for a float is infinity."""
+    try:
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    except OverflowError:  # a huge integer from JSON or YAML: one value at a time
+        return values.map(_one_float, na_action="ignore").astype("float64")
+
+
+def _one_float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf if not str(value).lstrip().startswith("-") else -math.inf
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _is_non_finite_text(value: object) -> bool:

@@ -76,7 +76,7 @@ class _AliasError(yaml.YAMLError):
 def _error(error: yaml.YAMLError, line_offset: int) -> YamlError:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 + line_offset if mark is not None else None
-    problem = getattr(error, "problem", None) or str(error)
+    problem = (getattr(error, "problem", None) or str(error)).strip()
     return YamlError(f"invalid YAML: {problem}", line)
 
 
@@ -116,9 +116,13 @@ def _check_nesting(text: str, line_offset: int) -> None:
 
 
 def _node_depth(node: yaml.Node) -> int:
-    depth, stack = 0, [(node, 1)]
+    """How deeply ``node`` nests; each node is visited once, so aliases (shared nodes) cannot make it explode."""
+    depth, stack, seen = 0, [(node, 1)], set()
     while stack:
         current, level = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         depth = max(depth, level)
         if isinstance(current, yaml.SequenceNode):
             stack.extend((child, level + 1) for child in current.value)
