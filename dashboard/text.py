@@ -56,6 +56,12 @@ def escape_html(text: object) -> str:
     return "" if text is None else html.escape(str(text), quote=True)
 
 
+def escape_html_block(text: object) -> str:
+    """Text shown literally inside an HTML block of Streamlit Markdown (``unsafe_allow_html``): escaped HTML,
+    with ":" as an entity, since Streamlit rewrites ":material/" in the source before parsing it."""
+    return escape_html(text).replace(":", "&#58;")
+
+
 def safe_url(url: object) -> str | None:
     """An http(s) address fit for a Markdown link target, or None (never javascript:, data:, …)."""
     if not isinstance(url, str):

@@ -456,8 +456,9 @@ def show_map_legend(events: pd.DataFrame, rings: list[overlays.Ring], band: over
     if band is not None:
         items.append(("#e69f00", band.label, "▬"))
     items.append(("#888888", "halo: the wider, the vaguer the location (near, city, region, country)", "◌"))
-    html = " &nbsp; ".join(  # labels hold record text: Markdown-escaped, which also neutralises HTML
-        f'<span style="color:{colour}">{symbol}</span> {text.escape_markdown(label)}' for colour, label, symbol in items
+    html = " &nbsp; ".join(  # labels hold record text; inside this HTML block Markdown is not parsed
+        f'<span style="color:{colour}">{symbol}</span> {text.escape_html_block(label)}'
+        for colour, label, symbol in items
     )
     st.markdown(f'<div style="font-size:0.85rem;line-height:1.6">{html}</div>', unsafe_allow_html=True)
 
