@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.registries import Registries
-from dashboard.text import escape_html
+from dashboard.text import escape_plotly
 
 LANES = {"actor": "Actor", "type": "Event type"}
 FREQUENCIES = {"week": "Events per week", "month": "Events per month"}
@@ -47,13 +47,13 @@ def _lane_rows(events: pd.DataFrame, registries: Registries, lanes: str) -> pd.D
 
 
 def _hover(rows: pd.DataFrame) -> pd.Series:
-    phrase = rows["date_phrase"].fillna("").map(lambda text: f"<br>Source: “{escape_html(text)}”" if text else "")
+    phrase = rows["date_phrase"].fillna("").map(lambda text: f"<br>Source: “{escape_plotly(text)}”" if text else "")
     dates = rows["date_start"].dt.strftime("%Y-%m-%d")
     spans = rows["date_span_end"] > rows["date_start"]
     dates = dates.where(~spans, dates + " to " + rows["date_span_end"].dt.strftime("%Y-%m-%d"))
     return (
         "<b>"
-        + rows["title"].map(escape_html)
+        + rows["title"].map(escape_plotly)
         + "</b><br>"
         + dates
         + " ("
@@ -142,7 +142,7 @@ def _weekly_counts_figure(rows: pd.DataFrame, registries: Registries) -> go.Figu
                 },
                 hovertext=of_type["events"].astype(str)
                 + " "
-                + escape_html(label)
+                + escape_plotly(label)
                 + " events, week of "
                 + of_type["week"].dt.strftime("%Y-%m-%d"),
                 hoverinfo="text",

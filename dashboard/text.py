@@ -56,6 +56,12 @@ def escape_html(text: object) -> str:
     return "" if text is None else html.escape(str(text), quote=True)
 
 
+def escape_plotly(text: object) -> str:
+    """Text shown literally in Plotly's hover and label text, which takes a little HTML (``<b>``, ``<br>``,
+    ``<a>``) and decodes only ``&lt;``, ``&gt;`` and ``&amp;``: a quote stays a quote, not ``&quot;``."""
+    return "" if text is None else html.escape(str(text), quote=False)
+
+
 def escape_html_block(text: object) -> str:
     """Text shown literally inside an HTML block of Streamlit Markdown (``unsafe_allow_html``): escaped HTML,
     with ":" as an entity, since Streamlit rewrites ":material/" in the source before parsing it."""

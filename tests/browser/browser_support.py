@@ -1,14 +1,115 @@
-"""Helpers for the browser tests."""
+"""Helpers for the browser tests: screenshots, and waiting on conditions (never on fixed delays).
+
+A busy machine makes every step slower, so each helper waits until the page shows what it needs (the script
+has finished, the canvas is drawn and still, the hover label is up) with a generous timeout.
+"""
 
 from __future__ import annotations
 
+import io
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from PIL import Image
+from playwright.sync_api import Locator, Page, expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+MAIN_SKELETON = "[data-testid='stMain'] [data-testid='stSkeleton']"  # an element not drawn yet
+DECK_CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
+DECK_TOOLTIP = "[data-testid='stDeckGlJsonChart'] .deck-tooltip"
+PLOTLY_HOVER_LABEL = "[data-testid='stPlotlyChart'] .hoverlayer .hovertext"
+SLOW = 120  # seconds: a generous bound for what takes a few seconds on a quiet machine
+
+T = TypeVar("T")
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def next_frames(page: Page, frames: int = 2) -> None:
+    """Return once the browser has painted ``frames`` more frames (the pace of every poll below)."""
+    page.evaluate(
+        "frames => new Promise(done => { const step = left => left ? requestAnimationFrame(() => step(left - 1))"
+        " : done(); step(frames); })",
+        frames,
+    )
+
+
+def poll(page: Page, check: Callable[[], T | None], what: str, timeout: float = SLOW) -> T:
+    """The first truthy result of ``check``, tried once per painted frame; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        next_frames(page)
+
+
+def wait_until_settled(page: Page, timeout: float = SLOW) -> None:
+    """The script run has finished and every element of the main area is drawn (no loading skeleton left)."""
+    expect(page.locator(APP_IDLE)).to_be_attached(timeout=timeout * 1000)
+    expect(page.locator(MAIN_SKELETON)).to_have_count(0, timeout=timeout * 1000)
+
+
+def settled_box(locator: Locator, timeout: float = SLOW) -> dict:
+    """The element's bounding box once it is the same on two painted frames in a row (layout done)."""
+    expect(locator).to_be_visible(timeout=timeout * 1000)
+    previous: list[dict | None] = [None]
+
+    def same_as_before() -> dict | None:
+        box = locator.bounding_box()
+        stable = box is not None and box == previous[0]
+        previous[0] = box
+        return box if stable else None
+
+    return poll(locator.page, same_as_before, "the element's position to settle", timeout)
+
+
+def centre(box: dict) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def settled_canvas(
+    canvas: Locator, ready: Callable[[Image.Image], bool], what: str, timeout: float = SLOW
+) -> Image.Image:
+    """The canvas once ``ready(image)`` holds and two screenshots in a row are the same (WebGL has drawn)."""
+    expect(canvas).to_be_visible(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    previous: list[bytes | None] = [None]
+
+    def drawn_and_still() -> Image.Image | None:
+        # a screenshot waits for the page to paint, which a long WebGL setup can hold up for a while
+        shot = canvas.screenshot(timeout=max(deadline - time.monotonic(), 1) * 1000)
+        still = shot == previous[0]
+        previous[0] = shot
+        image = Image.open(io.BytesIO(shot)).convert("RGB")
+        return image if still and ready(image) else None
+
+    return poll(canvas.page, drawn_and_still, what, timeout)
+
+
+def hover_until_shown(page: Page, at: tuple[float, float], label: Locator, timeout: float = SLOW) -> Locator:
+    """Move the mouse onto ``at`` until ``label`` (a tooltip or hover label) shows: a chart picks only once it
+    has drawn and wired its events, so a hover that shows the label is the sign that a click will land."""
+    deadline = time.monotonic() + timeout
+    x, y = at
+    patience = 2.0  # seconds for one hover; doubled after each miss, for a page too busy to answer quickly
+    while True:
+        page.mouse.move(x - 12, y - 12)  # off the mark and back, so every try is a fresh hover
+        page.mouse.move(x, y, steps=2)
+        try:
+            expect(label.first).to_be_visible(timeout=patience * 1000)
+            return label.first
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            patience = min(patience * 2, max(deadline - time.monotonic(), 1))

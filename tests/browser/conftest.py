@@ -14,12 +14,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Dialog, Page, Route, expect
+
+from browser_support import SLOW
 
 REPO = Path(__file__).resolve().parents[2]
+expect.set_options(timeout=SLOW * 1000)  # every expectation waits on its condition, generously on a busy machine
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 
 
@@ -62,25 +67,28 @@ def free_port() -> int:
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    """Ask the health endpoint until it answers ``ok``; between tries, wait for the process to exit."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with status {process.returncode}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read().decode().strip() == "ok":
                     return
         except OSError:
             pass
-        time.sleep(0.3)
+        try:
+            process.wait(timeout=0.3)
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"the server exited with status {process.returncode}")
     raise RuntimeError(f"the server did not become healthy within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def server(browser_type_launch_args: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on 127.0.0.1 at a free port; this exact process is stopped at the end."""
+@contextmanager
+def streamlit_server(log_path: Path, data: Path | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on 127.0.0.1 at a free port, on ``data`` (``$DASHBOARD_DATA``) or else the
+    bundled records; yields its address, and stops this exact process at the end."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
     command = [
         sys.executable,
         "-m",
@@ -97,31 +105,73 @@ def server(browser_type_launch_args: dict, tmp_path_factory: pytest.TempPathFact
         "false",
     ]
     environment = {key: value for key, value in os.environ.items() if key != "DASHBOARD_DATA"}
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=environment)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
+    if data is not None:
+        environment["DASHBOARD_DATA"] = str(data)
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=environment)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            wait_healthy(url, process)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def start_server(
+    browser_type_launch_args: dict, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[Path | None], str]]:
+    """``start_server(data)``: the address of the app on the records in ``data`` (passed as ``$DASHBOARD_DATA``;
+    None for the bundled ones), started on first use; every server started is stopped at the end."""
+    running: dict[Path | None, str] = {}
+    with ExitStack() as servers:
+
+        def start(data: Path | None = None) -> str:
+            if data not in running:
+                log = tmp_path_factory.mktemp("server") / "streamlit.log"
+                running[data] = servers.enter_context(streamlit_server(log, data))
+            return running[data]
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def server(start_server: Callable[[Path | None], str]) -> str:
+    """The app on the bundled records."""
+    return start_server(None)
 
 
 @pytest.fixture
-def app(page, server: str):
-    """A page on the app that refuses, and records, every request that would leave loopback."""
-    outside: list[str] = []
+def app_url(server: str) -> str:
+    """The address the ``app`` page opens: override it in a test module to drive a server on other records."""
+    return server
 
-    def refuse(route) -> None:
+
+@pytest.fixture
+def app(page: Page, app_url: str) -> Iterator[Page]:
+    """A page on the app that refuses, and records (``page.outside_requests``), every request that would leave
+    loopback, and records (``page.dialogs``) and dismisses every dialog; fails at the end if a request left."""
+    outside: list[str] = []
+    dialogs: list[str] = []
+
+    def refuse(route: Route) -> None:
         outside.append(route.request.url)
         route.abort()
 
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
     page.route(lambda url: not LOOPBACK.match(url) and not url.startswith(("data:", "blob:", "file:")), refuse)
-    page.base_url = server
+    page.on("dialog", dismiss)
+    page.set_default_timeout(SLOW * 1000)  # a busy machine makes every step slower; waits stay on conditions
+    page.base_url = app_url
+    page.outside_requests = outside
+    page.dialogs = dialogs
     yield page
     assert outside == [], f"requests left the machine: {outside}"

@@ -2,36 +2,50 @@
 
 from __future__ import annotations
 
-import io
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from browser_support import screenshot
+from browser_support import (
+    DECK_CANVAS,
+    DECK_TOOLTIP,
+    PLOTLY_HOVER_LABEL,
+    centre,
+    hover_until_shown,
+    screenshot,
+    settled_box,
+    settled_canvas,
+    wait_until_settled,
+)
 
 KARACHEV = "2024-10-09-karachev-depot-strike"
 PAGES = {"timeline": "/", "map": "/map", "events": "/events", "export": "/export", "data_quality": "/data_quality"}
 TITLES = {"timeline": "Timeline", "map": "Map", "events": "Events", "export": "Export", "data_quality": "Data quality"}
 CAPTION = "[data-testid='stMain'] [data-testid='stCaptionContainer']"
-DECK_CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
+TIMELINE_MARKS = "[data-testid='stPlotlyChart'] .scatterlayer path.point"
 
 
 def open_app(app: Page, path: str) -> Page:
     app.goto(app.base_url + path)
-    expect(app.locator("h1").first).to_be_visible(timeout=60_000)
+    expect(app.locator("h1").first).to_be_visible()
     return app
 
 
-def wait_for_map(app: Page) -> None:
-    expect(app.locator(DECK_CANVAS).first).to_be_visible(timeout=60_000)
-    time.sleep(2.5)  # WebGL draws after the canvas appears
+def land_pixels(image: Image.Image) -> int:
+    return count_colour(image, (241, 239, 233), tolerance=4)  # country fill of the shipped outlines
 
 
-def canvas_image(app: Page) -> Image.Image:
-    return Image.open(io.BytesIO(app.locator(DECK_CANVAS).first.screenshot())).convert("RGB")
+def wait_for_map(app: Page) -> Image.Image:
+    """The map once WebGL has drawn the country outlines and the drawing is still (it draws after the canvas
+    appears, later still on a busy machine)."""
+    wait_until_settled(app)
+    return settled_canvas(
+        app.locator(DECK_CANVAS).first,
+        lambda image: land_pixels(image) > 0.05 * image.width * image.height,
+        "the map's country outlines",
+    )
 
 
 def red_pixels(image: Image.Image) -> int:
@@ -51,11 +65,11 @@ def count_colour(image: Image.Image, colour: tuple[int, int, int], tolerance: in
 def test_every_page_loads_without_an_error(app: Page, name: str) -> None:
     open_app(app, PAGES[name])
     expect(app.locator("h1").first).to_have_text(TITLES[name])
+    wait_until_settled(app)
     if name == "map":
         wait_for_map(app)
     elif name == "timeline":
-        expect(app.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first).to_be_visible(timeout=30_000)
-    time.sleep(1)
+        settled_box(app.locator(TIMELINE_MARKS).first)
     assert app.locator("[data-testid='stException']").count() == 0
     assert app.locator("[data-testid='stAlertContentError']").count() == 0
     screenshot(app, name)
@@ -63,9 +77,8 @@ def test_every_page_loads_without_an_error(app: Page, name: str) -> None:
 
 def test_map_canvas_is_drawn_with_the_offline_basemap(app: Page) -> None:
     open_app(app, "/map")
-    wait_for_map(app)
-    image = canvas_image(app)
-    land = count_colour(image, (241, 239, 233), tolerance=4)  # country fill of the shipped outlines
+    image = wait_for_map(app)
+    land = land_pixels(image)
     drawn = sum(1 for pixel in image.get_flattened_data() if pixel != image.getpixel((0, 0)))
     assert land > 0.05 * image.width * image.height, "no country outlines drawn"
     assert drawn > 0.10 * image.width * image.height
@@ -77,7 +90,7 @@ def test_changing_a_filter_in_the_sidebar_changes_the_count(app: Page) -> None:
     app.get_by_label("Event types").click()  # the multiselect's input
     app.get_by_role("option", name="Depot hit").click()
     app.keyboard.press("Escape")
-    expect(app.locator(CAPTION).first).to_have_text("5 of 20 events · types: Depot hit", timeout=20_000)
+    expect(app.locator(CAPTION).first).to_have_text("5 of 20 events · types: Depot hit")
     assert parse_qs(urlsplit(app.url).query)["type"] == ["Depot hit"]
 
 
@@ -90,9 +103,11 @@ def test_an_address_with_filters_opens_the_filtered_view(app: Page) -> None:
 def test_clicking_an_event_on_the_map_opens_its_detail_card(app: Page) -> None:
     open_app(app, "/map?q=67th+GRAU+arsenal&band=false")
     wait_for_map(app)
-    box = app.locator(DECK_CANVAS).first.bounding_box()
-    app.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the only event, at the centre
-    expect(app.get_by_text("Distance to the Russia–Ukraine border")).to_be_visible(timeout=20_000)
+    point = centre(app.locator(DECK_CANVAS).first.bounding_box())  # the only event, at the centre
+    tooltip = hover_until_shown(app, point, app.locator(DECK_TOOLTIP).filter(has_text="67th GRAU arsenal"))
+    expect(tooltip).to_contain_text("Depot hit")
+    app.mouse.click(*point)
+    expect(app.get_by_text("Distance to the Russia–Ukraine border")).to_be_visible()
     screenshot(app, "map_detail_card")
     expect(app.get_by_text("source claims", exact=False).first).to_be_visible()
     assert parse_qs(urlsplit(app.url).query)["event"] == [KARACHEV]
@@ -101,26 +116,24 @@ def test_clicking_an_event_on_the_map_opens_its_detail_card(app: Page) -> None:
 
 def test_clicking_an_event_on_the_timeline_opens_its_detail_card(app: Page) -> None:
     open_app(app, "/?q=Ashgabat")
-    marks = app.locator("[data-testid='stPlotlyChart'] .scatterlayer path.point")
-    expect(marks.first).to_be_visible(timeout=30_000)
-    time.sleep(1)
-    box = marks.first.bounding_box()
-    app.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    time.sleep(0.5)
-    app.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(app.locator("[data-testid='stMain']").get_by_text("Sources (")).to_be_attached(timeout=20_000)
+    wait_until_settled(app)
+    point = centre(settled_box(app.locator(TIMELINE_MARKS).first))
+    hover_until_shown(app, point, app.locator(PLOTLY_HOVER_LABEL).filter(has_text="Ashgabat"))
+    app.mouse.click(*point)
+    expect(app.locator("[data-testid='stMain']").get_by_text("Sources (")).to_be_attached()
     expect(app.locator("[data-testid='stMain']").get_by_text("Ashgabat, Turkmenistan").first).to_be_attached()
     screenshot(app, "timeline_detail_card")
 
 
 def test_a_range_ring_can_be_added_and_appears_on_the_map(app: Page) -> None:
     open_app(app, f"/map?event={KARACHEV}&band=false&q=67th+GRAU+arsenal")
-    wait_for_map(app)
-    before = red_pixels(canvas_image(app))
+    before = red_pixels(wait_for_map(app))
     app.get_by_role("button", name="Add ring").click()
-    expect(app.get_by_text(f"fath-360@event:{KARACHEV}").first).to_be_attached(timeout=20_000)
-    time.sleep(3)
-    after = red_pixels(canvas_image(app))
+    expect(app.get_by_text(f"fath-360@event:{KARACHEV}").first).to_be_attached()
+    drawn = settled_canvas(
+        app.locator(DECK_CANVAS).first, lambda image: red_pixels(image) > before + 200, "the ring's outline"
+    )
+    after = red_pixels(drawn)
     assert after > before + 200, (before, after)  # the ring's red outline is drawn
     assert parse_qs(urlsplit(app.url).query)["ring"] == [f"fath-360@event:{KARACHEV}"]
     screenshot(app, "map_with_ring")
@@ -128,12 +141,15 @@ def test_a_range_ring_can_be_added_and_appears_on_the_map(app: Page) -> None:
 
 def test_a_shared_address_reproduces_rings_and_band(app: Page) -> None:
     open_app(app, "/map?actor=Ukraine&type=Depot+hit&band_width=50&band_unit=km")
-    wait_for_map(app)
-    without_ring = red_pixels(canvas_image(app))
-    band = count_colour(canvas_image(app), (240, 210, 160), tolerance=25)  # the band's orange tint over land
+    image = wait_for_map(app)
+    without_ring = red_pixels(image)
+    band = count_colour(image, (240, 210, 160), tolerance=25)  # the band's orange tint over land
     open_app(app, "/map?actor=Ukraine&type=Depot+hit&band_width=50&band_unit=km&ring=70mi%40place%3AKharkiv")
     wait_for_map(app)
-    assert red_pixels(canvas_image(app)) > without_ring + 100
+    with_ring = settled_canvas(
+        app.locator(DECK_CANVAS).first, lambda image: red_pixels(image) > without_ring + 100, "the ring's outline"
+    )
+    assert red_pixels(with_ring) > without_ring + 100
     assert band > 200
     expect(app.get_by_text("Within 50 km (50 km) of the RUS-UKR border, RUS side")).to_be_visible()
     screenshot(app, "map_shared_address")
@@ -148,7 +164,7 @@ def test_a_shared_address_reproduces_rings_and_band(app: Page) -> None:
 )
 def test_download_buttons_produce_files(app: Page, tmp_path, button: str, name: str, starts: bytes) -> None:
     open_app(app, "/export?type=Depot+hit")
-    with app.expect_download(timeout=60_000) as download:
+    with app.expect_download() as download:
         app.get_by_role("button", name=button, exact=True).first.click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
@@ -158,12 +174,11 @@ def test_download_buttons_produce_files(app: Page, tmp_path, button: str, name: 
 
 def test_exported_map_html_works_offline(app: Page, server: str, tmp_path) -> None:
     open_app(app, "/export?type=Depot+hit")
-    with app.expect_download(timeout=60_000) as download:
+    with app.expect_download() as download:
         app.get_by_role("button", name="HTML", exact=True).nth(2).click()  # timeline, counts, map
     path = tmp_path / "map.html"
     download.value.save_as(path)
     app.goto(path.as_uri())
-    expect(app.locator("canvas").first).to_be_visible(timeout=30_000)
-    time.sleep(2)
+    settled_canvas(app.locator("canvas").first, lambda image: land_pixels(image) > 0, "the exported map")
     expect(app.get_by_text("5 of 20 events · types: Depot hit")).to_be_visible()
     screenshot(app, "exported_map_html")
