@@ -113,3 +113,20 @@ def hover_until_shown(page: Page, at: tuple[float, float], label: Locator, timeo
             if time.monotonic() > deadline:
                 raise
             patience = min(patience * 2, max(deadline - time.monotonic(), 1))
+
+
+def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, timeout: float = SLOW) -> Locator:
+    """Click ``at`` until ``outcome`` shows. On a busy page a click can be lost: deck.gl counts a press as a
+    click only when the button comes up soon after it went down, and a slow pick on the press delays the
+    release. A repeated click is harmless here: clicking a selected mark again never clears the selection."""
+    deadline = time.monotonic() + timeout
+    patience = 5.0  # seconds for the page to answer one click; doubled after each miss
+    while True:
+        page.mouse.click(*at)
+        try:
+            expect(outcome.first).to_be_visible(timeout=patience * 1000)
+            return outcome.first
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            patience = min(patience * 2, max(deadline - time.monotonic(), 1))

@@ -13,6 +13,7 @@ from browser_support import (
     DECK_TOOLTIP,
     PLOTLY_HOVER_LABEL,
     centre,
+    click_until_shown,
     hover_until_shown,
     screenshot,
     settled_box,
@@ -106,8 +107,7 @@ def test_clicking_an_event_on_the_map_opens_its_detail_card(app: Page) -> None:
     point = centre(app.locator(DECK_CANVAS).first.bounding_box())  # the only event, at the centre
     tooltip = hover_until_shown(app, point, app.locator(DECK_TOOLTIP).filter(has_text="67th GRAU arsenal"))
     expect(tooltip).to_contain_text("Depot hit")
-    app.mouse.click(*point)
-    expect(app.get_by_text("Distance to the Russia–Ukraine border")).to_be_visible()
+    click_until_shown(app, point, app.get_by_text("Distance to the Russia–Ukraine border"))
     screenshot(app, "map_detail_card")
     expect(app.get_by_text("source claims", exact=False).first).to_be_visible()
     assert parse_qs(urlsplit(app.url).query)["event"] == [KARACHEV]
@@ -119,8 +119,7 @@ def test_clicking_an_event_on_the_timeline_opens_its_detail_card(app: Page) -> N
     wait_until_settled(app)
     point = centre(settled_box(app.locator(TIMELINE_MARKS).first))
     hover_until_shown(app, point, app.locator(PLOTLY_HOVER_LABEL).filter(has_text="Ashgabat"))
-    app.mouse.click(*point)
-    expect(app.locator("[data-testid='stMain']").get_by_text("Sources (")).to_be_attached()
+    click_until_shown(app, point, app.locator("[data-testid='stMain']").get_by_text("Sources ("))
     expect(app.locator("[data-testid='stMain']").get_by_text("Ashgabat, Turkmenistan").first).to_be_attached()
     screenshot(app, "timeline_detail_card")
 

@@ -24,6 +24,7 @@ from browser_support import (
     DECK_TOOLTIP,
     PLOTLY_HOVER_LABEL,
     centre,
+    click_until_shown,
     hover_until_shown,
     settled_box,
     settled_canvas,
@@ -198,10 +199,13 @@ def findings(app: Page) -> list[str]:
     return problems
 
 
-def detail_card(app: Page) -> Locator:
-    """The card's Markdown, once drawn."""
+def detail_card(app: Page, click_at: tuple[float, float] | None = None) -> Locator:
+    """The card's Markdown once drawn, after clicking ``click_at`` (until the card shows) if given."""
     card = app.locator("[data-testid='stMain'] [data-testid='stMarkdownContainer']").filter(has_text="Sources (")
-    expect(card.first).to_be_visible()
+    if click_at is None:
+        expect(card.first).to_be_visible()
+    else:
+        click_until_shown(app, click_at, card)
     wait_until_settled(app)
     return card.first
 
@@ -250,8 +254,7 @@ def test_hovering_and_clicking_a_hostile_event_on_the_map(app: Page) -> None:
         f"the tooltip lacks {text!r}" for text in (SCRIPT, IMG, MARKDOWN_IMAGE) if text not in tooltip.inner_text()
     ]
     problems += findings(app)
-    app.mouse.click(*point)
-    problems += card_findings(detail_card(app), f"Alpha {SCRIPT}")
+    problems += card_findings(detail_card(app, click_at=point), f"Alpha {SCRIPT}")
     problems += findings(app)
     try:  # the address follows the card: Streamlit rewrites it after the rerun
         expect(app).to_have_url(re.compile("event=hostile-alpha"), timeout=30_000)
@@ -268,8 +271,7 @@ def test_hovering_and_clicking_a_hostile_event_on_the_timeline(app: Page) -> Non
     shown = label.text_content()  # an SVG text, not an HTML element
     problems = [f"the hover label lacks {text!r}" for text in (MARKDOWN_IMAGE, IMG) if text not in shown]
     problems += findings(app)
-    app.mouse.click(*point)
-    card = detail_card(app)
+    card = detail_card(app, click_at=point)
     shown = " ".join(card.inner_text().replace("\u2060", "").split())
     problems += [f"the card lacks {text!r} as written" for text in (MARKDOWN_IMAGE, SCRIPT, IMG) if text not in shown]
     problems += findings(app)
@@ -286,7 +288,8 @@ def test_clicking_a_hostile_event_in_the_table(app: Page) -> None:
     grid = app.locator("[data-testid='stDataFrame']")
     settled_canvas(grid.locator("canvas").first, lambda image: True, "the table")
     box = settled_box(grid)
-    app.mouse.click(box["x"] + 16, box["y"] + 35 + 18)  # the first row's selection box, below the header
+    # One click only: a second click on the row's box would clear the selection again.
+    app.mouse.click(box["x"] + 16, box["y"] + 35 + 18)  # the first row's selection box, under the header
     card = detail_card(app)
     shown = " ".join(card.inner_text().replace("\u2060", "").split())
     problems = [] if shown.startswith("Bravo " + SCRIPT) else [f"the card starts {shown[:80]!r}"]
