@@ -6,7 +6,7 @@ and the navigation over the pages in ``pages/``.
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard.app import ui
 
 st.set_page_config(page_title="Conflict Event Dashboard", page_icon=ui.ICON, layout="wide")
 

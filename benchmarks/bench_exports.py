@@ -12,9 +12,11 @@ import argparse
 
 from timing import median_seconds
 
-from dashboard import briefing, exports, figures, images, overlays
-from dashboard.loader import load_events
-from dashboard.registries import load_registries
+from dashboard.exports import briefing, datafiles, images
+from dashboard.geo import overlays
+from dashboard.records.loader import load_events
+from dashboard.records.registries import load_registries
+from dashboard.views import figures
 
 
 def main() -> None:
@@ -23,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     registries = load_registries()
     events = load_events(registries=registries).events
-    context = exports.ExportContext(f"All {len(events)} events", "data/events", handling="UNCLASSIFIED")
+    context = datafiles.ExportContext(f"All {len(events)} events", "data/events", handling="UNCLASSIFIED")
     rings, _ = overlays.build_rings(["fath-360@event:2024-10-09-karachev-depot-strike"], events, registries)
 
     def pack(fmt: str) -> bytes:
@@ -37,7 +39,7 @@ def main() -> None:
         ("briefing pack PDF", lambda: pack("pdf")),
         (
             "CSV + GeoJSON + KML + JSON",
-            lambda: [exports.data_export(f, events, registries, context) for f in exports.DATA_FORMATS],
+            lambda: [datafiles.data_export(f, events, registries, context) for f in datafiles.DATA_FORMATS],
         ),
     ):
         seconds = median_seconds(action, args.runs)

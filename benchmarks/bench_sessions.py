@@ -29,11 +29,11 @@ from urllib.parse import urlencode
 import pandas as pd
 from playwright.async_api import Browser, async_playwright
 
-from dashboard import filters as flt
-from dashboard.datapaths import BUNDLED_EVENTS_DIR
-from dashboard.loader import load_events
-from dashboard.params import parse_query, view_from_params
-from dashboard.registries import Registries, load_registries
+from dashboard.records.datapaths import BUNDLED_EVENTS_DIR
+from dashboard.records.loader import load_events
+from dashboard.records.registries import Registries, load_registries
+from dashboard.store import filters as flt
+from dashboard.views.params import parse_query, view_from_params
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -4,7 +4,7 @@ validate: exit 0 when every record loaded, 1 when any record or file was rejecte
 that cannot be read. export: exit 0 when the file was written, 1 when the export failed, 2 for bad usage.
 Both: 3 for an internal error (a defect of the dashboard, never of the data), so scripts can tell the two apart.
 
-Everything printed goes through `dashboard.text.terminal_safe`: record text cannot add lines or move the cursor.
+Everything printed goes through `dashboard.views.text.terminal_safe`: record text cannot add lines or move the cursor.
 Heavy libraries (pandas, plotly, geodesy) are imported by the command that needs them, so ``--help`` is instant.
 """
 
@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from dashboard.datapaths import DATA_ENV
-from dashboard.schema import DISTANCE_UNITS_KM
-from dashboard.text import terminal_safe
+from dashboard.records.datapaths import DATA_ENV
+from dashboard.records.schema import DISTANCE_UNITS_KM
+from dashboard.views.text import terminal_safe
 
 EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html")
 UNITS = tuple(DISTANCE_UNITS_KM)
@@ -93,7 +93,7 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from dashboard.datapaths import DataPathError, data_paths, find_record_files
+    from dashboard.records.datapaths import DataPathError, data_paths, find_record_files
 
     paths = data_paths([*args.paths, *args.data] or None)
     try:
@@ -101,7 +101,7 @@ def run_validate(args: argparse.Namespace) -> int:
     except DataPathError as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
-    from dashboard.loader import load_events
+    from dashboard.records.loader import load_events
 
     try:
         result = load_events(paths)
@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
     """The address parameters the options stand for (``--query`` first, options added to it)."""
-    from dashboard import params
+    from dashboard.views import params
 
     merged = params.parse_query(args.query) if args.query else {}
     options = {
@@ -181,19 +181,21 @@ def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from dashboard import briefing, exports, geo, images, params
-    from dashboard.datapaths import DataPathError, data_paths, describe_paths
-    from dashboard.filters import apply_filters, caption
-    from dashboard.geo import GeometryError
-    from dashboard.loader import load_events
-    from dashboard.overlays import build_rings
-    from dashboard.registries import load_registries
+    from dashboard.exports import briefing, datafiles, images
+    from dashboard.geo import geodesy
+    from dashboard.geo.geodesy import GeometryError
+    from dashboard.geo.overlays import build_rings
+    from dashboard.records.datapaths import DataPathError, data_paths, describe_paths
+    from dashboard.records.loader import load_events
+    from dashboard.records.registries import load_registries
+    from dashboard.store.filters import apply_filters, caption
+    from dashboard.views import params
 
     registries = load_registries()
     try:
         paths = data_paths(args.data or None)
         result = load_events(paths, registries)
-        view, notes = params.read_view(_export_params(args), registries, sorted(geo.load_borders()))
+        view, notes = params.read_view(_export_params(args), registries, sorted(geodesy.load_borders()))
         if notes:
             raise params.ParameterError("; ".join(notes))
     except (DataPathError, params.ParameterError) as error:
@@ -206,15 +208,15 @@ def run_export(args: argparse.Namespace) -> int:
     if ring_errors:
         say("error: " + "; ".join(ring_errors), sys.stderr)
         return EXIT_USAGE
-    context = exports.ExportContext(
+    context = datafiles.ExportContext(
         caption(view.filters, len(events), len(result.events), registries),
         describe_paths(paths),
         handling=args.handling,
     )
     kind = {"pptx": "briefing", "pdf": "briefing", "png": args.chart, "svg": args.chart, "html": args.chart}
-    name = exports.file_name(kind.get(args.format, "events"), events, view.filters, args.format)
-    from dashboard import outfiles  # the safe writer (no overwrite without --force, never into the data)
-    from dashboard.datapaths import BUNDLED_DATA_DIR, record_files
+    name = datafiles.file_name(kind.get(args.format, "events"), events, view.filters, args.format)
+    from dashboard.exports import outfiles  # the safe writer (no overwrite without --force, never into the data)
+    from dashboard.records.datapaths import BUNDLED_DATA_DIR, record_files
 
     out = Path(args.out) if args.out else Path(name)
     new_folder = bool(args.out) and args.out.endswith(("/", "\\"))
@@ -240,8 +242,8 @@ def run_export(args: argparse.Namespace) -> int:
         say(f"error: folder {out.parent} does not exist", sys.stderr)
         return EXIT_USAGE
     try:
-        if args.format in exports.DATA_FORMATS:
-            data = exports.data_export(args.format, events, registries, context)
+        if args.format in datafiles.DATA_FORMATS:
+            data = datafiles.data_export(args.format, events, registries, context)
         elif args.format in ("pptx", "pdf"):
             data = briefing.briefing_file(args.format, events, registries, context, rings, view.band, args.title)
         else:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard.app import ui
 
 view = ui.current_view()
 result = view.data.result

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard import tables, ui
+from dashboard.app import ui
+from dashboard.views import tables
 
 view = ui.current_view()
 st.title("Events")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard import briefing, exports, images, ui
+from dashboard.app import ui
+from dashboard.exports import briefing, datafiles, images
 
 view = ui.current_view()
 registries = view.data.registries
@@ -13,11 +14,11 @@ st.write("Every file carries this caption and the time it was made; file names s
 st.subheader("Data")
 st.caption("CSV and JSON can be loaded again (`--data FILE`); GeoJSON and KML open in GIS tools and Google Earth.")
 columns = st.columns(4)
-for column, fmt in zip(columns, exports.DATA_FORMATS, strict=True):
+for column, fmt in zip(columns, datafiles.DATA_FORMATS, strict=True):
     column.download_button(
         fmt.upper() if fmt != "geojson" else "GeoJSON",
-        data=lambda fmt=fmt: exports.data_export(fmt, view.events, registries, ui.export_context(view)),
-        file_name=exports.file_name("events", view.events, view.filters, fmt),
+        data=lambda fmt=fmt: datafiles.data_export(fmt, view.events, registries, ui.export_context(view)),
+        file_name=datafiles.file_name("events", view.events, view.filters, fmt),
         mime=ui.MIME[fmt],
         key=f"download_events_{fmt}",
         on_click="ignore",
@@ -54,7 +55,7 @@ for column, fmt in ((pptx_column, "pptx"), (pdf_column, "pdf")):
         data=lambda fmt=fmt: briefing.briefing_file(
             fmt, view.events, registries, ui.export_context(view, handling), view.rings, view.band, title
         ),
-        file_name=exports.file_name("briefing", view.events, view.filters, fmt),
+        file_name=datafiles.file_name("briefing", view.events, view.filters, fmt),
         mime=ui.MIME[fmt],
         key=f"download_pack_{fmt}",
         on_click="ignore",

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard import figures, ui
+from dashboard.app import ui
+from dashboard.views import figures
 
 view = ui.current_view()
 registries = view.data.registries

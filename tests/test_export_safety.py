@@ -25,14 +25,14 @@ from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
 
-from dashboard import briefing, exports, htmlsafe, images, outfiles
 from dashboard.cli import main
-from dashboard.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
-from dashboard.loader import load_events
-from dashboard.text import REPLACEMENT_CHARACTER, xml_safe_text
+from dashboard.exports import briefing, datafiles, htmlsafe, images, outfiles
+from dashboard.records.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
+from dashboard.records.loader import load_events
+from dashboard.views.text import REPLACEMENT_CHARACTER, xml_safe_text
 from tests_support import load_frame, record, write_yaml
 
-CONTEXT = exports.ExportContext("All 2 events", "cases", datetime(2026, 11, 25, 9, 40, tzinfo=UTC))
+CONTEXT = datafiles.ExportContext("All 2 events", "cases", datetime(2026, 11, 25, 9, 40, tzinfo=UTC))
 SCRIPT_PAYLOAD = "</script><script>document.title='pwned';window.pwned=1</script>"
 IMG_PAYLOAD = "<img src=x onerror=\"window.pwned=1;alert('pwned')\">"
 HOSTILE = f"{SCRIPT_PAYLOAD}{IMG_PAYLOAD} \u2028\u2029 &amp; <!--<script>"
@@ -200,31 +200,31 @@ def with_text(frame: pd.DataFrame, text: str) -> pd.DataFrame:
 @pytest.mark.parametrize("character", FORBIDDEN + LONE_SURROGATES, ids=lambda c: f"U+{ord(c):04X}")
 def test_kml_is_well_formed_whatever_the_text(registries, tmp_path: Path, character: str) -> None:
     frame = with_text(load_frame(tmp_path, registries), f"a{character}b")
-    data = exports.events_kml(frame, registries, CONTEXT)
+    data = datafiles.events_kml(frame, registries, CONTEXT)
     data.decode("utf-8")  # strict: no lone surrogate either
     root = ET.fromstring(data)
     etree.fromstring(data, etree.XMLParser(recover=False))
-    placemark = root.find(f".//{{{exports.KML_NS}}}Placemark")
+    placemark = root.find(f".//{{{datafiles.KML_NS}}}Placemark")
     assert placemark.get("id").endswith(f"a{REPLACEMENT_CHARACTER}b")
-    assert f"a{REPLACEMENT_CHARACTER}b" in placemark.find(f"{{{exports.KML_NS}}}name").text
+    assert f"a{REPLACEMENT_CHARACTER}b" in placemark.find(f"{{{datafiles.KML_NS}}}name").text
 
 
 def test_kml_keeps_the_characters_xml_allows(registries, tmp_path: Path) -> None:
     frame = with_text(load_frame(tmp_path, registries), f"tab\there {EMOJI} {BIDI} \u0085\u00a0")
-    root = ET.fromstring(exports.events_kml(frame, registries, CONTEXT))
-    name = root.find(f".//{{{exports.KML_NS}}}Placemark/{{{exports.KML_NS}}}name").text
+    root = ET.fromstring(datafiles.events_kml(frame, registries, CONTEXT))
+    name = root.find(f".//{{{datafiles.KML_NS}}}Placemark/{{{datafiles.KML_NS}}}name").text
     assert f"tab\there {EMOJI} {BIDI} \u0085\u00a0" in name
 
 
 def test_kml_description_is_escaped_html(registries, hostile_frame: pd.DataFrame) -> None:
     frame = with_text(hostile_frame, "line one\nline two")
-    root = ET.fromstring(exports.events_kml(frame, registries, CONTEXT))
-    description = root.find(f".//{{{exports.KML_NS}}}Placemark/{{{exports.KML_NS}}}description").text
+    root = ET.fromstring(datafiles.events_kml(frame, registries, CONTEXT))
+    description = root.find(f".//{{{datafiles.KML_NS}}}Placemark/{{{datafiles.KML_NS}}}description").text
     # After one XML parse the text is HTML: record markup is escaped, our line breaks are <br>.
     assert "&lt;img src=x onerror=" in description and "&lt;/script&gt;" in description
     assert "<img" not in description and "<script" not in description
     assert "line one<br>\nline two" in description and "Sources:" in description
-    document = root.find(f"{{{exports.KML_NS}}}Document/{{{exports.KML_NS}}}description").text
+    document = root.find(f"{{{datafiles.KML_NS}}}Document/{{{datafiles.KML_NS}}}description").text
     assert "All 2 events<br>" in document
 
 
@@ -253,7 +253,9 @@ def test_briefing_writers_take_any_text() -> None:
     """PPTX and PDF from a pack whose every text is hostile: control characters (lxml refuses them), lone
     surrogates, bidi overrides, emoji and 10,000 characters."""
     long = "x" * 10_000
-    context = exports.ExportContext(hostile_text("caption") + long, hostile_text("source"), handling=hostile_text("H"))
+    context = datafiles.ExportContext(
+        hostile_text("caption") + long, hostile_text("source"), handling=hostile_text("H")
+    )
     pack = briefing.Briefing(
         title=hostile_text("Title") + long,
         context=context,

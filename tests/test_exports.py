@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import exports
-from dashboard.filters import Filters
-from dashboard.loader import load_events
+from dashboard.exports import datafiles
+from dashboard.records.loader import load_events
+from dashboard.store.filters import Filters
 from tests_support import load_frame
 
-CONTEXT = exports.ExportContext("All 20 events", "data/events", datetime(2026, 11, 25, 9, 40, tzinfo=UTC))
+CONTEXT = datafiles.ExportContext("All 20 events", "data/events", datetime(2026, 11, 25, 9, 40, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")
@@ -31,18 +31,18 @@ def csv_rows(data: bytes) -> list[dict]:
 
 
 def test_csv_says_what_it_holds_and_when_it_was_made(events) -> None:
-    text = exports.events_csv(events, CONTEXT).decode("utf-8-sig")
+    text = datafiles.events_csv(events, CONTEXT).decode("utf-8-sig")
     first, second = text.splitlines()[:2]
     assert first == "# Conflict Event Dashboard export: All 20 events"
     assert second == "# Generated 2026-11-25 09:40 UTC from data/events; 20 events"
-    rows = csv_rows(exports.events_csv(events, CONTEXT))
+    rows = csv_rows(datafiles.events_csv(events, CONTEXT))
     assert len(rows) == 20 and rows[0]["source1_publisher"]
 
 
 @pytest.mark.parametrize("payload", ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)"])
 def test_csv_neutralises_spreadsheet_formulas(registries, tmp_path: Path, payload: str) -> None:
     frame = load_frame(tmp_path, registries, title=payload + " title", sources=[{"publisher": payload, "title": "t"}])
-    row = csv_rows(exports.events_csv(frame, CONTEXT))[0]
+    row = csv_rows(datafiles.events_csv(frame, CONTEXT))[0]
     for column in ("title", "source1_publisher"):
         assert row[column].startswith("'"), row[column]
         assert row[column][1:].lstrip().startswith(payload.strip()[:2])
@@ -53,20 +53,20 @@ def test_csv_neutralises_spreadsheet_formulas(registries, tmp_path: Path, payloa
     [("=1+2", "'=1+2"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("plain", "plain"), (-73.968, -73.968), (None, None)],
 )
 def test_neutralise_formula(value: object, expected: object) -> None:
-    assert exports.neutralise_formula(value) == expected
+    assert datafiles.neutralise_formula(value) == expected
 
 
 def test_csv_keeps_negative_numbers_as_numbers(registries, tmp_path: Path) -> None:
     frame = load_frame(
         tmp_path, registries, location={"place": "UN HQ", "lat": 40.749, "lon": -73.968, "precision": "exact"}
     )
-    assert csv_rows(exports.events_csv(frame, CONTEXT))[0]["longitude"] == "-73.968"
+    assert csv_rows(datafiles.events_csv(frame, CONTEXT))[0]["longitude"] == "-73.968"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_csv_and_json_exports_load_again_unchanged(events, registries, tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"events.{fmt}"
-    path.write_bytes(exports.data_export(fmt, events, registries, CONTEXT))
+    path.write_bytes(datafiles.data_export(fmt, events, registries, CONTEXT))
     reloaded = load_events([path], registries)
     assert reloaded.problems == [] and reloaded.loaded == len(events)
     left = events.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
@@ -75,7 +75,7 @@ def test_csv_and_json_exports_load_again_unchanged(events, registries, tmp_path:
 
 
 def test_geojson_has_one_point_per_event_with_sources(events, registries) -> None:
-    collection = json.loads(exports.events_geojson(events, registries, CONTEXT))
+    collection = json.loads(datafiles.events_geojson(events, registries, CONTEXT))
     assert collection["type"] == "FeatureCollection" and collection["caption"] == "All 20 events"
     assert collection["generated"].startswith("2026-11-25T09:40")
     assert len(collection["features"]) == len(events)
@@ -88,8 +88,8 @@ def test_geojson_has_one_point_per_event_with_sources(events, registries) -> Non
 
 
 def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> None:
-    root = ET.fromstring(exports.events_kml(events, registries, CONTEXT))
-    ns = {"k": exports.KML_NS}
+    root = ET.fromstring(datafiles.events_kml(events, registries, CONTEXT))
+    ns = {"k": datafiles.KML_NS}
     placemarks = root.findall(".//k:Placemark", ns)
     assert len(placemarks) == len(events)
     assert root.find("k:Document/k:name", ns).text.endswith("All 20 events")
@@ -101,12 +101,12 @@ def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> No
 
 def test_kml_escapes_markup_in_record_text(registries, tmp_path: Path) -> None:
     frame = load_frame(tmp_path, registries, title="<b>&bold</b>")
-    root = ET.fromstring(exports.events_kml(frame, registries, CONTEXT))
-    assert root.find(f".//{{{exports.KML_NS}}}Placemark/{{{exports.KML_NS}}}name").text == "<b>&bold</b>"
+    root = ET.fromstring(datafiles.events_kml(frame, registries, CONTEXT))
+    assert root.find(f".//{{{datafiles.KML_NS}}}Placemark/{{{datafiles.KML_NS}}}name").text == "<b>&bold</b>"
 
 
 def test_json_says_what_it_holds(events) -> None:
-    document = json.loads(exports.events_json(events, CONTEXT))
+    document = json.loads(datafiles.events_json(events, CONTEXT))
     assert (document["caption"], document["count"], len(document["events"])) == ("All 20 events", 20, 20)
 
 
@@ -118,4 +118,4 @@ def test_json_says_what_it_holds(events) -> None:
     ],
 )
 def test_file_names_say_what_they_hold(events, filters: Filters, name: str) -> None:
-    assert exports.file_name("timeline", events, filters, "png") == name
+    assert datafiles.file_name("timeline", events, filters, "png") == name

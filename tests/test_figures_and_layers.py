@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from dashboard import figures, layers, overlays
-from dashboard.loader import load_events
-from dashboard.synthetic import synthetic_frame, write_csv
+from dashboard.geo import overlays
+from dashboard.records.loader import load_events
+from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.views import figures, layers
 from tests_support import load_frame
 
 

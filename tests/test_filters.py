@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from dashboard.filters import Filters, actor_counts, apply_filters, caption, search_index
-from dashboard.loader import load_events
+from dashboard.records.loader import load_events
+from dashboard.store.filters import Filters, actor_counts, apply_filters, caption, search_index
 
 
 @pytest.fixture(scope="module")

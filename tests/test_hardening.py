@@ -11,12 +11,12 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from dashboard import params, text
 from dashboard.cli import main
-from dashboard.datapaths import DataPathError, find_record_files
-from dashboard.loader import load_events
-from dashboard.overlays import OverlayError, build_ring
-from dashboard.registries import Registries
+from dashboard.geo.overlays import OverlayError, build_ring
+from dashboard.records.datapaths import DataPathError, find_record_files
+from dashboard.records.loader import load_events
+from dashboard.records.registries import Registries
+from dashboard.views import params, text
 from tests_support import VALID_RECORD, as_shown, only_errors, record, write_yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -201,7 +201,7 @@ def test_an_internal_error_exits_3_with_a_message_not_a_traceback(monkeypatch, c
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr("dashboard.loader.load_events", broken)
+    monkeypatch.setattr("dashboard.records.loader.load_events", broken)
     assert main(["validate"]) == 3
     err = capsys.readouterr().err
     assert "internal error: KeyError" in err and "Traceback" not in err

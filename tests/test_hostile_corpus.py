@@ -44,10 +44,10 @@ from hostile_corpus import (
 )
 from streamlit.testing.v1 import AppTest
 
-from dashboard import images
-from dashboard.datapaths import shown_path
-from dashboard.exports import FORMULA_START
-from dashboard.loader import load_events
+from dashboard.exports import images
+from dashboard.exports.datafiles import FORMULA_START
+from dashboard.records.datapaths import shown_path
+from dashboard.records.loader import load_events
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "hostile_corpus.py"

@@ -14,9 +14,11 @@ from pptx import Presentation
 from pptx.util import Inches
 from pypdf import PdfReader
 
-from dashboard import briefing, figures, images, layers, overlays, static_map
-from dashboard.exports import ExportContext
-from dashboard.loader import load_events
+from dashboard.exports import briefing, images, static_map
+from dashboard.exports.datafiles import ExportContext
+from dashboard.geo import overlays
+from dashboard.records.loader import load_events
+from dashboard.views import figures, layers
 
 CONTEXT = ExportContext("All 20 events", "data/events", datetime(2026, 11, 25, 9, 40, tzinfo=UTC), "UNCLASSIFIED")
 

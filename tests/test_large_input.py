@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.synthetic import synthetic_frame, write_csv
+from dashboard.records.synthetic import synthetic_frame, write_csv
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def run_loader(path: Path) -> dict:
     code = textwrap.dedent(
         f"""
         import json, resource
-        from dashboard.loader import load_events
+        from dashboard.records.loader import load_events
         result = load_events([{str(path)!r}])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({{"read": result.read, "loaded": result.loaded, "rejected": result.rejected,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ui
+from dashboard.app import ui
 from tests_support import FIXTURES, as_shown
 
 REPO = Path(__file__).resolve().parent.parent

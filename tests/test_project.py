@@ -6,7 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from dashboard.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS
+from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from dashboard import detail
-from dashboard.geo import distance_to_border
-from dashboard.loader import load_events
-from dashboard.text import escape_html, escape_markdown, markdown_link, safe_url
+from dashboard.geo.geodesy import distance_to_border
+from dashboard.records.loader import load_events
+from dashboard.views import detail
+from dashboard.views.text import escape_html, escape_markdown, markdown_link, safe_url
 from tests_support import load_one
 
 

@@ -30,7 +30,7 @@ from browser_support import (
     settled_canvas,
     wait_until_settled,
 )
-from dashboard.text import safe_url
+from dashboard.views.text import safe_url
 from tests_support import record, write_yaml
 
 SCRIPT = "</script><script>window.pwned=1</script>"

@@ -6,10 +6,17 @@ import math
 
 import pandas as pd
 
-from dashboard.geo import DEFAULT_BORDER, BorderDistance, GeometryError, distance_to_border, format_distance, from_km
-from dashboard.registries import Registries
-from dashboard.text import escape_markdown as esc
-from dashboard.text import markdown_link
+from dashboard.geo.geodesy import (
+    DEFAULT_BORDER,
+    BorderDistance,
+    GeometryError,
+    distance_to_border,
+    format_distance,
+    from_km,
+)
+from dashboard.records.registries import Registries
+from dashboard.views.text import escape_markdown as esc
+from dashboard.views.text import markdown_link
 
 
 def _number(value: object) -> str | None:

@@ -19,9 +19,9 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard.geo import GEO_DIR, border_band, border_line_paths, format_distance
-from dashboard.overlays import Band, Ring
-from dashboard.registries import Registries
+from dashboard.geo.geodesy import GEO_DIR, border_band, border_line_paths, format_distance
+from dashboard.geo.overlays import Band, Ring
+from dashboard.records.registries import Registries
 
 POINT_LIMIT = 5_000
 CELL_DEGREES = 0.5

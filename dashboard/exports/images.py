@@ -15,11 +15,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
-from dashboard import htmlsafe
-from dashboard.exports import ExportContext
-from dashboard.overlays import Band, Ring
-from dashboard.registries import Registries
-from dashboard.text import escape_html, xml_safe_text
+from dashboard.exports import htmlsafe
+from dashboard.exports.datafiles import ExportContext
+from dashboard.geo.overlays import Band, Ring
+from dashboard.records.registries import Registries
+from dashboard.views.text import escape_html, xml_safe_text
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -192,7 +192,8 @@ def chart_file(
     per: str = "month",
 ) -> bytes:
     """The timeline, the counts chart or the map as png, svg, pdf or html (the map's HTML is deck.gl's)."""
-    from dashboard import figures, layers, static_map  # here: layers and static_map import this module's users
+    from dashboard.exports import static_map  # here: layers and static_map import this module's users
+    from dashboard.views import figures, layers
 
     if events.empty:
         raise ExportError("no events match these filters: nothing to draw")

@@ -22,9 +22,9 @@ from geopy.distance import geodesic
 from shapely.geometry import MultiLineString, Point, shape
 from shapely.ops import nearest_points
 
-from dashboard.schema import DISTANCE_UNITS_KM
+from dashboard.records.schema import DISTANCE_UNITS_KM
 
-GEO_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
+GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 DEFAULT_BORDER = "RUS-UKR"
 RING_POINTS = 181  # one vertex every 2 degrees of bearing
 

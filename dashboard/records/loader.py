@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.datapaths import data_paths, find_record_files, shown_path
-from dashboard.problems import Problem, Severity, problems_frame, shorten
-from dashboard.readers import RawFile, read_file
-from dashboard.registries import Registries, load_registries
-from dashboard.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
-from dashboard.validation import check_records
+from dashboard.records.datapaths import data_paths, find_record_files, shown_path
+from dashboard.records.problems import Problem, Severity, problems_frame, shorten
+from dashboard.records.readers import RawFile, read_file
+from dashboard.records.registries import Registries, load_registries
+from dashboard.records.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
+from dashboard.records.validation import check_records
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,9 @@ class LoadResult:
 
 
 def load_events(paths: Sequence[str | Path] | None = None, registries: Registries | None = None) -> LoadResult:
-    """Read, check and type every record in ``paths`` (default: see `dashboard.datapaths.data_paths`).
+    """Read, check and type every record in ``paths`` (default: see `dashboard.records.datapaths.data_paths`).
 
-    Raises `dashboard.datapaths.DataPathError` when a named path does not exist or is not a file or folder;
+    Raises `dashboard.records.datapaths.DataPathError` when a named path does not exist or is not a file or folder;
     every other fault is a problem. No exception raised by a file's content escapes: a file that breaks the
     reader or the checks is reported as a problem of that file, and every other file still loads.
     """

@@ -1,7 +1,7 @@
 """Standalone HTML files that stay safe whatever the records say: JSON embedded in scripts is escaped, and a
 Content-Security-Policy lets only the page's own inline scripts run (by their SHA-256) and no request leave.
 
-Both HTML writers (`dashboard.images.chart_html` and `dashboard.images.map_html`) build their pages here.
+Both HTML writers (`dashboard.exports.images.chart_html` and `map_html`) build their pages here.
 
 >>> script_json('{"title": "</script><b>&\\u2028"}')
 '{"title": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026\\\\u2028"}'
@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from dashboard.text import escape_html, xml_safe_text
+from dashboard.views.text import escape_html, xml_safe_text
 
 # Inside a JSON text these characters only occur in strings, where \uXXXX means the same; escaped, the text can
 # neither close its <script> (</script>), open an HTML comment (<!--) nor end a JavaScript line (U+2028/9).

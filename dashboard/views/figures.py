@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.registries import Registries
-from dashboard.text import escape_plotly
+from dashboard.records.registries import Registries
+from dashboard.views.text import escape_plotly
 
 LANES = {"actor": "Actor", "type": "Event type"}
 FREQUENCIES = {"week": "Events per week", "month": "Events per month"}

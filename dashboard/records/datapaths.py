@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA_ENV = "DASHBOARD_DATA"
-REPO_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = Path(__file__).resolve().parents[2]
 BUNDLED_DATA_DIR = REPO_DIR / "data"
 BUNDLED_EVENTS_DIR = BUNDLED_DATA_DIR / "events"
 RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".csv")

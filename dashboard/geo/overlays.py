@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.geo import GeometryError, format_distance, ring, to_km
-from dashboard.registries import Registries, name_key
-from dashboard.schema import DISTANCE_UNITS_KM
+from dashboard.geo.geodesy import GeometryError, format_distance, ring, to_km
+from dashboard.records.registries import Registries, name_key
+from dashboard.records.schema import DISTANCE_UNITS_KM
 
 _NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|nmi)\s*$", re.I)
 _LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.registries import Registries
+from dashboard.records.registries import Registries
 
 EVENTS_COLUMN_CONFIG = {
     "id": None,  # kept for selection, not shown

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from dashboard.filters import Filters
-from dashboard.registries import Registries
-from dashboard.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
-from dashboard.text import escape_html, terminal_safe, xml_safe_text
+from dashboard.records.registries import Registries
+from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
+from dashboard.store.filters import Filters
+from dashboard.views.text import escape_html, terminal_safe, xml_safe_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PRODUCT = "Conflict Event Dashboard"

@@ -1,4 +1,4 @@
-"""Check read records against `dashboard.schema`, column by column (vectorised), and type them.
+"""Check read records against `dashboard.records.schema`, column by column (vectorised), and type them.
 
 `check_records` takes the flat rows of every file at once (so duplicate ids across files are found) and
 returns the typed events of the valid rows plus every problem found, each tied to its row.
@@ -14,10 +14,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from dashboard.problems import Severity
-from dashboard.readers import REPLACEMENT_CHARACTER, RowIssue
-from dashboard.registries import Registries, name_key
-from dashboard.schema import (
+from dashboard.records.problems import Severity
+from dashboard.records.readers import REPLACEMENT_CHARACTER, RowIssue
+from dashboard.records.registries import Registries, name_key
+from dashboard.records.schema import (
     DISTANCE_UNITS_KM,
     EARLIEST_DATE,
     FIELDS,

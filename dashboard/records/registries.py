@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.problems import Problem, Severity
-from dashboard.yamlsafe import YamlError, load_yaml_records
+from dashboard.records.problems import Problem, Severity
+from dashboard.records.yamlsafe import YamlError, load_yaml_records
 
 REGISTRY_FILES = {
     "event_types": "event_types.yaml",
@@ -83,7 +83,7 @@ def _place_lookup(gazetteer: pd.DataFrame) -> dict[str, int]:
 
 
 def default_registry_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "registries"
+    return Path(__file__).resolve().parents[2] / "data" / "registries"
 
 
 def load_registries(folder: Path | None = None) -> Registries:

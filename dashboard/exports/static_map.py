@@ -12,11 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from pyproj import Geod
 
-from dashboard.geo import border_band, border_line_paths
-from dashboard.layers import ARC_TYPES, world_outlines
-from dashboard.overlays import Band, Ring
-from dashboard.registries import Registries
-from dashboard.text import escape_html
+from dashboard.geo.geodesy import border_band, border_line_paths
+from dashboard.geo.overlays import Band, Ring
+from dashboard.records.registries import Registries
+from dashboard.views.layers import ARC_TYPES, world_outlines
+from dashboard.views.text import escape_html
 
 _GEOD = Geod(ellps="WGS84")
 PRECISION_SIZE = {"exact": 7, "near": 9, "city": 11, "region": 14, "country": 18}

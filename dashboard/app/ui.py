@@ -18,13 +18,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from dashboard import detail, geo, layers, overlays, params, text
-from dashboard import filters as flt
-from dashboard.datapaths import DataPathError, data_paths, describe_paths, record_files
-from dashboard.exports import ExportContext, file_name
-from dashboard.loader import LoadResult, load_events
-from dashboard.registries import Registries, load_registries
-from dashboard.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE, LOCATION_PRECISIONS
+from dashboard.exports.datafiles import ExportContext, file_name
+from dashboard.geo import geodesy, overlays
+from dashboard.records.datapaths import DataPathError, data_paths, describe_paths, record_files
+from dashboard.records.loader import LoadResult, load_events
+from dashboard.records.registries import Registries, load_registries
+from dashboard.records.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE, LOCATION_PRECISIONS
+from dashboard.store import filters as flt
+from dashboard.views import detail, layers, params, text
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ RINGS, BAND, BAND_BORDER, BAND_SIDE, BAND_WIDTH, BAND_UNIT = (
     "band_unit",
 )
 TILES = "online_tiles"  # a widget key, never an address parameter: a link must not turn the network on
-ICON = str(Path(__file__).parent / "assets" / "icon.png")  # a file: a material icon would be fetched online
+# a file: a material icon would be fetched online
+ICON = str(Path(__file__).resolve().parents[1] / "assets" / "icon.png")
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 EMPTY_MESSAGE = "No events match these filters. Widen the filters in the sidebar, or clear them."
 
@@ -253,14 +255,14 @@ def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
             "Add rings from the map page.",
         )
         show_band = st.checkbox("Band along a border", value=True, key=BAND, bind="query-params")
-        borders = sorted(geo.load_borders())
+        borders = sorted(geodesy.load_borders())
         border = st.selectbox(
             "Border",
             borders,
             index=borders.index(default.border),
             key=BAND_BORDER,
             bind="query-params",
-            format_func=lambda border_id: geo.load_borders()[border_id].name,
+            format_func=lambda border_id: geodesy.load_borders()[border_id].name,
             disabled=not show_band,
         )
         sides = border.split("-")
@@ -368,7 +370,7 @@ def _ignored_address_parameters(data: Data) -> list[str]:
     key = "_ignored_address_parameters"
     if key not in st.session_state:
         opened = {name: st.query_params.get_all(name) for name in st.query_params}
-        borders = sorted(geo.load_borders())
+        borders = sorted(geodesy.load_borders())
         _, notes = params.read_view(opened, data.registries, borders, set(data.events["id"]))
         st.session_state[key] = notes
     return st.session_state[key]
@@ -382,7 +384,7 @@ def show_detail(view: View) -> None:
         return
     registries = view.data.registries
     distance = detail.border_distance(event)
-    border_name = geo.load_borders()[distance.border].name if distance else ""
+    border_name = geodesy.load_borders()[distance.border].name if distance else ""
     with st.container(border=True):
         if view.selected_id not in set(view.events["id"]):
             st.caption("This event is outside the current filters.")
@@ -475,7 +477,7 @@ def ring_adder(view: View) -> None:
                 "Custom radius"
                 if item == "custom"
                 else f"{registries.weapons.at[item, 'name']}"
-                f" ({geo.format_distance(registries.weapons.at[item, 'max_range_km'])})"
+                f" ({geodesy.format_distance(registries.weapons.at[item, 'max_range_km'])})"
             ),
             key="ring_range",
         )
@@ -530,7 +532,7 @@ def export_context(view: View, handling: str = "") -> ExportContext:
 
 def chart_file(view: View, chart: str, fmt: str) -> bytes:
     """The timeline, the counts chart or the map of the current view, as the page draws it."""
-    from dashboard import images
+    from dashboard.exports import images
 
     return images.chart_file(
         chart,
@@ -547,7 +549,7 @@ def chart_file(view: View, chart: str, fmt: str) -> bytes:
 
 def chart_downloads(view: View, chart: str) -> None:
     """A row of download buttons for one chart: PNG, SVG, PDF (images need Chrome/Chromium) and HTML."""
-    from dashboard import images
+    from dashboard.exports import images
 
     browser = images.find_browser()
     columns = st.columns([1, 1, 1, 1, 4])

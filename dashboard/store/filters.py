@@ -14,7 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.registries import Registries
+from dashboard.records.registries import Registries
 
 
 @dataclass(frozen=True)

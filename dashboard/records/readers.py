@@ -1,6 +1,6 @@
-"""Read record files (YAML, JSON, CSV) into flat, unchecked rows; checking is `dashboard.validation`'s job.
+"""Read record files (YAML, JSON, CSV) into flat, unchecked rows; checking is `dashboard.records.validation`'s job.
 
-Each reader returns a `RawFile`: one row per record read, with the field columns of `dashboard.schema`
+Each reader returns a `RawFile`: one row per record read, with the field columns of `dashboard.records.schema`
 holding values as written, the sources in long form (one row per source), and what went wrong while
 reading. Nothing a file holds is dropped without a problem that says so.
 """
@@ -22,15 +22,15 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from dashboard.problems import Problem, Severity, shorten
-from dashboard.schema import (
+from dashboard.records.problems import Problem, Severity, shorten
+from dashboard.records.schema import (
     CONTAINER_PATHS,
     FIELDS_BY_NAME,
     FIELDS_BY_PATH,
     SOURCE_FIELDS,
     SOURCE_FIELDS_BY_NAME,
 )
-from dashboard.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records
+from dashboard.records.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records
 
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # larger files are refused with a message, never half-read
 SOURCE_COLUMNS = [source_field.name for source_field in SOURCE_FIELDS]

@@ -5,7 +5,7 @@ events, sources, and what confidence and precision mean. Every slide carries the
 footer with the filter caption and the generation time.
 
 Record text can hold anything: both writers start from `fit_for_slides`, which passes every text through
-`dashboard.text.xml_safe_text` (lxml, under python-pptx, refuses control characters) and shortens texts too
+`dashboard.views.text.xml_safe_text` (lxml, under python-pptx, refuses control characters) and shortens texts too
 long for a slide; fpdf2 also sends everything it draws through it.
 """
 
@@ -22,20 +22,21 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from dashboard import figures, images, static_map
-from dashboard.exports import PRODUCT, ExportContext
-from dashboard.overlays import Band, Ring
-from dashboard.registries import Registries
-from dashboard.schema import (
+from dashboard.exports import images, static_map
+from dashboard.exports.datafiles import PRODUCT, ExportContext
+from dashboard.geo.overlays import Band, Ring
+from dashboard.records.registries import Registries
+from dashboard.records.schema import (
     CONFIDENCE_LEVELS,
     CONFIDENCE_MEANINGS,
     DATE_PRECISION_MEANINGS,
     LOCATION_PRECISION_MEANINGS,
 )
-from dashboard.tables import actors_text, date_text
-from dashboard.text import xml_safe_text
+from dashboard.views import figures
+from dashboard.views.tables import actors_text, date_text
+from dashboard.views.text import xml_safe_text
 
-FONTS = Path(__file__).parent / "assets" / "fonts"
+FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 ROWS_PER_SLIDE = 10
 SOURCES_PER_SLIDE = 14
 MAX_TABLE_SLIDES = 5

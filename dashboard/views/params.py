@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
-from dashboard.filters import Filters
-from dashboard.overlays import DEFAULT_BAND, Band
-from dashboard.problems import shorten
-from dashboard.registries import Registries, name_key
-from dashboard.schema import (
+from dashboard.geo.overlays import DEFAULT_BAND, Band
+from dashboard.records.problems import shorten
+from dashboard.records.registries import Registries, name_key
+from dashboard.records.schema import (
     CONFIDENCE_LEVELS,
     DISTANCE_UNITS_KM,
     EARLIEST_DATE,
     LATEST_DATE,
     LOCATION_PRECISIONS,
 )
+from dashboard.store.filters import Filters
 
 
 class ParameterError(ValueError):
