@@ -6,12 +6,12 @@ and the navigation over the pages in ``pages/``.
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import data, sidebar, ui
 
 st.set_page_config(page_title="Conflict Event Dashboard", page_icon=ui.ICON, layout="wide")
 
-data = ui.load_data()
-st.session_state["_view"] = ui.sidebar(data)
+data = data.load_data()
+st.session_state["_view"] = sidebar.sidebar(data)
 page = st.navigation(
     [
         st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:", default=True),

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import messages, sidebar
 
-view = ui.current_view()
+view = sidebar.current_view()
 result = view.data.result
 st.title("Data quality")
-ui.caption(f"Records from {view.data.described_as}")
+messages.caption(f"Records from {view.data.described_as}")
 read, loaded, rejected = st.columns(3)
 read.metric("Records read", result.read)
 loaded.metric("Loaded", result.loaded)

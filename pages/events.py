@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import selection, sidebar, ui
 from dashboard.views import tables
 
-view = ui.current_view()
+view = sidebar.current_view()
 st.title("Events")
 ui.show_caption(view)
 if not ui.show_empty_state(view):
@@ -13,7 +13,7 @@ if not ui.show_empty_state(view):
     st.dataframe(
         table,
         key="events_table",
-        on_select=ui.on_table_select("events_table", table),
+        on_select=selection.on_table_select("events_table", table),
         selection_mode="single-row",
         hide_index=True,
         height=min(36 * (len(table) + 1) + 4, 640),

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import sidebar, ui
 from dashboard.exports import briefing, datafiles, images
 
-view = ui.current_view()
+view = sidebar.current_view()
 registries = view.data.registries
 st.title("Export")
 ui.show_caption(view)

@@ -2,27 +2,27 @@
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import messages, selection, sidebar, ui
 from dashboard.views import layers
 
-view = ui.current_view()
+view = sidebar.current_view()
 registries = view.data.registries
 st.title("Map")
 ui.show_caption(view)
 for message in view.ring_errors:
-    ui.warning(message)
+    messages.warning(message)
 if view.events.empty:
     st.info(ui.EMPTY_MESSAGE)
 model = layers.build_map(view.events, registries, view.rings, view.band, view.online_tiles)
 st.pydeck_chart(
     model.deck,
     key="map_chart",
-    on_select=ui.on_map_select("map_chart"),
+    on_select=selection.on_map_select("map_chart"),
     selection_mode="single-object",
     height=620,
 )
 for note in model.notes:
-    ui.caption(note)
+    messages.caption(note)
 ui.show_map_legend(view.events, view.rings, view.band)
 with st.expander("Download the map (as drawn: points, rings, arcs, band, outlines, legend)"):
     ui.chart_downloads(view, "map")

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from dashboard.app import ui
+from dashboard.app import selection, sidebar, ui
 from dashboard.views import figures
 
-view = ui.current_view()
+view = sidebar.current_view()
 registries = view.data.registries
 st.title("Timeline")
 ui.show_caption(view)
@@ -14,7 +14,7 @@ if not ui.show_empty_state(view):
     st.plotly_chart(
         figures.timeline_figure(view.events, registries, lanes or "actor"),
         key="timeline_chart",
-        on_select=ui.on_chart_select("timeline_chart"),
+        on_select=selection.on_chart_select("timeline_chart"),
         selection_mode="points",
         config=ui.PLOTLY_CONFIG,
     )

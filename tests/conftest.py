@@ -31,7 +31,7 @@ def load(registries: Registries):
 def _apptest_runs_the_entry_script_every_time():
     """AppTest re-detects the legacy ``pages/`` folder on every run and then runs the last page without the
     entry script. A real server switches that detection off for good once ``st.navigation`` is called (and
-    `dashboard.app.ui.current_view` does so on a first request to a page address); do the same here."""
+    `dashboard.app.sidebar.current_view` does so on a first request to a page address); do the same here."""
     import streamlit.testing.v1.app_test as app_test
     from streamlit.runtime.pages_manager import PagesManager
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app import ui
+from dashboard.app import selection, sidebar, ui
 from tests_support import FIXTURES, as_shown
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def test_pages_say_what_is_shown(page: str) -> None:
 def test_changing_a_filter_changes_the_timeline() -> None:
     at = open_page("pages/timeline.py")
     before = plotly_ids(at)
-    at.multiselect(key=ui.TYPE).set_value(["depot_hit"]).run()
+    at.multiselect(key=sidebar.TYPE).set_value(["depot_hit"]).run()
     after = plotly_ids(at)
     assert len(after) == 5 and after < before
     assert main_caption(at) == "5 of 20 events · types: Depot hit"
@@ -68,7 +68,7 @@ def test_changing_a_filter_changes_the_timeline() -> None:
 
 def test_changing_a_filter_changes_the_map_and_the_table() -> None:
     at = open_page("pages/map.py")
-    at.multiselect(key=ui.ACTOR).set_value(["iran"]).run()
+    at.multiselect(key=sidebar.ACTOR).set_value(["iran"]).run()
     events_layer = next(layer for layer in deck(at)["layers"] if layer["id"] == "events")
     assert len(events_layer["data"]) == 4
     at.switch_page("pages/events.py").run()
@@ -86,7 +86,7 @@ def test_url_parameters_restore_filters_on_any_page() -> None:
     query = {"actor": ["Russia", "North Korea"], "dates": ["2024-06-01", "2024-10-31"], "confidence": ["confirmed"]}
     for page in PAGES[:3]:
         at = open_page(page, **query)
-        assert at.multiselect(key=ui.ACTOR).value == ["russia", "north_korea"]
+        assert at.multiselect(key=sidebar.ACTOR).value == ["russia", "north_korea"]
         assert main_caption(at).endswith(
             "actors: Russia, North Korea · 2024-06-01 to 2024-10-31 · confidence: confirmed"
         )
@@ -102,7 +102,7 @@ def test_url_parameter_restores_the_selected_event_and_its_detail_card() -> None
 @pytest.mark.parametrize("page", PAGES[:3])
 def test_injected_selection_opens_the_detail_card_on_every_page(page: str) -> None:
     at = open_page(page)
-    at.session_state[ui.EVENT] = "2024-10-11-putin-pezeshkian-ashgabat"
+    at.session_state[sidebar.EVENT] = "2024-10-11-putin-pezeshkian-ashgabat"
     at.run()
     assert any("Ashgabat" in block.value for block in at.main.markdown)
 
@@ -124,7 +124,7 @@ def test_empty_results_show_the_empty_state(page: str) -> None:
 def test_a_ring_can_be_added_and_shows_on_the_map() -> None:
     at = open_page("pages/map.py", event=KARACHEV)
     at.button(key="ring_add").click().run()
-    assert at.multiselect(key=ui.RINGS).value == [f"fath-360@event:{KARACHEV}"]
+    assert at.multiselect(key=sidebar.RINGS).value == [f"fath-360@event:{KARACHEV}"]
     layers = {layer["id"]: layer for layer in deck(at)["layers"]}
     assert layers["rings"]["data"][0]["label"] == "Fath-360 · 120 km / 75 mi"
 
@@ -139,14 +139,14 @@ def test_rings_and_band_come_from_the_url() -> None:
 
 def test_band_can_be_switched_off() -> None:
     at = open_page("pages/map.py")
-    at.checkbox(key=ui.BAND).uncheck().run()
+    at.checkbox(key=sidebar.BAND).uncheck().run()
     assert "border-band" not in {layer["id"] for layer in deck(at)["layers"]}
 
 
 def test_map_is_offline_unless_tiles_are_turned_on() -> None:
     at = open_page("pages/map.py")
     assert "mapProvider" not in deck(at)
-    at.toggle(key=ui.TILES).set_value(True).run()
+    at.toggle(key=sidebar.TILES).set_value(True).run()
     assert deck(at)["mapProvider"] == "carto"
 
 
@@ -179,10 +179,10 @@ def test_chart_and_map_callbacks_select_the_clicked_event(monkeypatch) -> None:
         "map": {"selection": {"indices": {"events": [0]}, "objects": {"events": [{"id": "from-map"}]}}},
     }
     monkeypatch.setattr(ui.st, "session_state", state)
-    ui.on_chart_select("chart")()
-    assert state[ui.EVENT] == "from-chart"
-    ui.on_map_select("map")()
-    assert state[ui.EVENT] == "from-map"
+    selection.on_chart_select("chart")()
+    assert state[sidebar.EVENT] == "from-chart"
+    selection.on_map_select("map")()
+    assert state[sidebar.EVENT] == "from-map"
 
 
 def test_export_page_offers_every_download() -> None:

@@ -75,3 +75,37 @@ def test_streamlit_settings_are_commented_and_private() -> None:
     for number, line in enumerate(lines):
         if re.match(r"^\w+\s*=", line):
             assert lines[number - 1].startswith("#"), f"setting without a comment: {line}"
+
+
+# Stages from the bottom up; a module may import its own stage and those below it, never one above.
+STAGES = {"records": 0, "store": 1, "geo": 1, "views": 2, "exports": 3, "app": 4}
+
+
+def dashboard_imports(path: Path) -> set[str]:
+    """Every ``dashboard.…`` module that ``path`` imports, at the top or inside a function."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dashboard"):
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("dashboard"))
+    return found
+
+
+def test_imports_point_down_the_stages_and_only_the_app_imports_streamlit() -> None:
+    wrong = []
+    for path in sorted((REPO / "dashboard").rglob("*.py")):
+        parts = path.relative_to(REPO / "dashboard").parts
+        if len(parts) < 2:
+            continue  # the command line (cli.py, __main__.py) sits on top of every stage
+        stage = parts[0]
+        for module in dashboard_imports(path):
+            target = module.split(".")[1] if module.count(".") else ""
+            if target in STAGES and target != stage and STAGES[target] >= STAGES[stage]:
+                wrong.append(f"{path.relative_to(REPO)} imports {module}")
+        if stage != "app" and re.search(r"^\s*(import|from) streamlit", path.read_text(encoding="utf-8"), re.M):
+            wrong.append(f"{path.relative_to(REPO)} imports streamlit")
+    assert not wrong
