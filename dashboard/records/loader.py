@@ -183,24 +183,29 @@ def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
     keep = ~typed.index.isin(sorted(rejected_rows))
     typed["record_file"] = records["record_file"].astype(str)
     typed["record_line"] = lines
-    events = _final_dtypes(typed[keep].reset_index(drop=True), registries)
+    events = final_dtypes(typed[keep].reset_index(drop=True), registries)
     return LoadResult(events=events, problems=problems, files=_counts(raws, records, rejected_rows, problems))
 
 
-def _final_dtypes(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
-    """Categoricals for coded fields (in registry order), so filters and legends list every category."""
-    events["event_type"] = pd.Categorical(events["event_type"], categories=list(registries.event_types.index))
-    for name in ("initiator", "counterpart"):
-        events[name] = pd.Categorical(events[name], categories=list(registries.actors.index))
-    events["date_precision"] = pd.Categorical(events["date_precision"], categories=DATE_PRECISIONS, ordered=True)
-    events["location_precision"] = pd.Categorical(
-        events["location_precision"], categories=LOCATION_PRECISIONS, ordered=True
-    )
-    events["confidence"] = pd.Categorical(events["confidence"], categories=CONFIDENCE_LEVELS, ordered=True)
+def final_dtypes(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    """Categoricals for coded fields (in registry order), so filters and legends list every category; columns
+    in schema order. Also types rows read back from the engine (any subset of the columns)."""
+    categories = {
+        "event_type": (list(registries.event_types.index), False),
+        "initiator": (list(registries.actors.index), False),
+        "counterpart": (list(registries.actors.index), False),
+        "date_precision": (DATE_PRECISIONS, True),
+        "location_precision": (LOCATION_PRECISIONS, True),
+        "confidence": (CONFIDENCE_LEVELS, True),
+    }
+    for name, (values, ordered) in categories.items():
+        if name in events:
+            events[name] = pd.Categorical(events[name], categories=values, ordered=ordered)
     for name in ("country", "weapon", "located_by", "record_file"):
-        events[name] = events[name].astype("category")
-    ordered = [schema_field.name for schema_field in FIELDS]
-    return events[ordered + [column for column in events.columns if column not in ordered]]
+        if name in events:
+            events[name] = events[name].astype("category")
+    ordered_names = [schema_field.name for schema_field in FIELDS]
+    return events[[name for name in ordered_names if name in events] + [c for c in events if c not in ordered_names]]
 
 
 def _counts(

@@ -1,0 +1,174 @@
+"""Every question a view asks of the events, as an Ibis expression run by the engine.
+
+The same expressions run on DuckDB and on Spark; what comes back is small (counts, aggregated cells, a
+page of rows). Weeks start on Monday and months on the 1st, as in the pandas charts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from dashboard.records.registries import Registries
+from dashboard.store.columns import to_frame
+from dashboard.store.filters import Filters
+
+CELL_DEGREES = 0.5
+SEARCHED_COLUMNS = ("title", "summary", "place", "notes", "claimed_by")
+PERIODS = {"week": "W", "month": "M"}
+
+
+def _timestamp(day: date) -> ir.TimestampScalar:
+    return ibis.literal(datetime(day.year, day.month, day.day), type="timestamp")
+
+
+def search_text(table: ir.Table) -> ir.StringColumn:
+    """Lower-case text the free-text filter searches: title, summary, place, notes, claimant, tags, sources."""
+    parts = [table[name].fill_null("") for name in SEARCHED_COLUMNS]
+    parts.append(table.tags.join(" ").fill_null(""))
+    sources = table.sources.map(
+        lambda item: (
+            item["publisher"].fill_null("").concat(" ", item["title"].fill_null(""), " ", item["quote"].fill_null(""))
+        )
+    )
+    parts.append(sources.join(" ").fill_null(""))
+    text = parts[0]
+    for part in parts[1:]:
+        text = text.concat(" ", part)
+    return text.lower()
+
+
+def actor_condition(table: ir.Table, actors: tuple[str, ...]) -> ir.BooleanColumn:
+    """Events where any of ``actors`` is initiator, counterpart or associated."""
+    wanted = list(actors)
+    condition = table.initiator.isin(wanted) | table.counterpart.isin(wanted)
+    for actor in wanted:
+        condition |= table.associated_actors.contains(actor)
+    return condition.fill_null(False)
+
+
+def filtered(table: ir.Table, filters: Filters) -> ir.Table:
+    """The events that pass every active filter."""
+    conditions = []
+    if filters.actors:
+        conditions.append(actor_condition(table, filters.actors))
+    if filters.event_types:
+        conditions.append(table.event_type.isin(list(filters.event_types)))
+    if filters.date_from:
+        conditions.append(table.date_span_end >= _timestamp(filters.date_from))
+    if filters.date_to:
+        conditions.append(table.date_start <= _timestamp(filters.date_to))
+    if filters.confidence:
+        conditions.append(table.confidence.isin(list(filters.confidence)))
+    if filters.location_precision:
+        conditions.append(table.location_precision.isin(list(filters.location_precision)))
+    words = filters.text.lower().split()
+    if words:
+        haystack = search_text(table)
+        conditions += [haystack.contains(word) for word in words]
+    return table.filter(*conditions) if conditions else table
+
+
+def count(table: ir.Table) -> int:
+    return int(table.count().execute())
+
+
+def date_bounds(table: ir.Table) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First start and last possible day of the events, or None when there are none."""
+    row = table.aggregate(low=table.date_start.min(), high=table.date_span_end.max()).execute()
+    low, high = row["low"].iloc[0], row["high"].iloc[0]
+    return None if pd.isna(low) else (pd.Timestamp(low), pd.Timestamp(high))
+
+
+def _involvements(table: ir.Table, *columns: str) -> ir.Table:
+    """One row per (event, actor) for every actor of the event in any role, each actor once per event."""
+    actors = ibis.array([table.initiator, table.counterpart]).concat(table.associated_actors)
+    actors = actors.filter(lambda actor: actor.notnull()).unique()
+    return table.select(*columns, actor=actors.unnest())
+
+
+def actor_counts(table: ir.Table) -> pd.Series:
+    """Number of events each actor takes part in (any role), largest first, ties by actor id."""
+    counts = _involvements(table, "id").group_by("actor").aggregate(events=ibis._.count())
+    frame = counts.order_by([ibis.desc("events"), "actor"]).execute()
+    return pd.Series(frame["events"].to_numpy(dtype="int64"), index=frame["actor"].astype(object), name="count")
+
+
+def period_counts(table: ir.Table, per: str = "month") -> pd.DataFrame:
+    """Events per period (by start date) and type: columns ``period``, ``type``, ``events``."""
+    period = table.date_start.truncate(PERIODS[per])
+    counts = table.group_by(period=period, type=table.event_type).aggregate(events=ibis._.count())
+    frame = counts.order_by(["period", "type"]).execute()
+    return _typed_counts(frame, "period")
+
+
+def lane_counts(table: ir.Table, registries: Registries, lanes: str = "actor") -> pd.DataFrame:
+    """Events per week (by start date), lane and type: columns ``week``, ``lane``, ``event_type``, ``events``.
+    A lane is an actor (an event counts in the lane of every actor involved) or an event type."""
+    if lanes == "type":
+        rows = table.select("event_type", "date_start", lane=table.event_type)
+    else:
+        rows = _involvements(table, "event_type", "date_start").rename(lane="actor")
+    counts = rows.group_by(week=rows.date_start.truncate("W"), lane=rows.lane, event_type=rows.event_type).aggregate(
+        events=ibis._.count()
+    )
+    frame = _typed_counts(counts.order_by(["week", "lane", "event_type"]).execute(), "week")
+    names = registries.type_labels if lanes == "type" else registries.actor_names
+    frame["lane"] = frame["lane"].map(names).fillna(frame["lane"])
+    return frame
+
+
+def _typed_counts(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
+    frame[time_column] = pd.to_datetime(frame[time_column]).astype("datetime64[us]")
+    frame["events"] = frame["events"].astype("int64")
+    return frame
+
+
+def located(table: ir.Table) -> ir.Table:
+    return table.filter(table.latitude.notnull(), table.longitude.notnull())
+
+
+def grid_cells(table: ir.Table, cell_degrees: float = CELL_DEGREES) -> pd.DataFrame:
+    """Located events binned into cells of ``cell_degrees``: columns ``cy``, ``cx`` (cell row and column),
+    ``count`` and ``type`` (the most common type in the cell; ties go to the first type id)."""
+    rows = located(table)
+    binned = rows.select(
+        cy=(rows.latitude / cell_degrees).floor(), cx=(rows.longitude / cell_degrees).floor(), type=rows.event_type
+    )
+    per_type = binned.group_by(["cy", "cx", "type"]).aggregate(events=ibis._.count())
+    rank = ibis.row_number().over(group_by=["cy", "cx"], order_by=[ibis.desc("events"), "type"])
+    top = per_type.mutate(rank=rank).filter(ibis._.rank == 0).select("cy", "cx", "type")
+    totals = per_type.group_by(["cy", "cx"]).aggregate(count=per_type.events.sum())
+    cells = totals.join(top, ["cy", "cx"]).order_by(["cy", "cx"]).execute()
+    cells["count"] = cells["count"].astype("int64")
+    return cells[["cy", "cx", "count", "type"]]
+
+
+def rows(table: ir.Table, registries: Registries, limit: int | None = None) -> pd.DataFrame:
+    """The events (the first ``limit`` by start date and id) as the loader's typed DataFrame."""
+    ordered = table.order_by(["date_start", "id"])
+    if limit is not None:
+        ordered = ordered.limit(limit)
+    return to_frame(ordered.to_pyarrow(), registries)
+
+
+def page(table: ir.Table, registries: Registries, number: int, size: int) -> pd.DataFrame:
+    """Page ``number`` (from 0) of ``size`` events, newest first (ties by id)."""
+    ordered = table.order_by([ibis.desc("date_start"), "id"]).limit(size, offset=number * size)
+    return to_frame(ordered.to_pyarrow(), registries)
+
+
+def event(table: ir.Table, registries: Registries, event_id: str) -> pd.Series | None:
+    """The event with id ``event_id``, or None."""
+    found = to_frame(table.filter(table.id == event_id).limit(1).to_pyarrow(), registries)
+    return None if found.empty else found.iloc[0]
+
+
+def known_ids(table: ir.Table, ids: list[str]) -> set[str]:
+    """Which of ``ids`` are events of the table."""
+    if not ids:
+        return set()
+    return set(table.filter(table.id.isin(ids)).select("id").to_pyarrow().column("id").to_pylist())
