@@ -16,6 +16,7 @@ from dashboard.exports import briefing, datafiles, images
 from dashboard.geo import overlays
 from dashboard.records.loader import load_events
 from dashboard.records.registries import load_registries
+from dashboard.store.selection import Selection
 from dashboard.views import figures
 
 
@@ -29,10 +30,12 @@ def main() -> None:
     rings, _ = overlays.build_rings(["fath-360@event:2024-10-09-karachev-depot-strike"], events, registries)
 
     def pack(fmt: str) -> bytes:
-        built = briefing.build_briefing(events, registries, context, rings, overlays.DEFAULT_BAND)
+        built = briefing.build_briefing(Selection.of_frame(events, registries), context, rings, overlays.DEFAULT_BAND)
         return briefing.briefing_pptx(built) if fmt == "pptx" else briefing.briefing_pdf(built)
 
-    baseline = median_seconds(lambda: images.render_image(figures.counts_figure(events, registries), "png"), args.runs)
+    baseline = median_seconds(
+        lambda: images.render_image(figures.counts_figure(Selection.of_frame(events, registries)), "png"), args.runs
+    )
     print(f"{len(events)} events; median of {args.runs} runs; baseline (one PNG via kaleido) {baseline:.2f} s")
     for label, action in (
         ("briefing pack PPTX", lambda: pack("pptx")),

@@ -33,6 +33,8 @@ from dashboard.records.datapaths import BUNDLED_EVENTS_DIR
 from dashboard.records.loader import load_events
 from dashboard.records.registries import Registries, load_registries
 from dashboard.store import filters as flt
+from dashboard.store.engine import EventStore, store_from_frame
+from dashboard.store.selection import Selection
 from dashboard.views.params import parse_query, view_from_params
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,9 +82,15 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> N
     raise RuntimeError(f"the server did not become healthy within {timeout:.0f} s")
 
 
+_STORES: dict[int, EventStore] = {}
+
+
 def matches(query: str, events: pd.DataFrame, registries: Registries) -> tuple[flt.Filters, pd.DataFrame]:
+    """The filters of an address and the events they match, as the engine finds them."""
     filters = view_from_params(parse_query(query), registries).filters
-    return filters, flt.apply_filters(events, filters)
+    if id(events) not in _STORES:
+        _STORES[id(events)] = store_from_frame(events, registries)
+    return filters, Selection.of(_STORES[id(events)], filters).rows()
 
 
 def expected_caption(query: str, events: pd.DataFrame, registries: Registries) -> str:

@@ -1,7 +1,7 @@
-"""Command line: ``python -m dashboard validate [PATH ...]`` and ``python -m dashboard export ...``.
+"""Command line: ``python -m dashboard validate [PATH ...]``, ``ingest PATH... --out DIR`` and ``export ...``.
 
-validate: exit 0 when every record loaded, 1 when any record or file was rejected, 2 for bad usage or a path
-that cannot be read. export: exit 0 when the file was written, 1 when the export failed, 2 for bad usage.
+validate and ingest: exit 0 when every record loaded, 1 when any record or file was rejected, 2 for bad usage
+or a path that cannot be read. export: exit 0 when the file was written, 1 when the export failed, 2 for bad usage.
 Both: 3 for an internal error (a defect of the dashboard, never of the data), so scripts can tell the two apart.
 
 Everything printed goes through `dashboard.views.text.terminal_safe`: record text cannot add lines or move the cursor.
@@ -21,6 +21,14 @@ from typing import TextIO
 
 from dashboard.records.datapaths import DATA_ENV
 from dashboard.records.schema import DISTANCE_UNITS_KM
+from dashboard.store.settings import (
+    DATASET_ENV,
+    ENGINE_ENV,
+    ENGINES,
+    SPARK_MASTER_ENV,
+    SettingsError,
+    engine_settings,
+)
 from dashboard.views.text import terminal_safe
 
 EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html")
@@ -52,7 +60,34 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--data", action="append", default=[], metavar="PATH", help="same as PATH (repeatable)")
     validate.add_argument("--quiet", action="store_true", help="print only errors and the summary, not warnings")
     _add_export_parser(commands)
+    _add_ingest_parser(commands)
     return parser
+
+
+def _add_ingest_parser(commands: argparse._SubParsersAction) -> None:
+    ingest = commands.add_parser(
+        "ingest",
+        help="check record files and write them as a validated-events dataset (Parquet) for large data or Spark",
+        description=(
+            "Check record files like validate (same problems, same summary, same exit status), then write the "
+            "records that passed as a validated-events dataset: Parquet partitioned by year, with the problems "
+            "beside it. Open it with --dataset DIR (or $DASHBOARD_DATASET) on DuckDB or Spark."
+        ),
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="record files or folders")
+    ingest.add_argument("--out", required=True, metavar="DIR", help="the dataset folder to write (must be new)")
+    ingest.add_argument("--force", action="store_true", help="replace an existing dataset folder (nothing else)")
+    ingest.add_argument("--quiet", action="store_true", help="print only errors and the summary, not warnings")
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset", metavar="DIR", help=f"a dataset written by ingest, instead of record files (${DATASET_ENV})"
+    )
+    parser.add_argument(
+        "--engine", choices=ENGINES, help=f"the engine that reads --dataset (${ENGINE_ENV}; default duckdb)"
+    )
+    parser.add_argument("--spark-master", metavar="URL", help=f"Spark master (${SPARK_MASTER_ENV}; default local[2])")
 
 
 def _add_export_parser(commands: argparse._SubParsersAction) -> None:
@@ -90,29 +125,71 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--force", action="store_true", help="replace an existing file (never one in the data being read)"
     )
+    _add_engine_options(export)
 
 
-def run_validate(args: argparse.Namespace) -> int:
-    from dashboard.records.datapaths import DataPathError, data_paths, find_record_files
+def _checked_load(paths: list[Path], quiet: bool):
+    """Load ``paths`` and print every problem and the summary (as validate does); None for a bad path."""
+    from dashboard.records.datapaths import DataPathError, find_record_files
 
-    paths = data_paths([*args.paths, *args.data] or None)
     try:
         find_record_files(paths)  # a bad path is answered before the loader's libraries are imported
     except DataPathError as error:
         say(f"error: {error}", sys.stderr)
-        return EXIT_USAGE
+        return None
     from dashboard.records.loader import load_events
 
     try:
         result = load_events(paths)
     except DataPathError as error:  # a path that vanished meanwhile
         say(f"error: {error}", sys.stderr)
-        return EXIT_USAGE
+        return None
     for problem in result.problems:
-        if args.quiet and problem.severity != "error":
+        if quiet and problem.severity != "error":
             continue
         say(problem)
     say(result.summary())
+    return result
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from dashboard.records.datapaths import data_paths
+
+    result = _checked_load(data_paths([*args.paths, *args.data] or None), args.quiet)
+    if result is None:
+        return EXIT_USAGE
+    return EXIT_REJECTED if result.errors else EXIT_OK
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from dashboard.records.datapaths import data_paths
+
+    paths = data_paths(args.paths)
+    out = Path(args.out)
+    for path in paths:  # the dataset never goes into the records it is made from, nor replaces them
+        folder = path.resolve() if path.is_dir() else path.resolve().parent
+        target = out.resolve()
+        if target == folder or folder in target.parents or target in path.resolve().parents:
+            say(f"error: {out} overlaps the records being read ({path}): choose a folder outside them", sys.stderr)
+            return EXIT_USAGE
+    if out.exists() and not args.force:
+        say(f"error: {out} exists: choose a new folder, or pass --force to replace that dataset", sys.stderr)
+        return EXIT_USAGE
+    result = _checked_load(paths, args.quiet)
+    if result is None:
+        return EXIT_USAGE
+    from dashboard.store.columns import to_arrow
+    from dashboard.store.dataset import DatasetError, write_dataset
+
+    try:
+        info = write_dataset(to_arrow(result.events), result.report, out, force=args.force)
+    except DatasetError as error:
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
+        return EXIT_REJECTED
+    say(f"wrote {info.events:,} events to {info.path} (open it with --dataset {info.path})")
     return EXIT_REJECTED if result.errors else EXIT_OK
 
 
@@ -139,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse exits 2 on bad usage, 0 on --help
         return int(exit_.code or 0)
     try:
-        return run_validate(args) if args.command == "validate" else run_export(args)
+        return {"validate": run_validate, "ingest": run_ingest, "export": run_export}[args.command](args)
     except KeyboardInterrupt:
         say("interrupted", sys.stderr)
         return 130
@@ -184,37 +261,48 @@ def run_export(args: argparse.Namespace) -> int:
     from dashboard.exports import briefing, datafiles, images
     from dashboard.geo import geodesy
     from dashboard.geo.geodesy import GeometryError
-    from dashboard.geo.overlays import build_rings
-    from dashboard.records.datapaths import DataPathError, data_paths, describe_paths
-    from dashboard.records.loader import load_events
+    from dashboard.geo.overlays import build_rings, centre_event_ids
+    from dashboard.records.datapaths import DataPathError, data_paths, describe_paths, record_files
     from dashboard.records.registries import load_registries
-    from dashboard.store.filters import apply_filters, caption
+    from dashboard.store import queries
+    from dashboard.store.cache import load_table
+    from dashboard.store.dataset import DatasetError
+    from dashboard.store.engine import EngineError, EventStore, open_dataset
+    from dashboard.store.filters import caption
+    from dashboard.store.selection import Selection
     from dashboard.views import params
 
     registries = load_registries()
     try:
-        paths = data_paths(args.data or None)
-        result = load_events(paths, registries)
+        settings = engine_settings(args.engine, args.dataset, args.spark_master)
+        paths = [] if settings.dataset else data_paths(args.data or None)
         view, notes = params.read_view(_export_params(args), registries, sorted(geodesy.load_borders()))
         if notes:
             raise params.ParameterError("; ".join(notes))
-    except (DataPathError, params.ParameterError) as error:
+        if settings.dataset:
+            store, report = open_dataset(settings, registries)
+        else:
+            table, report, _ = load_table(paths, record_files(paths), registries)
+            store = EventStore.from_arrow(table, registries)
+    except (DataPathError, params.ParameterError, SettingsError, DatasetError, EngineError) as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
-    if result.errors:
-        say(f"warning: {result.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
-    events = apply_filters(result.events, view.filters)
-    rings, ring_errors = build_rings(view.rings, result.events, registries)
+    if report.errors:
+        say(f"warning: {report.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
+    total = queries.count(store.table)
+    selection = Selection.of(store, view.filters)
+    centres = queries.events_by_id(store.table, registries, centre_event_ids(view.rings))
+    rings, ring_errors = build_rings(view.rings, centres, registries)
     if ring_errors:
         say("error: " + "; ".join(ring_errors), sys.stderr)
         return EXIT_USAGE
     context = datafiles.ExportContext(
-        caption(view.filters, len(events), len(result.events), registries),
-        describe_paths(paths),
+        caption(view.filters, selection.count, total, registries),
+        f"dataset {settings.dataset}" if settings.dataset else describe_paths(paths),
         handling=args.handling,
     )
     kind = {"pptx": "briefing", "pdf": "briefing", "png": args.chart, "svg": args.chart, "html": args.chart}
-    name = datafiles.file_name(kind.get(args.format, "events"), events, view.filters, args.format)
+    name = datafiles.file_name(kind.get(args.format, "events"), selection.date_bounds, view.filters, args.format)
     from dashboard.exports import outfiles  # the safe writer (no overwrite without --force, never into the data)
     from dashboard.records.datapaths import BUNDLED_DATA_DIR, record_files
 
@@ -227,7 +315,7 @@ def run_export(args: argparse.Namespace) -> int:
         linked = {path.parent for path in record_files([path for path in paths if path.is_dir()])}
     except DataPathError:
         linked = set()
-    protected = [BUNDLED_DATA_DIR, *paths, *linked]
+    protected = [BUNDLED_DATA_DIR, *paths, *linked, *([settings.dataset] if settings.dataset else [])]
     try:
         outfiles.check_output(out, protected, force=args.force)
         if new_folder:
@@ -243,11 +331,11 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         if args.format in datafiles.DATA_FORMATS:
-            data = datafiles.data_export(args.format, events, registries, context)
+            data = datafiles.data_export(args.format, selection.rows(), registries, context)
         elif args.format in ("pptx", "pdf"):
-            data = briefing.briefing_file(args.format, events, registries, context, rings, view.band, args.title)
+            data = briefing.briefing_file(args.format, selection, context, rings, view.band, args.title)
         else:
-            data = images.chart_file(args.chart, args.format, events, registries, context, rings, view.band)
+            data = images.chart_file(args.chart, args.format, selection, context, rings, view.band)
     except (images.ExportError, GeometryError) as error:
         say(f"error: export failed: {error}", sys.stderr)
         return EXIT_REJECTED

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.app import messages, sidebar
 
 view = sidebar.current_view()
-result = view.data.result
+result = view.data.report
 st.title("Data quality")
 messages.caption(f"Records from {view.data.described_as}")
 read, loaded, rejected = st.columns(3)

@@ -18,7 +18,7 @@ for column, fmt in zip(columns, datafiles.DATA_FORMATS, strict=True):
     column.download_button(
         fmt.upper() if fmt != "geojson" else "GeoJSON",
         data=lambda fmt=fmt: datafiles.data_export(fmt, view.events, registries, ui.export_context(view)),
-        file_name=datafiles.file_name("events", view.events, view.filters, fmt),
+        file_name=datafiles.file_name("events", view.selection.date_bounds, view.filters, fmt),
         mime=ui.MIME[fmt],
         key=f"download_events_{fmt}",
         on_click="ignore",
@@ -53,14 +53,14 @@ for column, fmt in ((pptx_column, "pptx"), (pdf_column, "pdf")):
     column.download_button(
         f"Briefing pack ({fmt.upper()})",
         data=lambda fmt=fmt: briefing.briefing_file(
-            fmt, view.events, registries, ui.export_context(view, handling), view.rings, view.band, title
+            fmt, view.selection, ui.export_context(view, handling), view.rings, view.band, title
         ),
-        file_name=datafiles.file_name("briefing", view.events, view.filters, fmt),
+        file_name=datafiles.file_name("briefing", view.selection.date_bounds, view.filters, fmt),
         mime=ui.MIME[fmt],
         key=f"download_pack_{fmt}",
         on_click="ignore",
         type="primary",
-        disabled=browser is None or view.events.empty,
+        disabled=browser is None or view.empty,
     )
-if view.events.empty:
+if view.empty:
     st.info(ui.EMPTY_MESSAGE)

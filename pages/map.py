@@ -11,9 +11,9 @@ st.title("Map")
 ui.show_caption(view)
 for message in view.ring_errors:
     messages.warning(message)
-if view.events.empty:
+if view.empty:
     st.info(ui.EMPTY_MESSAGE)
-model = layers.build_map(view.events, registries, view.rings, view.band, view.online_tiles)
+model = layers.build_map(view.selection, view.rings, view.band, view.online_tiles)
 st.pydeck_chart(
     model.deck,
     key="map_chart",
@@ -23,7 +23,7 @@ st.pydeck_chart(
 )
 for note in model.notes:
     messages.caption(note)
-ui.show_map_legend(view.events, view.rings, view.band)
+ui.show_map_legend(view.selection, view.rings, view.band)
 with st.expander("Download the map (as drawn: points, rings, arcs, band, outlines, legend)"):
     ui.chart_downloads(view, "map")
 ui.ring_adder(view)

@@ -12,15 +12,15 @@ ui.show_caption(view)
 if not ui.show_empty_state(view):
     lanes = st.segmented_control("One lane per", list(figures.LANES), default="actor", key="lanes", bind="query-params")
     st.plotly_chart(
-        figures.timeline_figure(view.events, registries, lanes or "actor"),
+        figures.timeline_figure(view.selection, lanes or "actor"),
         key="timeline_chart",
         on_select=selection.on_chart_select("timeline_chart"),
         selection_mode="points",
         config=ui.PLOTLY_CONFIG,
     )
-    if figures.is_aggregated(view.events):
+    if figures.is_aggregated(view.selection):
         st.caption(
-            f"{len(view.events):,} events are more than {figures.POINT_LIMIT:,}: each mark counts one type's events"
+            f"{view.shown:,} events are more than {figures.POINT_LIMIT:,}: each mark counts one type's events"
             " in one week. Narrow the filters to see and click single events."
         )
     st.caption(
@@ -29,9 +29,7 @@ if not ui.show_empty_state(view):
         "Drag to zoom; use the slider below the axis to pick a range; click an event to read it."
     )
     per = st.segmented_control("Count per", list(figures.FREQUENCIES), default="month", key="per", bind="query-params")
-    st.plotly_chart(
-        figures.counts_figure(view.events, registries, per or "month"), key="counts_chart", config=ui.PLOTLY_CONFIG
-    )
+    st.plotly_chart(figures.counts_figure(view.selection, per or "month"), key="counts_chart", config=ui.PLOTLY_CONFIG)
     with st.expander("Download the timeline"):
         ui.chart_downloads(view, "timeline")
 ui.show_detail(view)

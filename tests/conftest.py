@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from dashboard.records.loader import LoadResult, load_events
 from dashboard.records.registries import Registries, load_registries
+
+# Validated data is cached per user; tests (and the servers they start) keep theirs in a folder of their own.
+os.environ.setdefault("DASHBOARD_CACHE", tempfile.mkdtemp(prefix="dashboard-test-cache-"))
 
 
 @pytest.fixture(scope="session")

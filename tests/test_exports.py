@@ -118,4 +118,6 @@ def test_json_says_what_it_holds(events) -> None:
     ],
 )
 def test_file_names_say_what_they_hold(events, filters: Filters, name: str) -> None:
-    assert datafiles.file_name("timeline", events, filters, "png") == name
+    bounds = (events["date_start"].min(), events["date_span_end"].max())
+    assert datafiles.file_name("timeline", bounds, filters, "png") == name
+    assert datafiles.file_name("timeline", None, Filters(), "png") == "timeline.png"

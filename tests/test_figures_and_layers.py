@@ -9,6 +9,7 @@ import pytest
 from dashboard.geo import overlays
 from dashboard.records.loader import load_events
 from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.store.selection import Selection
 from dashboard.views import figures, layers
 from tests_support import load_frame
 
@@ -23,23 +24,23 @@ def trace_ids(figure) -> set[str]:
 
 
 def test_every_event_is_on_the_timeline_with_its_id(events, registries) -> None:
-    figure = figures.timeline_figure(events, registries, "actor")
+    figure = figures.timeline_figure(Selection.of_frame(events, registries), "actor")
     assert trace_ids(figure) == set(events["id"])
 
 
 def test_actor_lanes_hold_every_actor_involved(events, registries) -> None:
-    figure = figures.timeline_figure(events, registries, "actor")
+    figure = figures.timeline_figure(Selection.of_frame(events, registries), "actor")
     lanes = {lane for trace in figure.data for lane in trace.y}
     assert {"Russia", "North Korea", "Iran", "Ukraine"} <= lanes
 
 
 def test_type_lanes_are_event_type_labels(events, registries) -> None:
-    figure = figures.timeline_figure(events, registries, "type")
+    figure = figures.timeline_figure(Selection.of_frame(events, registries), "type")
     assert {lane for trace in figure.data for lane in trace.y} <= set(registries.event_types["label"])
 
 
 def test_month_precision_is_drawn_as_a_span_not_a_point(events, registries) -> None:
-    figure = figures.timeline_figure(events, registries, "type")
+    figure = figures.timeline_figure(Selection.of_frame(events, registries), "type")
     spans = [trace for trace in figure.data if trace.type == "bar"]
     span_ids = {row[0] for trace in spans for row in trace.customdata}
     assert "2024-summer-russian-personnel-fath-360-training-in-iran" in span_ids
@@ -55,13 +56,13 @@ def test_month_precision_is_drawn_as_a_span_not_a_point(events, registries) -> N
 
 def test_hover_text_is_escaped(registries, tmp_path) -> None:
     frame = load_frame(tmp_path, registries, title="<b onmouseover=x>bold</b>")
-    figure = figures.timeline_figure(frame, registries)
+    figure = figures.timeline_figure(Selection.of_frame(frame, registries))
     assert all("<b onmouseover" not in text for trace in figure.data for text in trace.hovertext)
 
 
 def test_counts_add_up_to_the_number_of_events(events, registries) -> None:
     for frequency in figures.FREQUENCIES:
-        figure = figures.counts_figure(events, registries, frequency)
+        figure = figures.counts_figure(Selection.of_frame(events, registries), frequency)
         assert sum(sum(trace.y) for trace in figure.data) == len(events)
 
 
@@ -70,7 +71,7 @@ def deck_json(model: layers.MapModel) -> dict:
 
 
 def test_map_layers_are_pickable_with_ids_and_carry_event_ids(events, registries) -> None:
-    spec = deck_json(layers.build_map(events, registries))
+    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
     by_id = {layer["id"]: layer for layer in spec["layers"]}
     assert by_id["events"]["pickable"] is True
     assert {point["id"] for point in by_id["events"]["data"]} == set(events["id"])
@@ -78,15 +79,15 @@ def test_map_layers_are_pickable_with_ids_and_carry_event_ids(events, registries
 
 
 def test_map_is_offline_by_default_and_online_only_when_asked(events, registries) -> None:
-    offline = deck_json(layers.build_map(events, registries))
+    offline = deck_json(layers.build_map(Selection.of_frame(events, registries)))
     assert "mapProvider" not in offline and offline.get("mapStyle") in (None, "__MAP_STYLE__")
     assert "cartocdn" not in json.dumps(offline)
-    online = deck_json(layers.build_map(events, registries, online_tiles=True))
+    online = deck_json(layers.build_map(Selection.of_frame(events, registries), online_tiles=True))
     assert online["mapProvider"] == "carto"
 
 
 def test_arcs_join_origin_and_destination_of_transfers(events, registries) -> None:
-    spec = deck_json(layers.build_map(events, registries))
+    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
     arcs = next(layer for layer in spec["layers"] if layer["id"] == "arcs")
     assert arcs["greatCircle"] is True and arcs["pickable"] is True
     najin = [arc for arc in arcs["data"] if arc["id"] == "2023-09-07-dprk-munitions-najin-to-dunay"]
@@ -94,7 +95,7 @@ def test_arcs_join_origin_and_destination_of_transfers(events, registries) -> No
 
 
 def test_precision_is_drawn_as_a_halo(events, registries) -> None:
-    spec = deck_json(layers.build_map(events, registries))
+    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
     halos = next(layer for layer in spec["layers"] if layer["id"] == "precision-halos")
     by_id = {halo["id"]: halo["halo_px"] for halo in halos["data"]}
     assert by_id["2024-summer-russian-personnel-fath-360-training-in-iran"] > by_id.get(
@@ -108,7 +109,7 @@ def test_rings_are_geodesic_polygons_labelled_with_system_range_and_source(event
         ["fath-360@event:2024-10-09-karachev-depot-strike", "70mi@place:Kharkiv"], events, registries
     )
     assert errors == []
-    spec = deck_json(layers.build_map(events, registries, rings))
+    spec = deck_json(layers.build_map(Selection.of_frame(events, registries), rings))
     ring_layer = next(layer for layer in spec["layers"] if layer["id"] == "rings")
     assert ring_layer["@@type"] == "PolygonLayer" and len(ring_layer["data"]) == 2
     labels = next(layer for layer in spec["layers"] if layer["id"] == "ring-labels")
@@ -121,14 +122,14 @@ def test_rings_are_geodesic_polygons_labelled_with_system_range_and_source(event
 
 
 def test_band_layer_is_drawn_when_asked(events, registries) -> None:
-    spec = deck_json(layers.build_map(events, registries, band=overlays.DEFAULT_BAND))
+    spec = deck_json(layers.build_map(Selection.of_frame(events, registries), band=overlays.DEFAULT_BAND))
     ids = [layer["id"] for layer in spec["layers"]]
     assert "border-band" in ids and "border-line" in ids
 
 
 def test_tooltips_are_plain_text_never_html(registries, tmp_path) -> None:
     frame = load_frame(tmp_path, registries, title="<script>alert(1)</script>")
-    model = layers.build_map(frame, registries, band=overlays.DEFAULT_BAND)
+    model = layers.build_map(Selection.of_frame(frame, registries), band=overlays.DEFAULT_BAND)
     assert set(model.deck._tooltip) == {"text", "style"}  # shown with innerText: markup stays text
     spec = deck_json(model)
     events_layer = next(layer for layer in spec["layers"] if layer["id"] == "events")
@@ -139,7 +140,7 @@ def test_many_events_are_aggregated_and_the_payload_stays_small(registries, tmp_
     path = tmp_path / "many.csv"
     write_csv(synthetic_frame(30_000), path)
     many = load_events([path], registries).events
-    model = layers.build_map(many, registries, band=overlays.DEFAULT_BAND)
+    model = layers.build_map(Selection.of_frame(many, registries), band=overlays.DEFAULT_BAND)
     payload = model.deck.to_json()
     assert model.aggregated and any("cells" in note for note in model.notes)
     assert len(payload) < 5_000_000

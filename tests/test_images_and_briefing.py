@@ -18,6 +18,7 @@ from dashboard.exports import briefing, images, static_map
 from dashboard.exports.datafiles import ExportContext
 from dashboard.geo import overlays
 from dashboard.records.loader import load_events
+from dashboard.store.selection import Selection
 from dashboard.views import figures, layers
 
 CONTEXT = ExportContext("All 20 events", "data/events", datetime(2026, 11, 25, 9, 40, tzinfo=UTC), "UNCLASSIFIED")
@@ -41,7 +42,7 @@ def rings(events, registries):
 
 
 def test_static_map_needs_no_network(events, registries, rings) -> None:
-    figure = static_map.static_map_figure(events, registries, rings, overlays.DEFAULT_BAND)
+    figure = static_map.static_map_figure(Selection.of_frame(events, registries), rings, overlays.DEFAULT_BAND)
     geo = figure.layout.geo
     for layer in ("showland", "showcountries", "showcoastlines", "showocean", "showlakes", "showrivers"):
         assert not getattr(geo, layer), layer
@@ -52,7 +53,7 @@ def test_static_map_needs_no_network(events, registries, rings) -> None:
 
 def test_png_has_the_expected_size_and_other_formats_their_signatures(events, registries, rings) -> None:
     browser_or_skip()
-    figure = static_map.static_map_figure(events, registries, rings, overlays.DEFAULT_BAND)
+    figure = static_map.static_map_figure(Selection.of_frame(events, registries), rings, overlays.DEFAULT_BAND)
     png, svg, pdf = images.render_images(
         [(figure, "png", 800, 500, 2), (figure, "svg", 800, 500, 1), (figure, "pdf", 800, 500, 1)]
     )
@@ -64,33 +65,37 @@ def test_png_has_the_expected_size_and_other_formats_their_signatures(events, re
 def test_missing_browser_gives_a_message_naming_what_to_install(monkeypatch, events, registries) -> None:
     monkeypatch.setattr(images, "find_browser", lambda: None)
     with pytest.raises(images.ExportError, match="install Debian's `chromium`"):
-        images.render_image(figures.counts_figure(events, registries), "png")
+        images.render_image(figures.counts_figure(Selection.of_frame(events, registries)), "png")
 
 
 def test_chart_html_is_self_contained_and_captioned(events, registries) -> None:
-    html = images.chart_html(figures.timeline_figure(events, registries), CONTEXT, "Timeline").decode()
+    html = images.chart_html(
+        figures.timeline_figure(Selection.of_frame(events, registries)), CONTEXT, "Timeline"
+    ).decode()
     assert not re.search(r"<script[^>]+src=[\"']https?://", html)
     assert "All 20 events" in html and "Generated 2026-11-25 09:40 UTC" in html
     assert len(html) > 1_000_000  # plotly.js is embedded
 
 
 def test_map_html_embeds_deck_gl_and_links_nothing_outside(events, registries, rings) -> None:
-    model = layers.build_map(events, registries, rings, overlays.DEFAULT_BAND)
-    html = images.map_html(model.deck, CONTEXT, "Events map", layers.legend_items(events, registries)).decode()
+    model = layers.build_map(Selection.of_frame(events, registries), rings, overlays.DEFAULT_BAND)
+    html = images.map_html(
+        model.deck, CONTEXT, "Events map", layers.legend_items(Selection.of_frame(events, registries))
+    ).decode()
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", html)
     assert "createDeck" in html and "All 20 events" in html and "Depot hit" in html
 
 
 def test_map_html_escapes_the_caption(events, registries) -> None:
     context = ExportContext('1 of 20 events · matching "<script>x</script>"', "data/events")
-    html = images.map_html(layers.build_map(events, registries).deck, context, "Map", []).decode()
+    html = images.map_html(layers.build_map(Selection.of_frame(events, registries)).deck, context, "Map", []).decode()
     assert "<script>x</script>" not in html
 
 
 @pytest.fixture(scope="module")
 def pack(events, registries, rings):
     browser_or_skip()
-    return briefing.build_briefing(events, registries, CONTEXT, rings, overlays.DEFAULT_BAND)
+    return briefing.build_briefing(Selection.of_frame(events, registries), CONTEXT, rings, overlays.DEFAULT_BAND)
 
 
 def slide_texts(slide) -> str:

@@ -9,13 +9,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import ibis.expr.types as ir
 import streamlit as st
 
 from dashboard.records.datapaths import DataPathError, data_paths, describe_paths, record_files
-from dashboard.records.loader import LoadResult, load_events
+from dashboard.records.loader import LoadReport
 from dashboard.records.registries import Registries, load_registries
-from dashboard.store import filters as flt
+from dashboard.store import queries
+from dashboard.store.cache import load_table
+from dashboard.store.dataset import DatasetError
+from dashboard.store.engine import EngineError, EventStore, open_dataset
+from dashboard.store.settings import DATASET_ENV, ENGINE_ENV, EngineSettings, SettingsError, engine_settings
 from dashboard.views import text
 
 log = logging.getLogger(__name__)
@@ -23,24 +27,30 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Data:
-    """Everything loaded once and shared by all sessions (never modified after loading)."""
+    """Everything loaded once and shared by all sessions (never modified after loading): the events on the
+    engine, the report of loading them, the registries."""
 
-    result: LoadResult
+    store: EventStore
+    report: LoadReport
     registries: Registries
-    search: pd.Series
     described_as: str
+    total: int
+    from_cache: bool = False
 
     @property
-    def events(self) -> pd.DataFrame:
-        return self.result.events
+    def table(self) -> ir.Table:
+        return self.store.table
 
 
-def cli_data_paths(argv: list[str] | None = None) -> list[str]:
-    """``streamlit run app.py -- --data PATH [--data PATH]``: the paths named after ``--``."""
+def cli_options(argv: list[str] | None = None) -> argparse.Namespace:
+    """``streamlit run app.py -- --data PATH [--data PATH]`` or ``-- --dataset DIR [--engine spark]``."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--data", action="append", default=[])
+    parser.add_argument("--dataset")
+    parser.add_argument("--engine")
+    parser.add_argument("--spark-master")
     known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return known.data
+    return known
 
 
 def _files_stamp(paths: list[Path]) -> tuple:
@@ -57,15 +67,34 @@ def _files_stamp(paths: list[Path]) -> tuple:
 def _load(paths: tuple[bytes, ...], stamp: tuple) -> Data:
     registries = load_registries()
     named = [Path(os.fsdecode(path)) for path in paths]
-    result = load_events(named, registries)
-    return Data(result, registries, flt.search_index(result.events), describe_paths(named))
+    table, report, from_cache = load_table(named, record_files(named), registries)
+    store = EventStore.from_arrow(table, registries)
+    return Data(store, report, registries, describe_paths(named), table.num_rows, from_cache)
+
+
+@st.cache_resource(show_spinner="Opening the dataset…", max_entries=2)
+def _open_dataset(settings: EngineSettings, stamp: int) -> Data:
+    registries = load_registries()
+    store, report = open_dataset(settings, registries)
+    total = queries.count(store.table)
+    where = f"dataset {settings.dataset}" + (" on Spark" if settings.engine == "spark" else "")
+    return Data(store, report, registries, where, total)
 
 
 def load_data() -> Data:
-    """The records named by ``--data``/``$DASHBOARD_DATA`` (else the bundled ones), loaded once per change."""
-    paths = data_paths(cli_data_paths() or None)
+    """The dataset named by ``--dataset``/``$DASHBOARD_DATASET`` on its engine, else the records named by
+    ``--data``/``$DASHBOARD_DATA`` (else the bundled ones); loaded once per change of the files."""
+    options = cli_options()
     try:
+        settings = engine_settings(options.engine, options.dataset, options.spark_master)
+        if settings.dataset is not None:
+            description = settings.dataset / "dataset.json"
+            return _open_dataset(settings, description.stat().st_mtime_ns if description.exists() else 0)
+        paths = data_paths(options.data or None)
         return _load(tuple(os.fsencode(path) for path in paths), _files_stamp(paths))
+    except (SettingsError, DatasetError, EngineError) as error:
+        st.error(f"**The event dataset cannot be opened.** {text.escape_markdown(error)}")
+        st.info(f"Check `--dataset DIR` / `{DATASET_ENV}` and `--engine` / `{ENGINE_ENV}`, or unset them.")
     except DataPathError as error:
         st.error(f"**The event records cannot be read.** {text.escape_markdown(error)}")
         st.info("Name record files or folders with `--data PATH` or the `DASHBOARD_DATA` environment variable.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import pandas as pd
 import streamlit as st
@@ -18,9 +19,13 @@ from dashboard.app.messages import caption, warning
 from dashboard.geo import geodesy, overlays
 from dashboard.records.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE, LOCATION_PRECISIONS
 from dashboard.store import filters as flt
+from dashboard.store import queries
+from dashboard.store.selection import Selection
 from dashboard.views import params, text
 
 log = logging.getLogger(__name__)
+
+EVENT_CHOICES = 1_000  # ids listed under "Event detail"; any other event is reached by a click or the address
 
 
 # URL parameter of each sidebar widget (the widget key is the parameter name).
@@ -50,11 +55,12 @@ TILES = "online_tiles"  # a widget key, never an address parameter: a link must 
 
 @dataclass
 class View:
-    """What the sidebar selects on this run: filters, matching events, their caption, the selected event."""
+    """What the sidebar selects on this run: the filters, the matching events (an engine expression) and how
+    many there are, their caption, the selected event and the map overlays."""
 
     data: Data
     filters: flt.Filters
-    events: pd.DataFrame
+    selection: Selection
     caption: str
     selected_id: str | None
     ring_specs: list[str]
@@ -64,18 +70,27 @@ class View:
     ring_errors: list[str]
 
     @property
+    def shown(self) -> int:
+        return self.selection.count
+
+    @property
+    def empty(self) -> bool:
+        return self.selection.empty
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Every matching event as a typed DataFrame: ask only when `shown` is small, or for an export."""
+        return self.selection.rows()
+
+    @cached_property
     def selected(self) -> pd.Series | None:
         if self.selected_id is None:
             return None
-        rows = self.data.events[self.data.events["id"] == self.selected_id]
-        return None if rows.empty else rows.iloc[0]
+        return Selection.of(self.data.store, flt.Filters()).event(self.selected_id)
 
-
-def _date_bounds(events: pd.DataFrame) -> tuple[date, date]:
-    if events.empty:
-        today = date.today()
-        return today, today
-    return events["date_start"].min().date(), events["date_span_end"].max().date()
+    @cached_property
+    def selected_is_shown(self) -> bool:
+        return self.selected_id is not None and self.selection.has(self.selected_id)
 
 
 def sidebar(data: Data) -> View:
@@ -92,7 +107,7 @@ def sidebar(data: Data) -> View:
 
 def _sidebar(data: Data) -> View:
     registries = data.registries
-    events = data.events
+    table = data.table
     ignored = _ignored_address_parameters(data)
     with st.sidebar:
         st.header("Filters")
@@ -116,7 +131,8 @@ def _sidebar(data: Data) -> View:
             bind="query-params",
             placeholder="All types",
         )
-        low, high = _date_bounds(events)
+        bounds = Selection.of(data.store, flt.Filters()).date_bounds
+        low, high = (bounds[0].date(), bounds[1].date()) if bounds else (date.today(), date.today())
         dates = st.date_input(
             "Dates",
             value=(),
@@ -150,9 +166,8 @@ def _sidebar(data: Data) -> View:
             location_precision=tuple(precision),
             text=search_text or "",
         )
-        shown = flt.apply_filters(events, filters, data.search)
-        others = flt.apply_filters(events, _without_actors(filters), data.search)
-        counts = flt.actor_counts(others)
+        selection = Selection.of(data.store, filters)
+        counts = Selection.of(data.store, _without_actors(filters)).actor_counts
         caption(
             " · ".join(f"{registries.actor_name(actor)} {count}" for actor, count in counts.items()) or "no events",
             counts_slot,
@@ -160,22 +175,33 @@ def _sidebar(data: Data) -> View:
         st.divider()
         selected = st.selectbox(
             "Event detail",
-            list(events["id"]),
+            _event_choices(data, selection),
             index=None,
             key=EVENT,
             bind="query-params",
             placeholder="Click an event, or choose one",
         )
         ring_specs, band, online_tiles = _overlay_controls()
-        caption(f"Data: {data.described_as} · {data.result.summary()}")
-        if data.result.errors:
+        caption(f"Data: {data.described_as} · {data.report.summary()}")
+        if data.report.errors:
             st.warning(
-                f"{data.result.rejected} records rejected and {len(data.result.errors)} problems found:"
+                f"{data.report.rejected} records rejected and {len(data.report.errors)} problems found:"
                 " see the Data quality page."
             )
-    filter_caption = flt.caption(filters, len(shown), len(events), registries)
-    rings, ring_errors = overlays.build_rings(ring_specs, events, registries)
-    return View(data, filters, shown, filter_caption, selected, ring_specs, band, online_tiles, rings, ring_errors)
+    filter_caption = flt.caption(filters, selection.count, data.total, registries)
+    centres = queries.events_by_id(table, registries, overlays.centre_event_ids(ring_specs))
+    rings, ring_errors = overlays.build_rings(ring_specs, centres, registries)
+    return View(data, filters, selection, filter_caption, selected, ring_specs, band, online_tiles, rings, ring_errors)
+
+
+def _event_choices(data: Data, selection: Selection) -> list[str]:
+    """Ids offered under *Event detail*: the first matching events by date, and the selected event (from a
+    click or the address) when it is loaded, so the choice survives any filter."""
+    choices = list(selection.first_ids(EVENT_CHOICES))
+    wanted = st.session_state.get(EVENT) or st.query_params.get(EVENT)
+    if wanted and wanted not in choices and Selection.of(data.store, flt.Filters()).has(wanted):
+        choices.insert(0, wanted)
+    return choices
 
 
 def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
@@ -287,6 +313,7 @@ def _ignored_address_parameters(data: Data) -> list[str]:
     if key not in st.session_state:
         opened = {name: st.query_params.get_all(name) for name in st.query_params}
         borders = sorted(geodesy.load_borders())
-        _, notes = params.read_view(opened, data.registries, borders, set(data.events["id"]))
+        event_ids = queries.known_ids(data.table, list(opened.get(EVENT, [])))
+        _, notes = params.read_view(opened, data.registries, borders, event_ids)
         st.session_state[key] = notes
     return st.session_state[key]

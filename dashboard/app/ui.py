@@ -14,9 +14,11 @@ import streamlit as st
 
 from dashboard.app.messages import caption
 from dashboard.app.selection import select_event
-from dashboard.app.sidebar import RINGS, View, add_ring, current_view
+from dashboard.app.sidebar import RINGS, View, add_ring
 from dashboard.exports.datafiles import ExportContext, file_name
 from dashboard.geo import geodesy, overlays
+from dashboard.store import queries
+from dashboard.store.selection import Selection
 from dashboard.views import detail, layers, text
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ ICON = str(Path(__file__).resolve().parents[1] / "assets" / "icon.png")
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
+RING_EVENT_CHOICES = 1_000  # events offered as ring centres: the first matching ones by date, and the selected one
 EMPTY_MESSAGE = "No events match these filters. Widen the filters in the sidebar, or clear them."
 
 
@@ -44,7 +47,7 @@ def show_detail(view: View) -> None:
     distance = detail.border_distance(event)
     border_name = geodesy.load_borders()[distance.border].name if distance else ""
     with st.container(border=True):
-        if view.selected_id not in set(view.events["id"]):
+        if not view.selected_is_shown:
             st.caption("This event is outside the current filters.")
         st.markdown(detail.detail_markdown(event, registries, distance, border_name))
         st.button("Close", key="close_detail", on_click=select_event, args=(None,))
@@ -52,7 +55,7 @@ def show_detail(view: View) -> None:
 
 def show_empty_state(view: View) -> bool:
     """Say so when no event matches; returns True when the page has nothing else to draw."""
-    if view.events.empty:
+    if view.empty:
         st.info(EMPTY_MESSAGE)
         return True
     return False
@@ -70,10 +73,9 @@ def run_page(page: st.navigation) -> None:  # type: ignore[valid-type]
         )
 
 
-def show_map_legend(events: pd.DataFrame, rings: list[overlays.Ring], band: overlays.Band | None) -> None:
+def show_map_legend(selection: Selection, rings: list[overlays.Ring], band: overlays.Band | None) -> None:
     """Colour keys for event types, rings and the band (labels escaped; colours come from the registries)."""
-    registries = current_view().data.registries
-    items = [(colour, label, "●") for colour, label in layers.legend_items(events, registries)]
+    items = [(colour, label, "●") for colour, label in layers.legend_items(selection)]
     items += [
         (ring.colour, f"{ring.label} around {ring.centre_label} (range source: {ring.source})", "◯") for ring in rings
     ]
@@ -113,9 +115,14 @@ def ring_adder(view: View) -> None:
             range_text = f"{value:g}{unit}"
         kind = st.radio("Centre", ["event", "place", "coordinates"], horizontal=True, key="ring_centre_kind")
         if kind == "event":
-            ids = list(view.events["id"]) or list(view.data.events["id"])
+            listed = view.selection.rows(RING_EVENT_CHOICES)
+            if listed.empty:
+                listed = queries.rows(view.data.table, registries, RING_EVENT_CHOICES)
+            if view.selected is not None and view.selected_id not in set(listed["id"]):
+                listed = pd.concat([view.selected.to_frame().T, listed], ignore_index=True)
+            ids = list(listed["id"])
             default = ids.index(view.selected_id) if view.selected_id in ids else 0
-            titles = dict(zip(view.data.events["id"], view.data.events["title"], strict=True))
+            titles = dict(zip(listed["id"], listed["title"], strict=True))
             event_id = st.selectbox("Event", ids, index=default, format_func=titles.get, key="ring_event")
             centre = f"event:{event_id}"
         elif kind == "place":
@@ -157,8 +164,7 @@ def chart_file(view: View, chart: str, fmt: str) -> bytes:
     return images.chart_file(
         chart,
         fmt,
-        view.events,
-        view.data.registries,
+        view.selection,
         export_context(view),
         view.rings,
         view.band,
@@ -177,11 +183,11 @@ def chart_downloads(view: View, chart: str) -> None:
         column.download_button(
             fmt.upper(),
             data=lambda fmt=fmt: chart_file(view, chart, fmt),
-            file_name=file_name(chart, view.events, view.filters, fmt),
+            file_name=file_name(chart, view.selection.date_bounds, view.filters, fmt),
             mime=MIME[fmt],
             key=f"download_{chart}_{fmt}",
             on_click="ignore",
-            disabled=(fmt != "html" and browser is None) or view.events.empty,
+            disabled=(fmt != "html" and browser is None) or view.empty,
             help=f"Download the {chart} as {fmt.upper()}" + ("" if fmt == "html" else " (high resolution)"),
         )
     if browser is None:

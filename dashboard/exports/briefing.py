@@ -25,13 +25,14 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.exports import images, static_map
 from dashboard.exports.datafiles import PRODUCT, ExportContext
 from dashboard.geo.overlays import Band, Ring
-from dashboard.records.registries import Registries
 from dashboard.records.schema import (
     CONFIDENCE_LEVELS,
     CONFIDENCE_MEANINGS,
     DATE_PRECISION_MEANINGS,
     LOCATION_PRECISION_MEANINGS,
 )
+from dashboard.store import queries
+from dashboard.store.selection import Selection
 from dashboard.views import figures
 from dashboard.views.tables import actors_text, date_text
 from dashboard.views.text import xml_safe_text
@@ -39,6 +40,7 @@ from dashboard.views.text import xml_safe_text
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 ROWS_PER_SLIDE = 10
 SOURCES_PER_SLIDE = 14
+MAX_SOURCES = SOURCES_PER_SLIDE * 10 - 1  # sources listed: ten slides at most, the last line says how many more
 MAX_TABLE_SLIDES = 5
 TIMELINE_SIZE = (1600, 760)
 DARK, MUTED, BANNER = RGBColor(0x1F, 0x29, 0x33), RGBColor(0x55, 0x5F, 0x6B), RGBColor(0x0B, 0x6E, 0x35)
@@ -95,38 +97,37 @@ def fit_for_slides(briefing: Briefing) -> Briefing:
     )
 
 
-def _sources(events: pd.DataFrame) -> list[str]:
+def _sources(sources: pd.DataFrame) -> list[str]:
+    """One line per source (publisher and title), with its date and address when known, sorted."""
     seen: dict[tuple, str] = {}
-    for event_sources in events["sources"]:
-        for source in event_sources:
-            key = (source.publisher, source.title)
-            if key not in seen:
-                date = f", {source.published}" if source.published else ""
-                address = f" — {source.url}" if source.url else ""
-                seen[key] = f"{source.publisher}: {source.title}{date}{address}"
+    for source in sources.itertuples(index=False):
+        key = (source.publisher, source.title)
+        if key not in seen:
+            date = f", {source.published}" if source.published else ""
+            address = f" — {source.url}" if source.url else ""
+            seen[key] = f"{source.publisher}: {source.title}{date}{address}"
     return sorted(seen.values())
 
 
 def build_briefing(
-    events: pd.DataFrame,
-    registries: Registries,
+    selection: Selection,
     context: ExportContext,
     rings: list[Ring] = (),
     band: Band | None = None,
     title: str = "Conflict events briefing",
 ) -> Briefing:
     """Render the charts (one browser session for both) and gather the slide content."""
-    timeline = images.with_caption(figures.timeline_figure(events, registries), context, "Timeline")
+    registries = selection.registries
+    timeline = images.with_caption(figures.timeline_figure(selection), context, "Timeline")
     timeline.update_layout(height=None)
     width, height = static_map.MAP_IMAGE_SIZE
     event_map = static_map.static_map_figure(
-        events, registries, list(rings), band, "Map", context.caption, f"Generated {context.generated_text}"
+        selection, list(rings), band, "Map", context.caption, f"Generated {context.generated_text}"
     )
     timeline_png, map_png = images.render_images(
         [(timeline, "png", *TIMELINE_SIZE, 2), (event_map, "png", width, height, 2)]
     )
-    ordered = events.sort_values("date_start", kind="stable")
-    listed = ordered.tail(ROWS_PER_SLIDE * MAX_TABLE_SLIDES)
+    listed = selection.newest(ROWS_PER_SLIDE * MAX_TABLE_SLIDES)
     key_events = pd.DataFrame(
         {
             "Date": date_text(listed),
@@ -135,8 +136,11 @@ def build_briefing(
             "Confidence": listed["confidence"].astype(str),
         }
     )
-    published = [source.published for items in events["sources"] for source in items if source.published]
-    latest = max([*published, *events["date_span_end"].dt.strftime("%Y-%m-%d")], default="no data")
+    sources = _sources(queries.sources(selection.table, MAX_SOURCES))
+    more = queries.source_total(selection.table) - len(sources)
+    if more > 0:
+        sources.append(f"… and {more:,} more sources: export the data for all of them.")
+    latest = queries.latest_date(selection.table) or "no data"
     explanations = [
         ("Confidence (as the sources put it)", [(level, CONFIDENCE_MEANINGS[level]) for level in CONFIDENCE_LEVELS]),
         ("Date precision", list(DATE_PRECISION_MEANINGS.items())),
@@ -146,12 +150,12 @@ def build_briefing(
         title,
         context,
         latest,
-        len(events),
+        selection.count,
         timeline_png,
         map_png,
         key_events.reset_index(drop=True),
-        len(events) - len(listed),
-        _sources(events),
+        selection.count - len(listed),
+        sources,
         explanations,
     )
 
@@ -404,15 +408,14 @@ def briefing_pdf(briefing: Briefing) -> bytes:
 
 def briefing_file(
     fmt: str,
-    events: pd.DataFrame,
-    registries: Registries,
+    selection: Selection,
     context: ExportContext,
     rings: list[Ring] = (),
     band: Band | None = None,
     title: str = "Conflict events briefing",
 ) -> bytes:
     """The briefing pack as ``pptx`` or ``pdf``; raises `images.ExportError` when there is nothing to brief."""
-    if events.empty:
+    if selection.empty:
         raise images.ExportError("no events match these filters: nothing to brief")
-    pack = build_briefing(events, registries, context, rings, band, title)
+    pack = build_briefing(selection, context, rings, band, title)
     return briefing_pptx(pack) if fmt == "pptx" else briefing_pdf(pack)

@@ -49,10 +49,11 @@ class ExportContext:
         return f"{self.caption} · generated {self.generated_text} · {PRODUCT}, {self.data_source}"
 
 
-def file_name(kind: str, events: pd.DataFrame, filters: Filters, extension: str) -> str:
-    """``timeline_2024-06-01_2024-10-31.png``: what it is and the dates it covers (the filter's, else the data's)."""
-    start = filters.date_from or (events["date_start"].min().date() if not events.empty else None)
-    end = filters.date_to or (events["date_span_end"].max().date() if not events.empty else None)
+def file_name(kind: str, bounds: tuple[pd.Timestamp, pd.Timestamp] | None, filters: Filters, extension: str) -> str:
+    """``timeline_2024-06-01_2024-10-31.png``: what it is and the dates it covers (the filter's, else the
+    ``bounds`` of the data: first start and last day)."""
+    start = filters.date_from or (bounds[0].date() if bounds else None)
+    end = filters.date_to or (bounds[1].date() if bounds else None)
     dates = f"_{start:%Y-%m-%d}_{end:%Y-%m-%d}" if start and end else ""
     return f"{kind}{dates}.{extension.lstrip('.')}"
 

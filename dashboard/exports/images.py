@@ -11,14 +11,13 @@ import threading
 from importlib.resources import files
 from pathlib import Path
 
-import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
 from dashboard.exports import htmlsafe
 from dashboard.exports.datafiles import ExportContext
 from dashboard.geo.overlays import Band, Ring
-from dashboard.records.registries import Registries
+from dashboard.store.selection import Selection
 from dashboard.views.text import escape_html, xml_safe_text
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -183,8 +182,7 @@ CHARTS = ("map", "timeline", "counts")
 def chart_file(
     chart: str,
     fmt: str,
-    events: pd.DataFrame,
-    registries: Registries,
+    selection: Selection,
     context: ExportContext,
     rings: list[Ring] = (),
     band: Band | None = None,
@@ -195,21 +193,19 @@ def chart_file(
     from dashboard.exports import static_map  # here: layers and static_map import this module's users
     from dashboard.views import figures, layers
 
-    if events.empty:
+    if selection.empty:
         raise ExportError("no events match these filters: nothing to draw")
     if chart == "map" and fmt == "html":
-        model = layers.build_map(events, registries, list(rings), band)
-        return map_html(model.deck, context, "Events map", layers.legend_items(events, registries))
+        model = layers.build_map(selection, list(rings), band)
+        return map_html(model.deck, context, "Events map", layers.legend_items(selection))
     if chart == "map":
         figure = static_map.static_map_figure(
-            events, registries, list(rings), band, "Events map", context.caption, f"Generated {context.generated_text}"
+            selection, list(rings), band, "Events map", context.caption, f"Generated {context.generated_text}"
         )
         size = static_map.MAP_IMAGE_SIZE
     elif chart in ("timeline", "counts"):
         drawn = (
-            figures.timeline_figure(events, registries, lanes)
-            if chart == "timeline"
-            else figures.counts_figure(events, registries, per)
+            figures.timeline_figure(selection, lanes) if chart == "timeline" else figures.counts_figure(selection, per)
         )
         figure, size = with_caption(drawn, context, chart.capitalize()), (1600, 900)
     else:

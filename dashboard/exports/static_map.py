@@ -15,12 +15,14 @@ from pyproj import Geod
 from dashboard.geo.geodesy import border_band, border_line_paths
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
-from dashboard.views.layers import ARC_TYPES, world_outlines
+from dashboard.store.selection import Selection
+from dashboard.views.layers import CELL_DEGREES, POINT_LIMIT, world_outlines
 from dashboard.views.text import escape_html
 
 _GEOD = Geod(ellps="WGS84")
 PRECISION_SIZE = {"exact": 7, "near": 9, "city": 11, "region": 14, "country": 18}
 BORDER, BACKGROUND = "#8c8c8c", "#fbfaf7"
+MAX_ARCS = 1_000  # arcs drawn on the static map: the first transfers and deployments by date
 MAP_IMAGE_SIZE = (1600, 1000)  # pixels before scaling; the map area inside is about 16:8
 
 
@@ -38,10 +40,14 @@ def _mercator_y(lat: float) -> float:
     return float(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
 
 
-def _extent(events: pd.DataFrame, rings: list[Ring], aspect: float) -> tuple[list[float], list[float]]:
-    """Longitude and latitude ranges that hold every event and ring, widened to fill a ``aspect`` (w/h) frame."""
-    lons = list(events["longitude"].dropna()) + [point[0] for ring in rings for point in ring.path]
-    lats = list(events["latitude"].dropna()) + [point[1] for ring in rings for point in ring.path]
+def _extent(
+    events: tuple[float, float, float, float] | None, rings: list[Ring], aspect: float
+) -> tuple[list[float], list[float]]:
+    """Longitude and latitude ranges that hold the events' extent (west, east, south, north) and every ring,
+    widened to fill a ``aspect`` (w/h) frame."""
+    corners = [(events[0], events[2]), (events[1], events[3])] if events else []
+    lons = [point[0] for point in corners] + [point[0] for ring in rings for point in ring.path]
+    lats = [point[1] for point in corners] + [point[1] for ring in rings for point in ring.path]
     if not lons:
         lons, lats = [22.0, 60.0], [40.0, 62.0]
     west, east = min(lons), max(lons)
@@ -87,8 +93,7 @@ def _arc(lon1: float, lat1: float, lon2: float, lat2: float, points: int = 48) -
 
 
 def static_map_figure(
-    events: pd.DataFrame,
-    registries: Registries,
+    selection: Selection,
     rings: list[Ring] = (),
     band: Band | None = None,
     title: str = "Events map",
@@ -100,8 +105,10 @@ def static_map_figure(
 
     ``aspect`` is the width/height of the map area the figure will be drawn at (see `MAP_IMAGE_SIZE`).
     """
+    registries = selection.registries
+    located = selection.located
     rings = list(rings)
-    lon_range, lat_range = _extent(events, rings, aspect)
+    lon_range, lat_range = _extent(located.extent, rings, aspect)
     figure = go.Figure()
     lons, lats = _lines(_outline_rings(lon_range, lat_range))
     figure.add_trace(
@@ -168,50 +175,11 @@ def static_map_figure(
                 hoverinfo="skip",
             )
         )
-    routed = events[
-        events["event_type"].isin(ARC_TYPES)
-        & events["origin_latitude"].notna()
-        & events["destination_latitude"].notna()
-    ]
-    for _, event in routed.iterrows():
-        lons, lats = _arc(
-            event["origin_longitude"],
-            event["origin_latitude"],
-            event["destination_longitude"],
-            event["destination_latitude"],
-        )
-        figure.add_trace(
-            go.Scattergeo(
-                lon=lons,
-                lat=lats,
-                mode="lines",
-                line={"color": registries.event_type_colour(str(event["event_type"])), "width": 2},
-                opacity=0.8,
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-    for event_type in registries.event_types.index:
-        of_type = events[events["event_type"] == event_type]
-        if of_type.empty:
-            continue
-        figure.add_trace(
-            go.Scattergeo(
-                lon=of_type["longitude"],
-                lat=of_type["latitude"],
-                mode="markers",
-                marker={
-                    "color": registries.event_type_colour(event_type),
-                    "size": of_type["location_precision"].astype(str).map(PRECISION_SIZE).tolist(),
-                    "line": {"color": "white", "width": 1},
-                    "opacity": 0.9,
-                },
-                name=registries.event_type_label(event_type),
-                text=of_type["title"].map(escape_html),
-                hoverinfo="text",
-                customdata=of_type[["id"]].to_numpy(),
-            )
-        )
+    _add_arcs(figure, located.routed.rows(MAX_ARCS), registries)
+    if located.count > POINT_LIMIT:
+        _add_cells(figure, located.cells(CELL_DEGREES), registries)
+    else:
+        _add_points(figure, located.rows(), registries)
     figure.update_geos(
         visible=False,  # no built-in layers: they would be fetched from a CDN
         showland=False,
@@ -252,3 +220,82 @@ def static_map_figure(
         ],
     )
     return figure
+
+
+def _add_arcs(figure: go.Figure, routed: pd.DataFrame, registries: Registries) -> None:
+    """Origin→destination arcs, one trace per event type."""
+    for event_type in registries.event_types.index:
+        of_type = routed[routed["event_type"] == event_type]
+        lons: list[float | None] = []
+        lats: list[float | None] = []
+        for _, event in of_type.iterrows():
+            arc_lons, arc_lats = _arc(
+                event["origin_longitude"],
+                event["origin_latitude"],
+                event["destination_longitude"],
+                event["destination_latitude"],
+            )
+            lons += [*arc_lons, None]
+            lats += [*arc_lats, None]
+        if lons:
+            figure.add_trace(
+                go.Scattergeo(
+                    lon=lons,
+                    lat=lats,
+                    mode="lines",
+                    line={"color": registries.event_type_colour(event_type), "width": 2},
+                    opacity=0.8,
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+
+
+def _add_points(figure: go.Figure, events: pd.DataFrame, registries: Registries) -> None:
+    """One marker per event, sized by location precision, one trace (legend entry) per type."""
+    for event_type in registries.event_types.index:
+        of_type = events[events["event_type"] == event_type]
+        if of_type.empty:
+            continue
+        figure.add_trace(
+            go.Scattergeo(
+                lon=of_type["longitude"],
+                lat=of_type["latitude"],
+                mode="markers",
+                marker={
+                    "color": registries.event_type_colour(event_type),
+                    "size": of_type["location_precision"].astype(str).map(PRECISION_SIZE).tolist(),
+                    "line": {"color": "white", "width": 1},
+                    "opacity": 0.9,
+                },
+                name=registries.event_type_label(event_type),
+                text=of_type["title"].map(escape_html),
+                hoverinfo="text",
+                customdata=of_type[["id"]].to_numpy(),
+            )
+        )
+
+
+def _add_cells(figure: go.Figure, cells: pd.DataFrame, registries: Registries) -> None:
+    """Many events: one marker per grid cell, sized by its count, coloured by its most common type."""
+    largest = max(int(cells["count"].max()), 1) if not cells.empty else 1
+    for event_type in registries.event_types.index:
+        of_type = cells[cells["type"] == event_type]
+        if of_type.empty:
+            continue
+        figure.add_trace(
+            go.Scattergeo(
+                lon=(of_type["cx"] + 0.5) * CELL_DEGREES,
+                lat=(of_type["cy"] + 0.5) * CELL_DEGREES,
+                mode="markers",
+                marker={
+                    "color": registries.event_type_colour(event_type),
+                    "size": (5 + 25 * (of_type["count"] / largest) ** 0.5).tolist(),
+                    "line": {"color": "white", "width": 0.5},
+                    "opacity": 0.75,
+                },
+                name=f"{registries.event_type_label(event_type)} (most common in a {CELL_DEGREES}° cell)",
+                text=of_type["count"].map("{:,} events".format),
+                hoverinfo="text",
+            )
+        )

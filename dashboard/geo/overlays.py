@@ -116,6 +116,13 @@ def build_ring(spec: str, events: pd.DataFrame, registries: Registries, colour_i
     return Ring(spec, lat, lon, radius_km, label, centre_label, source, path, colour)
 
 
+def centre_event_ids(specs: list[str]) -> list[str]:
+    """The event ids that ring specs use as centres (``…@event:ID``): the events `build_rings` needs."""
+    return [
+        spec.split("@", 1)[1].strip().removeprefix("event:") for spec in specs if "@event:" in spec.replace(" ", "")
+    ]
+
+
 def build_rings(specs: list[str], events: pd.DataFrame, registries: Registries) -> tuple[list[Ring], list[str]]:
     """Every ring that can be drawn, and a message for each spec that cannot."""
     rings, errors = [], []

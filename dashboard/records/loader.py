@@ -39,10 +39,9 @@ class FileCount:
 
 
 @dataclass
-class LoadResult:
-    """The valid events, every problem, and the counts per file. ``read == loaded + rejected`` always."""
+class LoadReport:
+    """What loading found: every problem and the counts per file. ``read == loaded + rejected`` always."""
 
-    events: pd.DataFrame
     problems: list[Problem]
     files: list[FileCount] = field(default_factory=list)
 
@@ -52,7 +51,7 @@ class LoadResult:
 
     @property
     def loaded(self) -> int:
-        return len(self.events)
+        return sum(count.loaded for count in self.files)
 
     @property
     def rejected(self) -> int:
@@ -71,6 +70,21 @@ class LoadResult:
 
     def problems_frame(self) -> pd.DataFrame:
         return problems_frame(self.problems)
+
+
+@dataclass(kw_only=True)
+class LoadResult(LoadReport):
+    """The valid events with the report of loading them."""
+
+    events: pd.DataFrame
+
+    @property
+    def loaded(self) -> int:
+        return len(self.events)
+
+    @property
+    def report(self) -> LoadReport:
+        return LoadReport(self.problems, self.files)
 
 
 def load_events(paths: Sequence[str | Path] | None = None, registries: Registries | None = None) -> LoadResult:

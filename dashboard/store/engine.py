@@ -10,20 +10,20 @@ what its wheel has built in (Parquet, JSON, ICU, core functions) is used.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 
+from dashboard.records.loader import LoadReport
 from dashboard.records.registries import Registries
+from dashboard.store.settings import DEFAULT_SPARK_MASTER, EngineSettings
 
-ENGINE_ENV = "DASHBOARD_ENGINE"
-SPARK_MASTER_ENV = "DASHBOARD_SPARK_MASTER"
-DATASET_ENV = "DASHBOARD_DATASET"
-ENGINES = ("duckdb", "spark")
 TABLE = "events"
+_TOKENS = itertools.count(1)
 DUCKDB_CONFIG = {
     "autoinstall_known_extensions": False,  # offline: never fetch an extension
     "autoload_known_extensions": False,
@@ -42,13 +42,12 @@ def duckdb_backend(threads: int | None = None) -> ibis.BaseBackend:
     return ibis.duckdb.connect(**config)
 
 
-def spark_backend(master: str | None = None) -> ibis.BaseBackend:
-    """A Spark session through Ibis: ``master`` (or ``$DASHBOARD_SPARK_MASTER``, else ``local[2]``)."""
+def spark_backend(master: str = DEFAULT_SPARK_MASTER) -> ibis.BaseBackend:
+    """A Spark session through Ibis at ``master`` (``local[2]``: Spark inside this process, two cores)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as error:
         raise EngineError('Spark is not installed: pip install -e ".[spark]" (it also needs Java 17 or 21).') from error
-    master = master or os.environ.get(SPARK_MASTER_ENV) or "local[2]"
     try:
         session = (
             SparkSession.builder.master(master)
@@ -66,11 +65,14 @@ def spark_backend(master: str | None = None) -> ibis.BaseBackend:
 
 @dataclass
 class EventStore:
-    """The events table on one engine, with the registries that label its codes."""
+    """The events table on one engine, with the registries that label its codes. ``longest_span_days`` is
+    known for a dataset partitioned by year (`dashboard.store.dataset`) and lets date filters prune years."""
 
     table: ibis.Table
     registries: Registries
     engine: str = "duckdb"
+    longest_span_days: int | None = None
+    token: int = field(default_factory=lambda: next(_TOKENS))  # names this loaded table in answer caches
 
     @classmethod
     def from_arrow(
@@ -84,25 +86,56 @@ class EventStore:
     def from_parquet(
         cls, path: Path | str, registries: Registries, backend: ibis.BaseBackend | None = None
     ) -> EventStore:
-        """The dataset written by `ingest` (a Parquet file or a folder of them, partitioned or not)."""
+        """Events in one Parquet file of `EVENT_SCHEMA` (a cache entry, say)."""
         backend = backend or duckdb_backend()
-        location = str(path)
-        if Path(location).is_dir() and _engine_name(backend) == "duckdb":
-            location = str(Path(location) / "**" / "*.parquet")
+        try:
+            table = backend.read_parquet(str(path), table_name=TABLE)
+        except Exception as error:
+            raise EngineError(f"{path} could not be read: {error}") from error
+        return cls(_checked(table, path), registries, _engine_name(backend))
+
+    @classmethod
+    def from_dataset(
+        cls, path: Path | str, registries: Registries, backend: ibis.BaseBackend | None = None
+    ) -> tuple[EventStore, LoadReport]:
+        """The dataset written by ``ingest`` (`dashboard.store.dataset`), and the report of loading it."""
+        from dashboard.store.dataset import read_info
+
+        info, report = read_info(Path(path))
+        backend = backend or duckdb_backend()
+        events = Path(path) / "events"
         try:
             if _engine_name(backend) == "duckdb":
-                table = backend.read_parquet(location, table_name=TABLE, hive_partitioning=Path(str(path)).is_dir())
+                table = backend.read_parquet(str(events / "**" / "*.parquet"), table_name=TABLE, hive_partitioning=True)
             else:
-                table = backend.read_parquet(location, table_name=TABLE)
+                table = backend.read_parquet(str(events), table_name=TABLE)
         except Exception as error:
-            raise EngineError(f"The dataset {path} could not be read: {error}") from error
-        from dashboard.store.columns import COLUMNS
+            raise EngineError(f"the dataset {path} could not be read: {error}") from error
+        return cls(_checked(table, path), registries, _engine_name(backend), info.longest_span_days), report
 
-        missing = [name for name in COLUMNS if name not in table.columns]
-        if missing:
-            raise EngineError(f"The dataset {path} lacks the columns {', '.join(missing)}: write it with ingest.")
-        return cls(table.select(*COLUMNS), registries, _engine_name(backend))
+
+def _checked(table: ibis.Table, path: Path | str) -> ibis.Table:
+    from dashboard.store.columns import COLUMNS
+
+    missing = [name for name in COLUMNS if name not in table.columns]
+    if missing:
+        raise EngineError(f"{path} lacks the columns {', '.join(missing)}: write it with ingest")
+    return table
 
 
 def _engine_name(backend: ibis.BaseBackend) -> str:
     return "spark" if backend.name == "pyspark" else backend.name
+
+
+def store_from_frame(events: pd.DataFrame, registries: Registries) -> EventStore:
+    """The loader's typed events on a fresh embedded engine (tests, the command line, small data)."""
+    from dashboard.store.columns import to_arrow
+
+    return EventStore.from_arrow(to_arrow(events), registries)
+
+
+def open_dataset(settings: EngineSettings, registries: Registries) -> tuple[EventStore, LoadReport]:
+    """The dataset named by ``settings`` on the engine it names."""
+    assert settings.dataset is not None
+    backend = spark_backend(settings.spark_master) if settings.engine == "spark" else duckdb_backend()
+    return EventStore.from_dataset(settings.dataset, registries, backend)

@@ -6,17 +6,18 @@ page of rows). Weeks start on Monday and months on the 1st, as in the pandas cha
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from dashboard.records.registries import Registries
-from dashboard.store.columns import to_frame
+from dashboard.store.columns import COLUMNS, to_frame
 from dashboard.store.filters import Filters
 
 CELL_DEGREES = 0.5
+PARTITION = "year"  # the start year, as a dataset written by ingest is partitioned
 SEARCHED_COLUMNS = ("title", "summary", "place", "notes", "claimed_by")
 PERIODS = {"week": "W", "month": "M"}
 
@@ -50,9 +51,15 @@ def actor_condition(table: ir.Table, actors: tuple[str, ...]) -> ir.BooleanColum
     return condition.fill_null(False)
 
 
-def filtered(table: ir.Table, filters: Filters) -> ir.Table:
-    """The events that pass every active filter."""
+def filtered(table: ir.Table, filters: Filters, longest_span_days: int | None = None) -> ir.Table:
+    """The events that pass every active filter. On a dataset partitioned by start year (with the longest
+    event span known), date filters also name the years to read, so the engine skips the others."""
     conditions = []
+    if PARTITION in table.columns and longest_span_days is not None:
+        if filters.date_to:
+            conditions.append(table[PARTITION] <= filters.date_to.year)
+        if filters.date_from:
+            conditions.append(table[PARTITION] >= (filters.date_from - timedelta(days=longest_span_days)).year)
     if filters.actors:
         conditions.append(actor_condition(table, filters.actors))
     if filters.event_types:
@@ -70,6 +77,12 @@ def filtered(table: ir.Table, filters: Filters) -> ir.Table:
         haystack = search_text(table)
         conditions += [haystack.contains(word) for word in words]
     return table.filter(*conditions) if conditions else table
+
+
+def _fetch(table: ir.Table, registries: Registries) -> pd.DataFrame:
+    """Rows of the events table as the loader's typed DataFrame (without engine-only columns such as the
+    dataset's partition)."""
+    return to_frame(table.select(*[name for name in COLUMNS if name in table.columns]).to_pyarrow(), registries)
 
 
 def count(table: ir.Table) -> int:
@@ -152,19 +165,25 @@ def rows(table: ir.Table, registries: Registries, limit: int | None = None) -> p
     ordered = table.order_by(["date_start", "id"])
     if limit is not None:
         ordered = ordered.limit(limit)
-    return to_frame(ordered.to_pyarrow(), registries)
+    return _fetch(ordered, registries)
 
 
 def page(table: ir.Table, registries: Registries, number: int, size: int) -> pd.DataFrame:
     """Page ``number`` (from 0) of ``size`` events, newest first (ties by id)."""
     ordered = table.order_by([ibis.desc("date_start"), "id"]).limit(size, offset=number * size)
-    return to_frame(ordered.to_pyarrow(), registries)
+    return _fetch(ordered, registries)
 
 
 def event(table: ir.Table, registries: Registries, event_id: str) -> pd.Series | None:
     """The event with id ``event_id``, or None."""
-    found = to_frame(table.filter(table.id == event_id).limit(1).to_pyarrow(), registries)
+    found = _fetch(table.filter(table.id == event_id).limit(1), registries)
     return None if found.empty else found.iloc[0]
+
+
+def first_ids(table: ir.Table, limit: int) -> list[str]:
+    """Ids of the first ``limit`` events by start date (ties by id)."""
+    ordered = table.order_by(["date_start", "id"]).select("id").limit(limit)
+    return ordered.to_pyarrow().column("id").to_pylist()
 
 
 def known_ids(table: ir.Table, ids: list[str]) -> set[str]:
@@ -172,3 +191,81 @@ def known_ids(table: ir.Table, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     return set(table.filter(table.id.isin(ids)).select("id").to_pyarrow().column("id").to_pylist())
+
+
+def newest(table: ir.Table, registries: Registries, limit: int) -> pd.DataFrame:
+    """The ``limit`` latest events by start date (ties by id), oldest of them first."""
+    latest = table.order_by([ibis.desc("date_start"), ibis.desc("id")]).limit(limit)
+    return _fetch(latest.order_by(["date_start", "id"]), registries)
+
+
+ARC_TYPES = ("arms_transfer", "troop_deployment")
+
+
+def routed(table: ir.Table) -> ir.Table:
+    """Events with an origin and a destination whose type is drawn as an arc."""
+    return table.filter(
+        table.event_type.isin(list(ARC_TYPES)),
+        table.origin_latitude.notnull(),
+        table.destination_latitude.notnull(),
+    )
+
+
+def distinct(table: ir.Table, column: str) -> list:
+    values = table.select(column).distinct().to_pyarrow().column(column).to_pylist()
+    return [value for value in values if value is not None]
+
+
+def extent(table: ir.Table) -> tuple[float, float, float, float] | None:
+    """West, east, south, north of the located events, or None when none is located."""
+    row = (
+        located(table)
+        .aggregate(
+            west=ibis._.longitude.min(),
+            east=ibis._.longitude.max(),
+            south=ibis._.latitude.min(),
+            north=ibis._.latitude.max(),
+        )
+        .execute()
+    )
+    if row.empty or pd.isna(row["west"].iloc[0]):
+        return None
+    return tuple(float(row[name].iloc[0]) for name in ("west", "east", "south", "north"))  # type: ignore[return-value]
+
+
+def _source_rows(table: ir.Table) -> ir.Table:
+    """One row per distinct source (publisher, title, published, url) of the events. Grouped rather than
+    ``distinct()``: Ibis cannot yet order a distinct unnested struct on Spark."""
+    items = table.select(item=table.sources.unnest()).unpack("item")
+    return items.group_by(["publisher", "title", "published", "url"]).aggregate(events=ibis._.count())
+
+
+def sources(table: ir.Table, limit: int) -> pd.DataFrame:
+    """Distinct sources of the events (publisher, title, published, url), the first ``limit`` by publisher
+    and title."""
+    rows = _source_rows(table).order_by(["publisher", "title", "published", "url"]).limit(limit)
+    frame = rows.select("publisher", "title", "published", "url").to_pyarrow().to_pandas()
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def source_total(table: ir.Table) -> int:
+    """Number of distinct sources (publisher and title) of the events."""
+    rows = _source_rows(table)
+    return int(rows.select("publisher", "title").distinct().count().execute())
+
+
+def latest_date(table: ir.Table) -> str | None:
+    """The latest date the events' data speaks of: a source's publication date or an event's last day."""
+    published = _source_rows(table).published.max().execute()
+    last_day = table.date_span_end.max().execute()
+    candidates = [str(published)] if published is not None and not pd.isna(published) else []
+    if last_day is not None and not pd.isna(last_day):
+        candidates.append(pd.Timestamp(last_day).strftime("%Y-%m-%d"))
+    return max(candidates, default=None)
+
+
+def events_by_id(table: ir.Table, registries: Registries, ids: list[str]) -> pd.DataFrame:
+    """The events whose ids are in ``ids`` (an empty frame with an ``id`` column when none is asked for)."""
+    if not ids:
+        return pd.DataFrame({"id": pd.Series(dtype=object)})
+    return _fetch(table.filter(table.id.isin(ids)), registries)

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.records.registries import Registries
+from dashboard.store.selection import Selection
 from dashboard.views.text import escape_plotly
 
 LANES = {"actor": "Actor", "type": "Event type"}
@@ -19,8 +20,9 @@ DAY_MS = 86_400_000
 POINT_LIMIT = 3_000  # beyond this many events the timeline shows weekly counts per lane instead of events
 
 
-def is_aggregated(events: pd.DataFrame) -> bool:
-    return len(events) > POINT_LIMIT
+def is_aggregated(selection: Selection) -> bool:
+    """Whether the timeline shows weekly counts instead of single events."""
+    return selection.count > POINT_LIMIT
 
 
 def _lane_rows(events: pd.DataFrame, registries: Registries, lanes: str) -> pd.DataFrame:
@@ -67,11 +69,17 @@ def _hover(rows: pd.DataFrame) -> pd.Series:
     )
 
 
-def timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "actor") -> go.Figure:
+def timeline_figure(selection: Selection, lanes: str = "actor") -> go.Figure:
+    """The selected events on a time axis, one lane per actor (or type): single events when there are at most
+    `POINT_LIMIT`, else weekly counts per lane and type (computed by the engine)."""
+    if is_aggregated(selection):
+        return weekly_counts_figure(selection.lane_counts(lanes), selection.registries)
+    return events_timeline_figure(selection.rows(), selection.registries, lanes)
+
+
+def events_timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "actor") -> go.Figure:
     """Events on a time axis, one lane per actor (or type), coloured by type; spans for imprecise dates."""
     rows = _lane_rows(events, registries, lanes)
-    if is_aggregated(events):
-        return _layout(_weekly_counts_figure(rows, registries), rows)
     rows["hover"] = _hover(rows)
     figure = go.Figure()
     for event_type in registries.event_types.index:
@@ -116,13 +124,12 @@ def timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "
                 legendgroup=event_type,
             )
         )
-    return _layout(figure, rows)
+    return _layout(figure, rows["lane"].value_counts().index.tolist(), rows["date_start"], rows["date_span_end"])
 
 
-def _weekly_counts_figure(rows: pd.DataFrame, registries: Registries) -> go.Figure:
-    """Many events: one mark per lane, week and type, sized by the number of events."""
-    rows = rows.assign(week=rows["date_start"].dt.to_period("W-SUN").dt.start_time)
-    counts = rows.groupby(["event_type", "lane", "week"], observed=True).size().rename("events").reset_index()
+def weekly_counts_figure(counts: pd.DataFrame, registries: Registries) -> go.Figure:
+    """Many events: one mark per lane, week and type, sized by the number of events (``counts`` has columns
+    ``week``, ``lane``, ``event_type``, ``events``, as `dashboard.store.queries.lane_counts` gives)."""
     largest = max(int(counts["events"].max()), 1) if not counts.empty else 1
     figure = go.Figure()
     for event_type in registries.event_types.index:
@@ -149,7 +156,8 @@ def _weekly_counts_figure(rows: pd.DataFrame, registries: Registries) -> go.Figu
                 name=label,
             )
         )
-    return figure
+    lane_order = counts.groupby("lane")["events"].sum().sort_values(ascending=False, kind="stable").index.tolist()
+    return _layout(figure, lane_order, counts["week"], counts["week"] + pd.Timedelta(days=6))
 
 
 def padded_range(start: pd.Series, end: pd.Series) -> list[pd.Timestamp] | None:
@@ -161,8 +169,8 @@ def padded_range(start: pd.Series, end: pd.Series) -> list[pd.Timestamp] | None:
     return [low - pad, high + pad + pd.Timedelta(days=1)]
 
 
-def _layout(figure: go.Figure, rows: pd.DataFrame) -> go.Figure:
-    lane_order = rows["lane"].value_counts().index.tolist()
+def _layout(figure: go.Figure, lane_order: list[str], start: pd.Series, end: pd.Series) -> go.Figure:
+    """Lanes top to bottom in ``lane_order``; the x range covers ``start`` to ``end``."""
     figure.update_layout(
         barmode="overlay",
         height=max(300, 160 + 40 * len(lane_order)),
@@ -173,7 +181,7 @@ def _layout(figure: go.Figure, rows: pd.DataFrame) -> go.Figure:
         dragmode="zoom",
         xaxis={
             "type": "date",
-            "range": padded_range(rows["date_start"], rows["date_span_end"]),
+            "range": padded_range(start, end),
             "rangeslider": {"visible": True, "thickness": 0.08},
             "rangeselector": {
                 "buttons": [
@@ -198,16 +206,12 @@ def _layout(figure: go.Figure, rows: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def counts_figure(events: pd.DataFrame, registries: Registries, frequency: str = "month") -> go.Figure:
+def counts_figure(selection: Selection, frequency: str = "month") -> go.Figure:
     """Stacked bars: number of events per week (or month) by type, counted at their start date."""
+    registries = selection.registries
     title = FREQUENCIES[frequency]
-    periods = events["date_start"].dt.to_period("W-SUN" if frequency == "week" else "M").dt.start_time
-    counts = (
-        pd.DataFrame({"period": periods, "type": events["event_type"].astype(object)})
-        .value_counts()
-        .rename("events")
-        .reset_index()
-    )
+    counts = selection.period_counts(frequency)
+    periods = counts["period"]
     figure = go.Figure()
     for event_type in registries.event_types.index:
         of_type = counts[counts["type"] == event_type]
@@ -231,6 +235,6 @@ def counts_figure(events: pd.DataFrame, registries: Registries, frequency: str =
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.25, "title": None},
         xaxis={"type": "date", "range": padded_range(periods, periods + pd.Timedelta(days=27))},
-        yaxis={"title": "events", "rangemode": "tozero", "dtick": 1 if len(events) < 50 else None},
+        yaxis={"title": "events", "rangemode": "tozero", "dtick": 1 if selection.count < 50 else None},
     )
     return figure

@@ -22,13 +22,14 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboard.geo.geodesy import GEO_DIR, border_band, border_line_paths, format_distance
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
+from dashboard.store.queries import ARC_TYPES
+from dashboard.store.selection import Selection
 
 POINT_LIMIT = 5_000
 CELL_DEGREES = 0.5
 # Halo radius in pixels around each point: the vaguer the location, the wider the halo.
 PRECISION_HALO_PX = {"exact": 0, "near": 8, "city": 11, "region": 16, "country": 22}
 TOOLTIP_STYLE = {"backgroundColor": "#1f2933", "color": "white", "fontSize": "12px", "maxWidth": "380px"}
-ARC_TYPES = ("arms_transfer", "troop_deployment")
 
 
 def rgba(colour: str, alpha: int = 255) -> list[int]:
@@ -91,14 +92,10 @@ def _event_points(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     )
 
 
-def _cells(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
-    """Events binned into CELL_DEGREES cells: count and most common type per cell."""
-    cell_lat = np.floor(events["latitude"].to_numpy() / CELL_DEGREES)
-    cell_lon = np.floor(events["longitude"].to_numpy() / CELL_DEGREES)
-    frame = pd.DataFrame({"cy": cell_lat, "cx": cell_lon, "type": events["event_type"].astype(object)})
-    counts = frame.groupby(["cy", "cx"]).size().rename("count")
-    top = frame.groupby(["cy", "cx"])["type"].agg(lambda kinds: kinds.value_counts().index[0]).rename("type")
-    cells = pd.concat([counts, top], axis=1).reset_index()
+def _cells(cells: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    """Map marks for the engine's grid cells (`dashboard.store.queries.grid_cells`): size by count, colour by
+    the most common type."""
+    cells = cells.copy()
     cells["position"] = [
         [(x + 0.5) * CELL_DEGREES, (y + 0.5) * CELL_DEGREES] for y, x in zip(cells["cy"], cells["cx"], strict=True)
     ]
@@ -107,7 +104,7 @@ def _cells(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     cells["tooltip"] = (
         cells["count"].map("{:,} events".format)
         + " in this cell · most often: "
-        + cells["type"].map(registries.type_labels)
+        + cells["type"].map(registries.type_labels).fillna(cells["type"])
     )
     cells["id"] = ""
     return cells[["id", "position", "radius", "colour", "tooltip", "count"]]
@@ -253,18 +250,20 @@ def band_layers(band: Band | None) -> list[pdk.Layer]:
     ]
 
 
-def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk.Layer], list[str], bool]:
-    """Points (or aggregated cells beyond POINT_LIMIT) and arcs; notes say what was aggregated or left out."""
+def event_layers(selection: Selection) -> tuple[list[pdk.Layer], list[str], bool]:
+    """Points (or the engine's grid cells beyond POINT_LIMIT) and arcs; notes say what was aggregated or left
+    out."""
+    registries = selection.registries
     notes = []
-    located = events[events["latitude"].notna() & events["longitude"].notna()]
-    if len(located) < len(events):
-        notes.append(f"{len(events) - len(located)} events have no coordinates and are not on the map.")
+    located = selection.located
+    if located.count < selection.count:
+        notes.append(f"{selection.count - located.count:,} events have no coordinates and are not on the map.")
     layers: list[pdk.Layer] = []
-    aggregated = len(located) > POINT_LIMIT
+    aggregated = located.count > POINT_LIMIT
     if aggregated:
-        cells = _cells(located, registries)
+        cells = _cells(located.cells(CELL_DEGREES), registries)
         notes.append(
-            f"{len(located):,} events are more than {POINT_LIMIT:,}: shown as {len(cells):,} cells of"
+            f"{located.count:,} events are more than {POINT_LIMIT:,}: shown as {len(cells):,} cells of"
             f" {CELL_DEGREES}° with their counts. Narrow the filters to see and click single events."
         )
         layers.append(
@@ -280,7 +279,7 @@ def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk
             )
         )
     else:
-        points = _event_points(located, registries)
+        points = _event_points(located.rows(), registries)
         layers += [
             pdk.Layer(
                 "ScatterplotLayer",
@@ -310,7 +309,10 @@ def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk
                 auto_highlight=True,
             ),
         ]
-    arcs = _arcs(located if not aggregated else located.head(POINT_LIMIT), registries)
+    routed = located.routed
+    arcs = _arcs(routed.rows(POINT_LIMIT), registries)
+    if routed.count > POINT_LIMIT:
+        notes.append(f"Arcs: the first {POINT_LIMIT:,} of {routed.count:,} transfers and deployments by date.")
     if not arcs.empty:
         layers.append(
             pdk.Layer(
@@ -331,18 +333,19 @@ def event_layers(events: pd.DataFrame, registries: Registries) -> tuple[list[pdk
 
 
 def build_map(
-    events: pd.DataFrame,
-    registries: Registries,
+    selection: Selection,
     rings: list[Ring] = (),
     band: Band | None = None,
     online_tiles: bool = False,
 ) -> MapModel:
-    """The whole map. Offline unless ``online_tiles``: no layer fetches anything from outside."""
-    layers, notes, aggregated = event_layers(events, registries)
+    """The whole map of the selected events. Offline unless ``online_tiles``: no layer fetches anything."""
+    layers, notes, aggregated = event_layers(selection)
     all_layers = basemap_layers(online_tiles) + band_layers(band) + ring_layers(list(rings)) + layers
     ring_points = [point for ring in rings for point in ring.path]  # fit whole rings, not only their centres
-    lons = pd.concat([events["longitude"], pd.Series([point[0] for point in ring_points], dtype=float)])
-    lats = pd.concat([events["latitude"], pd.Series([point[1] for point in ring_points], dtype=float)])
+    extent = selection.located.extent
+    corners = [(extent[0], extent[2]), (extent[1], extent[3])] if extent else []
+    lons = pd.Series([point[0] for point in [*corners, *ring_points]], dtype=float)
+    lats = pd.Series([point[1] for point in [*corners, *ring_points]], dtype=float)
     # Offline: no map provider and pydeck's default style marker, which Streamlit reads as "no basemap"
     # (map_style=None or "" would make it fetch Carto's style).
     basemap = (
@@ -358,9 +361,10 @@ def build_map(
     return MapModel(deck, notes, aggregated)
 
 
-def legend_items(events: pd.DataFrame, registries: Registries) -> list[tuple[str, str]]:
+def legend_items(selection: Selection) -> list[tuple[str, str]]:
     """(colour, label) for each event type present, in registry order."""
-    present = set(events["event_type"].astype(object))
+    registries = selection.registries
+    present = selection.event_types
     return [
         (registries.event_type_colour(kind), registries.event_type_label(kind))
         for kind in registries.event_types.index

@@ -49,6 +49,7 @@ KNOWN_PARAMETERS = frozenset(
         "band_side",
         "band_width",
         "band_unit",
+        "page",
     }
 )
 CHOICES = {"lanes": ("actor", "type"), "per": ("week", "month")}

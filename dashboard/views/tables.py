@@ -34,6 +34,9 @@ def date_text(events: pd.DataFrame) -> pd.Series:
     return text.where(events["date_end"].isna() | events["date_end"].eq(events["date_start"]), start + " to " + end)
 
 
+PAGE_SIZE = 500  # rows per page of the events table
+
+
 def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     """One row per event, newest first, with readable columns."""
     table = pd.DataFrame(

@@ -1,0 +1,149 @@
+"""The events one view shows: a filtered table on the engine, and what each view asks of it.
+
+Every answer is computed by the engine; only what is drawn comes back (rows when there are few, else counts
+and cells). Answers are kept for the life of the selection, which is one page run.
+
+>>> from dashboard.records.loader import load_events
+>>> from dashboard.store.engine import store_from_frame
+>>> result = load_events()
+>>> selection = Selection.of(store_from_frame(result.events, result.registries), Filters(actors=("iran",)))
+>>> selection.count
+4
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TypeVar
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from dashboard.records.registries import Registries
+from dashboard.store import queries
+from dashboard.store.engine import EventStore
+from dashboard.store.filters import Filters
+
+T = TypeVar("T")
+
+
+ANSWERS_KEPT = 256  # answers remembered across reruns and sessions (the loaded table never changes)
+_answers: OrderedDict[tuple, object] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
+def _remembered(key: tuple, compute: Callable[[], T]) -> T:
+    """The answer for ``key``, computed once: a rerun (any session's) with the same filters asks no query.
+    Callers must not modify what they get."""
+    with _answers_lock:
+        if key in _answers:
+            _answers.move_to_end(key)
+            return _answers[key]  # type: ignore[return-value]
+    answer = compute()
+    with _answers_lock:
+        _answers[key] = answer
+        while len(_answers) > ANSWERS_KEPT:
+            _answers.popitem(last=False)
+    return answer
+
+
+@dataclass
+class Selection:
+    """The events matching ``filters`` in a store, or a part of them (located, routed)."""
+
+    table: ir.Table  # the matching events
+    registries: Registries
+    count: int
+    filters: Filters = field(default_factory=Filters)
+    token: tuple = ()  # names this selection in the answer cache; empty: nothing is remembered
+
+    @classmethod
+    def of(cls, store: EventStore, filters: Filters) -> Selection:
+        table = queries.filtered(store.table, filters, store.longest_span_days)
+        token = (store.token, filters, "all")
+        count = _remembered((*token, "count"), lambda: queries.count(table))
+        return cls(table, store.registries, count, filters, token)
+
+    @classmethod
+    def of_frame(cls, events: pd.DataFrame, registries: Registries) -> Selection:
+        """Every event of a typed DataFrame (tests and small exports)."""
+        from dashboard.store.engine import store_from_frame
+
+        return cls.of(store_from_frame(events, registries), Filters())
+
+    def _remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        return _remembered((*self.token, *key), compute) if self.token else compute()
+
+    @property
+    def empty(self) -> bool:
+        return self.count == 0
+
+    def rows(self, limit: int | None = None) -> pd.DataFrame:
+        """The matching events by start date (the first ``limit``, or all: ask for all only when few)."""
+        return self._remember(("rows", limit), lambda: queries.rows(self.table, self.registries, limit))
+
+    def newest(self, limit: int) -> pd.DataFrame:
+        """The ``limit`` latest events by start date, oldest of them first."""
+        return self._remember(("newest", limit), lambda: queries.newest(self.table, self.registries, limit))
+
+    def page(self, number: int, size: int) -> pd.DataFrame:
+        return self._remember(("page", number, size), lambda: queries.page(self.table, self.registries, number, size))
+
+    @cached_property
+    def located(self) -> Selection:
+        """The matching events that have coordinates."""
+        return self._part("located", queries.located(self.table))
+
+    @cached_property
+    def routed(self) -> Selection:
+        """Located events with an origin and a destination, of the types drawn as arcs."""
+        return self._part("routed", queries.routed(queries.located(self.table)))
+
+    def _part(self, name: str, table: ir.Table) -> Selection:
+        token = (*self.token[:2], name) if self.token else ()
+        count = _remembered((*token, "count"), lambda: queries.count(table)) if token else queries.count(table)
+        return Selection(table, self.registries, count, self.filters, token)
+
+    def cells(self, cell_degrees: float = queries.CELL_DEGREES) -> pd.DataFrame:
+        return self._remember(("cells", cell_degrees), lambda: queries.grid_cells(self.table, cell_degrees))
+
+    def period_counts(self, per: str = "month") -> pd.DataFrame:
+        return self._remember(("periods", per), lambda: queries.period_counts(self.table, per))
+
+    def lane_counts(self, lanes: str = "actor") -> pd.DataFrame:
+        return self._remember(("lanes", lanes), lambda: queries.lane_counts(self.table, self.registries, lanes))
+
+    @property
+    def event_types(self) -> set[str]:
+        """The event types among the matching events."""
+        return self._remember(("types",), lambda: set(queries.distinct(self.table, "event_type")))
+
+    @property
+    def date_bounds(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        return self._remember(("bounds",), lambda: queries.date_bounds(self.table))
+
+    @property
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """West, east, south, north of the located events, or None."""
+        return self._remember(("extent",), lambda: queries.extent(self.table))
+
+    def first_ids(self, limit: int) -> list[str]:
+        """Ids of the first ``limit`` matching events by start date."""
+        return self._remember(("first ids", limit), lambda: queries.first_ids(self.table, limit))
+
+    def event(self, event_id: str) -> pd.Series | None:
+        """The matching event with id ``event_id``, or None."""
+        return self._remember(("event", event_id), lambda: queries.event(self.table, self.registries, event_id))
+
+    def has(self, event_id: str) -> bool:
+        """Whether ``event_id`` is among the matching events."""
+        return self._remember(("has", event_id), lambda: bool(queries.known_ids(self.table, [event_id])))
+
+    @property
+    def actor_counts(self) -> pd.Series:
+        """Events per actor (any role), largest first."""
+        return self._remember(("actors",), lambda: queries.actor_counts(self.table))

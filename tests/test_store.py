@@ -1,0 +1,255 @@
+"""The engine under the dashboard: the Arrow table, every view's query, and the on-disk cache.
+
+The queries are checked against plain-Python answers computed record by record over synthetic events.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from dashboard.records.loader import load_events
+from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.store import cache, queries
+from dashboard.store.columns import EVENT_SCHEMA, to_arrow, to_frame
+from dashboard.store.engine import EventStore, duckdb_backend, store_from_frame
+from dashboard.store.filters import Filters
+from dashboard.store.selection import Selection
+
+SYNTHETIC = 4_000
+
+
+@pytest.fixture(scope="module")
+def curated(registries):
+    return load_events(registries=registries).events
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory, registries):
+    path = tmp_path_factory.mktemp("synthetic") / "events.csv"
+    write_csv(synthetic_frame(SYNTHETIC, seed=3), path)
+    result = load_events([path], registries)
+    assert result.loaded == SYNTHETIC
+    return result.events
+
+
+@pytest.fixture(scope="module")
+def store(synthetic, registries):
+    return store_from_frame(synthetic, registries)
+
+
+def involved(event) -> set[str]:
+    return {actor for actor in (event.initiator, event.counterpart) if isinstance(actor, str)} | set(
+        event.associated_actors
+    )
+
+
+def test_the_arrow_table_keeps_every_value_and_nested_lists(curated, registries) -> None:
+    table = to_arrow(curated)
+    assert table.schema == EVENT_SCHEMA
+    assert str(table.schema.field("sources").type).startswith("list<item: struct<publisher: string")
+    assert str(table.schema.field("tags").type) == "list<item: string>"
+    pd.testing.assert_frame_equal(to_frame(table, registries), curated)
+
+
+def test_duckdb_never_downloads_extensions() -> None:
+    backend = duckdb_backend()
+    settings = backend.raw_sql(
+        "SELECT current_setting('autoinstall_known_extensions'), current_setting('autoload_known_extensions')"
+    ).fetchall()
+    assert settings == [(False, False)]
+
+
+FILTER_SETS = [
+    Filters(),
+    Filters(actors=("iran",)),
+    Filters(actors=("north_korea", "ukraine"), event_types=("strike", "depot_hit")),
+    Filters(date_from=date(2023, 6, 1), date_to=date(2023, 8, 31)),
+    Filters(confidence=("confirmed", "reported"), location_precision=("exact", "city")),
+    Filters(text="SYN-0001"),
+]
+
+
+def reference(events: pd.DataFrame, filters: Filters) -> set[str]:
+    """The ids a record-by-record reading of the filters keeps."""
+    kept = set()
+    for event in events.itertuples():
+        if filters.actors and not involved(event) & set(filters.actors):
+            continue
+        if filters.event_types and event.event_type not in filters.event_types:
+            continue
+        if filters.date_from and event.date_span_end.date() < filters.date_from:
+            continue
+        if filters.date_to and event.date_start.date() > filters.date_to:
+            continue
+        if filters.confidence and event.confidence not in filters.confidence:
+            continue
+        if filters.location_precision and event.location_precision not in filters.location_precision:
+            continue
+        text = " ".join(
+            str(value)
+            for value in (event.title, event.summary, event.place, event.notes, event.claimed_by, *event.tags)
+            if isinstance(value, str)
+        )
+        text += " ".join(f" {item.publisher} {item.title} {item.quote or ''}" for item in event.sources)
+        if any(word not in text.lower() for word in filters.text.lower().split()):
+            continue
+        kept.add(event.id)
+    return kept
+
+
+@pytest.mark.parametrize("filters", FILTER_SETS, ids=lambda filters: repr(filters)[8:60])
+def test_filters_keep_exactly_the_matching_events(store, synthetic, filters) -> None:
+    selection = Selection.of(store, filters)
+    assert set(selection.rows()["id"]) == reference(synthetic, filters)
+    assert selection.count == len(reference(synthetic, filters))
+
+
+def test_actor_counts_count_each_event_once_per_actor(store, synthetic) -> None:
+    expected = Counter(actor for event in synthetic.itertuples() for actor in involved(event))
+    assert queries.actor_counts(store.table).to_dict() == dict(expected)
+
+
+@pytest.mark.parametrize("per", ["week", "month"])
+def test_period_counts_count_events_by_start_and_type(store, synthetic, per) -> None:
+    def period(day: pd.Timestamp) -> pd.Timestamp:
+        return day - timedelta(days=day.weekday()) if per == "week" else day.replace(day=1)
+
+    expected = Counter((period(event.date_start), event.event_type) for event in synthetic.itertuples())
+    counts = queries.period_counts(store.table, per)
+    assert {(row.period, row.type): row.events for row in counts.itertuples()} == dict(expected)
+
+
+def test_lane_counts_put_an_event_in_every_involved_actors_lane(store, synthetic, registries) -> None:
+    expected = Counter(
+        (event.date_start - timedelta(days=event.date_start.weekday()), registries.actor_name(actor), event.event_type)
+        for event in synthetic.itertuples()
+        for actor in involved(event)
+    )
+    counts = queries.lane_counts(store.table, registries, "actor")
+    assert {(row.week, row.lane, row.event_type): row.events for row in counts.itertuples()} == dict(expected)
+
+
+def test_grid_cells_count_located_events_and_name_the_commonest_type(store, synthetic) -> None:
+    cells: dict[tuple[int, int], Counter] = {}
+    for event in synthetic.itertuples():
+        if not (math.isnan(event.latitude) or math.isnan(event.longitude)):
+            key = (math.floor(event.latitude / 0.5), math.floor(event.longitude / 0.5))
+            cells.setdefault(key, Counter())[event.event_type] += 1
+    found = queries.grid_cells(store.table, 0.5)
+    assert len(found) == len(cells)
+    for row in found.itertuples():
+        counter = cells[(int(row.cy), int(row.cx))]
+        assert row.count == sum(counter.values())
+        top = max(counter.values())
+        assert row.type == min(kind for kind, number in counter.items() if number == top)
+
+
+def test_pages_are_newest_first_and_cover_every_event_once(store, synthetic, registries) -> None:
+    size = 700
+    pages = [queries.page(store.table, registries, number, size) for number in range(math.ceil(SYNTHETIC / size))]
+    ids = [event_id for page in pages for event_id in page["id"]]
+    assert len(ids) == len(set(ids)) == SYNTHETIC
+    starts = pd.concat([page["date_start"] for page in pages])
+    assert starts.is_monotonic_decreasing
+
+
+def test_one_event_and_unknown_ids(store, synthetic, registries) -> None:
+    wanted = synthetic.iloc[17]
+    found = queries.event(store.table, registries, wanted["id"])
+    assert found is not None and found["title"] == wanted["title"] and found["sources"] == wanted["sources"]
+    assert queries.event(store.table, registries, "no-such-id") is None
+    assert queries.known_ids(store.table, [wanted["id"], "no-such-id"]) == {wanted["id"]}
+
+
+def test_the_briefing_sources_and_latest_date(curated, registries) -> None:
+    store = store_from_frame(curated, registries)
+    listed = queries.sources(store.table, 5)
+    assert len(listed) == 5 and list(listed["publisher"]) == sorted(listed["publisher"])
+    distinct = {(item.publisher, item.title) for items in curated["sources"] for item in items}
+    assert queries.source_total(store.table) == len(distinct)
+    published = [item.published for items in curated["sources"] for item in items if item.published]
+    assert queries.latest_date(store.table) == max([*published, curated["date_span_end"].max().strftime("%Y-%m-%d")])
+
+
+# --- the cache ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_folder(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(folder))
+    return folder
+
+
+def small_data(tmp_path: Path, count: int = 50) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_csv(synthetic_frame(count, seed=5), data / "events.csv")
+    return data
+
+
+def test_a_second_load_of_unchanged_files_comes_from_the_cache(tmp_path, cache_folder, registries) -> None:
+    data = small_data(tmp_path)
+    first, report, cached = cache.load_table([data], [data / "events.csv"], registries)
+    assert not cached and report.loaded == 50
+    second, report_again, cached_again = cache.load_table([data], [data / "events.csv"], registries)
+    assert cached_again and second.equals(first)
+    assert report_again.summary() == report.summary() == "50 read, 50 loaded, 0 rejected"
+    assert sorted(path.suffix for path in cache_folder.iterdir()) == [".json", ".parquet"]
+
+
+def test_a_changed_file_is_read_again_and_problems_are_cached_with_it(tmp_path, cache_folder, registries) -> None:
+    data = small_data(tmp_path)
+    cache.load_table([data], [data / "events.csv"], registries)
+    path = data / "events.csv"
+    text = path.read_text(encoding="utf-8").replace("syn-000003,", "syn-000003 bad id,", 1)
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    _, report, cached = cache.load_table([data], [path], registries)
+    assert not cached and report.rejected == 1 and report.errors[0].record_id == "syn-000003 bad id"
+    _, report_again, cached_again = cache.load_table([data], [path], registries)
+    assert cached_again and report_again.errors == report.errors
+
+
+def test_a_damaged_cache_entry_is_ignored(tmp_path, cache_folder, registries) -> None:
+    data = small_data(tmp_path)
+    cache.load_table([data], [data / "events.csv"], registries)
+    for entry in cache_folder.glob("*.parquet"):
+        entry.write_bytes(b"not parquet")
+    table, report, cached = cache.load_table([data], [data / "events.csv"], registries)
+    assert not cached and table.num_rows == 50 and report.loaded == 50
+    assert pq.read_table(next(cache_folder.glob("*.parquet"))).num_rows == 50  # written again
+
+
+def test_the_cache_is_never_written_inside_the_data(tmp_path, monkeypatch, registries) -> None:
+    data = small_data(tmp_path)
+    monkeypatch.setenv(cache.CACHE_ENV, str(data / "cache"))
+    before = sorted(data.rglob("*"))
+    table, _, cached = cache.load_table([data], [data / "events.csv"], registries)
+    assert table.num_rows == 50 and not cached
+    assert sorted(data.rglob("*")) == before
+
+
+def test_an_unwritable_cache_still_loads(tmp_path, monkeypatch, registries) -> None:
+    data = small_data(tmp_path)
+    blocker = tmp_path / "a file"
+    blocker.write_text("x")
+    monkeypatch.setenv(cache.CACHE_ENV, str(blocker / "cache"))
+    table, report, cached = cache.load_table([data], [data / "events.csv"], registries)
+    assert table.num_rows == 50 and report.loaded == 50 and not cached
+
+
+def test_the_store_reads_parquet(tmp_path, synthetic, registries) -> None:
+    path = tmp_path / "events.parquet"
+    pq.write_table(to_arrow(synthetic), path)
+    store = EventStore.from_parquet(path, registries)
+    assert queries.count(store.table) == SYNTHETIC
+    assert Selection.of(store, Filters(actors=("iran",))).count == len(reference(synthetic, Filters(actors=("iran",))))
