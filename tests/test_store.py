@@ -253,3 +253,31 @@ def test_the_store_reads_parquet(tmp_path, synthetic, registries) -> None:
     store = EventStore.from_parquet(path, registries)
     assert queries.count(store.table) == SYNTHETIC
     assert Selection.of(store, Filters(actors=("iran",))).count == len(reference(synthetic, Filters(actors=("iran",))))
+
+
+def test_route_flows_group_transfers_by_cells_and_type(store, synthetic) -> None:
+    def centre(value: float) -> float:
+        return (math.floor(value) + 0.5) * 1.0
+
+    expected = Counter(
+        (
+            centre(event.origin_longitude),
+            centre(event.origin_latitude),
+            centre(event.destination_longitude),
+            centre(event.destination_latitude),
+            event.event_type,
+        )
+        for event in synthetic.itertuples()
+        if event.event_type in queries.ARC_TYPES
+        and not math.isnan(event.origin_latitude)
+        and not math.isnan(event.destination_latitude)
+        and not math.isnan(event.latitude)
+        and not math.isnan(event.longitude)
+    )
+    assert expected, "the synthetic events hold transfers with routes"
+    flows = queries.route_flows(queries.located(store.table), 1.0)
+    found = {
+        (row.origin_lon, row.origin_lat, row.destination_lon, row.destination_lat, row.type): row.count
+        for row in flows.itertuples()
+    }
+    assert found == dict(expected)

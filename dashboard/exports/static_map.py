@@ -16,13 +16,19 @@ from dashboard.geo.geodesy import border_band, border_line_paths
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
 from dashboard.store.selection import Selection
-from dashboard.views.layers import CELL_DEGREES, POINT_LIMIT, world_outlines
+from dashboard.views.layers import ARC_LIMIT, CELL_DEGREES, FLOW_CELL_DEGREES, POINT_LIMIT, world_outlines
 from dashboard.views.text import escape_html
 
 _GEOD = Geod(ellps="WGS84")
 PRECISION_SIZE = {"exact": 7, "near": 9, "city": 11, "region": 14, "country": 18}
 BORDER, BACKGROUND = "#8c8c8c", "#fbfaf7"
-MAX_ARCS = 1_000  # arcs drawn on the static map: the first transfers and deployments by date
+FLOW_COLUMNS = {
+    "origin_lon": "origin_longitude",
+    "origin_lat": "origin_latitude",
+    "destination_lon": "destination_longitude",
+    "destination_lat": "destination_latitude",
+    "type": "event_type",
+}
 MAP_IMAGE_SIZE = (1600, 1000)  # pixels before scaling; the map area inside is about 16:8
 
 
@@ -175,7 +181,12 @@ def static_map_figure(
                 hoverinfo="skip",
             )
         )
-    _add_arcs(figure, located.routed.rows(MAX_ARCS), registries)
+    routed = located.routed
+    if routed.count > ARC_LIMIT:  # as on the Map page: arcs between cells, one per route and type
+        flows = routed.flows(FLOW_CELL_DEGREES).head(ARC_LIMIT)  # the largest routes
+        _add_arcs(figure, flows.rename(columns=FLOW_COLUMNS), registries)
+    else:
+        _add_arcs(figure, routed.rows(), registries)
     if located.count > POINT_LIMIT:
         _add_cells(figure, located.cells(CELL_DEGREES), registries)
     else:

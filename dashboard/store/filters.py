@@ -41,7 +41,7 @@ class Filters:
 
 def caption(filters: Filters, shown: int, total: int, registries: Registries) -> str:
     """``"9 of 18 events · actors: Russia, North Korea · 2024-06-01 to 2024-10-31 · confidence: confirmed"``."""
-    parts = [f"{shown} of {total} events" if filters.is_active else f"All {total} events"]
+    parts = [f"{shown:,} of {total:,} events" if filters.is_active else f"All {total:,} events"]
     if filters.actors:
         parts.append("actors: " + ", ".join(registries.actor_name(actor) for actor in filters.actors))
     if filters.event_types:

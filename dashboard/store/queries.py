@@ -269,3 +269,23 @@ def events_by_id(table: ir.Table, registries: Registries, ids: list[str]) -> pd.
     if not ids:
         return pd.DataFrame({"id": pd.Series(dtype=object)})
     return _fetch(table.filter(table.id.isin(ids)), registries)
+
+
+def route_flows(table: ir.Table, cell_degrees: float = 1.0) -> pd.DataFrame:
+    """Routed events (`routed`) grouped by origin cell, destination cell and type: columns ``origin_lon``,
+    ``origin_lat``, ``destination_lon``, ``destination_lat`` (cell centres), ``type`` and ``count``."""
+    rows = routed(table)
+
+    def centre(column: ir.FloatingColumn) -> ir.FloatingColumn:
+        return ((column / cell_degrees).floor() + 0.5) * cell_degrees
+
+    flows = rows.group_by(
+        origin_lon=centre(rows.origin_longitude),
+        origin_lat=centre(rows.origin_latitude),
+        destination_lon=centre(rows.destination_longitude),
+        destination_lat=centre(rows.destination_latitude),
+        type=rows.event_type,
+    ).aggregate(count=ibis._.count())
+    frame = flows.order_by([ibis.desc("count"), "type", "origin_lon", "origin_lat"]).execute()
+    frame["count"] = frame["count"].astype("int64")
+    return frame

@@ -111,6 +111,10 @@ class Selection:
     def cells(self, cell_degrees: float = queries.CELL_DEGREES) -> pd.DataFrame:
         return self._remember(("cells", cell_degrees), lambda: queries.grid_cells(self.table, cell_degrees))
 
+    def flows(self, cell_degrees: float = 1.0) -> pd.DataFrame:
+        """Transfers and deployments grouped by origin cell, destination cell and type."""
+        return self._remember(("flows", cell_degrees), lambda: queries.route_flows(self.table, cell_degrees))
+
     def period_counts(self, per: str = "month") -> pd.DataFrame:
         return self._remember(("periods", per), lambda: queries.period_counts(self.table, per))
 

@@ -27,6 +27,8 @@ from dashboard.store.selection import Selection
 
 POINT_LIMIT = 5_000
 CELL_DEGREES = 0.5
+ARC_LIMIT = 500  # beyond this many transfers and deployments, arcs join cells of FLOW_CELL_DEGREES
+FLOW_CELL_DEGREES = 1.0
 # Halo radius in pixels around each point: the vaguer the location, the wider the halo.
 PRECISION_HALO_PX = {"exact": 0, "near": 8, "city": 11, "region": 16, "country": 22}
 TOOLTIP_STYLE = {"backgroundColor": "#1f2933", "color": "white", "fontSize": "12px", "maxWidth": "380px"}
@@ -129,6 +131,26 @@ def _arcs(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
             ],
             "colour": routed["event_type"].astype(object).map(lambda kind: rgba(registries.event_type_colour(kind))),
             "tooltip": labels,
+            "width": 3,
+        }
+    )
+
+
+def _flows(flows: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    """Arcs for the engine's flows (`dashboard.store.queries.route_flows`): width by count."""
+    largest = max(int(flows["count"].max()), 1) if not flows.empty else 1
+    labels = registries.type_labels
+    return pd.DataFrame(
+        {
+            "id": "",
+            "source": [list(pair) for pair in zip(flows["origin_lon"], flows["origin_lat"], strict=True)],
+            "target": [list(pair) for pair in zip(flows["destination_lon"], flows["destination_lat"], strict=True)],
+            "colour": flows["type"].map(lambda kind: rgba(registries.event_type_colour(kind), 200)),
+            "tooltip": flows["count"].map("{:,}".format)
+            + " "
+            + flows["type"].map(labels).fillna(flows["type"])
+            + " events between these cells",
+            "width": (1 + 9 * (flows["count"] / largest) ** 0.5).round(1),
         }
     )
 
@@ -310,9 +332,16 @@ def event_layers(selection: Selection) -> tuple[list[pdk.Layer], list[str], bool
             ),
         ]
     routed = located.routed
-    arcs = _arcs(routed.rows(POINT_LIMIT), registries)
-    if routed.count > POINT_LIMIT:
-        notes.append(f"Arcs: the first {POINT_LIMIT:,} of {routed.count:,} transfers and deployments by date.")
+    if routed.count > ARC_LIMIT:
+        flows = routed.flows(FLOW_CELL_DEGREES)
+        arcs = _flows(flows.head(ARC_LIMIT), registries)
+        shown = "" if len(flows) <= ARC_LIMIT else f" The {ARC_LIMIT:,} largest of {len(flows):,} routes are drawn."
+        notes.append(
+            f"{routed.count:,} transfers and deployments are more than {ARC_LIMIT:,}: each arc joins"
+            f" {FLOW_CELL_DEGREES:g}° cells and is as wide as the number of events it stands for.{shown}"
+        )
+    else:
+        arcs = _arcs(routed.rows(), registries)
     if not arcs.empty:
         layers.append(
             pdk.Layer(
@@ -323,7 +352,8 @@ def event_layers(selection: Selection) -> tuple[list[pdk.Layer], list[str], bool
                 get_target_position="target",
                 get_source_color="colour",
                 get_target_color="colour",
-                get_width=3,
+                get_width="width",
+                width_units="'pixels'",
                 great_circle=True,
                 pickable=True,
                 auto_highlight=True,
