@@ -21,6 +21,7 @@ from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kin
 
 LIST_COLUMNS = ("associated_actors", "tags")
 SOURCE_TYPE = pa.struct([(item.name, pa.string()) for item in SOURCE_FIELDS])
+assert tuple(SOURCE_TYPE.names) == Source._fields, "sources are built in the order of Source"
 _DATE = pa.timestamp("us")
 _KIND_TYPES = {
     Kind.DATE: _DATE,
@@ -50,17 +51,34 @@ COLUMNS = tuple(EVENT_SCHEMA.names)
 
 
 def _strings(column: pd.Series) -> pa.Array:
-    values = column.astype(object).where(column.notna(), None)
-    return pa.array(values.tolist(), type=pa.string())
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return pa.array(column, from_pandas=True).cast(pa.string())  # dictionary-encoded: decode
+    if column.dtype == object:
+        column = column.where(column.notna(), None)
+    return pa.array(column, type=pa.string(), from_pandas=True)
+
+
+def _offsets(column: pd.Series) -> tuple[list, pa.Array]:
+    """The items of a column of tuples, flattened, and the list offsets that cut them back into rows."""
+    rows = [items if isinstance(items, tuple | list) else () for items in column]
+    lengths = np.fromiter((len(items) for items in rows), dtype=np.int64, count=len(rows))
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return [item for items in rows for item in items], pa.array(offsets, type=pa.int64())
 
 
 def _lists(column: pd.Series) -> pa.Array:
-    return pa.array([list(items) if isinstance(items, tuple | list) else [] for items in column], pa.list_(pa.string()))
+    flat, offsets = _offsets(column)
+    values = pa.array(flat, type=pa.string())
+    return pa.ListArray.from_arrays(offsets.cast(pa.int32()), values, type=pa.list_(pa.string()))
 
 
 def _sources(column: pd.Series) -> pa.Array:
-    rows = [[item._asdict() for item in items] if isinstance(items, tuple | list) else [] for items in column]
-    return pa.array(rows, type=pa.list_(SOURCE_TYPE))
+    flat, offsets = _offsets(column)
+    fields = list(zip(*flat, strict=True)) if flat else [() for _ in Source._fields]
+    children = [pa.array(list(values), type=pa.string()) for values in fields]
+    struct = pa.StructArray.from_arrays(children, fields=list(SOURCE_TYPE))
+    return pa.ListArray.from_arrays(offsets.cast(pa.int32()), struct, type=pa.list_(SOURCE_TYPE))
 
 
 def to_arrow(events: pd.DataFrame) -> pa.Table:
