@@ -281,3 +281,22 @@ def test_route_flows_group_transfers_by_cells_and_type(store, synthetic) -> None
         for row in flows.itertuples()
     }
     assert found == dict(expected)
+
+
+def test_a_rerun_with_the_same_filters_asks_the_engine_nothing(synthetic, registries, monkeypatch) -> None:
+    store = store_from_frame(synthetic.head(200), registries)
+    filters = Filters(actors=("iran",))
+    first = Selection.of(store, filters)
+    answers = (first.count, first.lane_counts("actor"), first.period_counts("month"), first.cells(), first.rows())
+    asked = []
+    for name in ("count", "lane_counts", "period_counts", "grid_cells", "rows"):
+        original = getattr(queries, name)
+        monkeypatch.setattr(queries, name, lambda *args, _original=original, _name=name, **kwargs: asked.append(_name))
+    again = Selection.of(store, filters)
+    assert again.count == answers[0]
+    pd.testing.assert_frame_equal(again.lane_counts("actor"), answers[1])
+    pd.testing.assert_frame_equal(again.rows(), answers[4])
+    assert asked == []
+    other = store_from_frame(synthetic.head(200), registries)  # another load: never served from the first
+    Selection.of(other, filters)
+    assert asked == ["count"]
