@@ -8,6 +8,8 @@ view = sidebar.current_view()
 result = view.data.report
 st.title("Data quality")
 messages.caption(f"Records from {view.data.described_as}")
+if view.data.from_cache:
+    st.caption("The files are unchanged since they were last checked: these results come from the cache.")
 read, loaded, rejected = st.columns(3)
 read.metric("Records read", result.read)
 loaded.metric("Loaded", result.loaded)
