@@ -23,6 +23,7 @@ COMMANDS = {
     "--help": ["-m", "dashboard", "--help"],
     "validate --help": ["-m", "dashboard", "validate", "--help"],
     "export --help": ["-m", "dashboard", "export", "--help"],
+    "ingest --help": ["-m", "dashboard", "ingest", "--help"],
     "validate (bundled records)": ["-m", "dashboard", "validate"],
     "validate /no/such/path": ["-m", "dashboard", "validate", "/no/such/path"],
 }
