@@ -21,13 +21,15 @@ if not ui.show_empty_state(view):
     if figures.is_aggregated(view.selection):
         st.caption(
             f"{view.shown:,} events are more than {figures.POINT_LIMIT:,}: each mark counts one type's events"
-            " in one week. Narrow the filters to see and click single events."
+            " in one week (the larger, the more), placed at the week's Monday. Narrow the filters to see and click"
+            " single events."
         )
-    st.caption(
-        "Filled marks: the actor initiated the event; open marks: counterpart or associated. "
-        "Bars span dates known only to the week or month, or events lasting several days. "
-        "Drag to zoom; use the slider below the axis to pick a range; click an event to read it."
-    )
+    else:
+        st.caption(
+            "Filled marks: the actor initiated the event; open marks: counterpart or associated. "
+            "Bars span dates known only to the week or month, or events lasting several days. "
+            "Drag to zoom; use the slider below the axis to pick a range; click an event to read it."
+        )
     per = st.segmented_control("Count per", list(figures.FREQUENCIES), default="month", key="per", bind="query-params")
     st.plotly_chart(figures.counts_figure(view.selection, per or "month"), key="counts_chart", config=ui.PLOTLY_CONFIG)
     with st.expander("Download the timeline"):
