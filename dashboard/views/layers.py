@@ -26,6 +26,7 @@ from dashboard.store.queries import ARC_TYPES
 from dashboard.store.selection import Selection
 
 POINT_LIMIT = 5_000
+MIN_SPAN_DEGREES = 6.0  # the narrowest fitted view: a region with its borders, not a blank square
 CELL_DEGREES = 0.5
 ARC_LIMIT = 500  # beyond this many transfers and deployments, arcs join cells of FLOW_CELL_DEGREES
 FLOW_CELL_DEGREES = 1.0
@@ -161,7 +162,7 @@ def fit_view(lons: pd.Series, lats: pd.Series) -> pdk.ViewState:
     if lons.empty:
         return pdk.ViewState(latitude=50.0, longitude=40.0, zoom=3)
     west, east, south, north = lons.min(), lons.max(), lats.min(), lats.max()
-    span = max(east - west, (north - south) * 1.6, 0.5)
+    span = max(east - west, (north - south) * 1.6, MIN_SPAN_DEGREES)  # a lone event keeps its surroundings
     zoom = max(0.8, min(9.0, math.log2(360 / span) - 0.4))
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
 
