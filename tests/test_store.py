@@ -300,3 +300,34 @@ def test_a_rerun_with_the_same_filters_asks_the_engine_nothing(synthetic, regist
     other = store_from_frame(synthetic.head(200), registries)  # another load: never served from the first
     Selection.of(other, filters)
     assert asked == ["count"]
+
+
+def test_sessions_querying_at_once_each_get_their_own_answer(curated, registries) -> None:
+    """Every Streamlit session shares one loaded table; DuckDB must never see two queries at once."""
+    import threading
+
+    store = store_from_frame(curated, registries)
+    filter_sets = [Filters(actors=(actor,)) for actor in ("russia", "iran", "north_korea", "ukraine")]
+    filter_sets += [Filters(text=word) for word in ("drone", "missile", "troops", "depot")]
+    expected = {filters: queries.count(queries.filtered(store.table, filters)) for filters in filter_sets}
+    failures: list[str] = []
+
+    def session(filters: Filters) -> None:
+        try:
+            for _ in range(10):
+                table = queries.filtered(store.table, filters)
+                if (
+                    queries.count(table) != expected[filters]
+                    or len(queries.rows(table, registries)) != expected[filters]
+                ):
+                    failures.append(f"{filters}: wrong answer")
+                queries.lane_counts(table, registries)
+        except Exception as error:
+            failures.append(f"{type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=session, args=(filters,)) for filters in filter_sets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -6,7 +6,11 @@ page of rows). Weeks start on Monday and months on the 1st, as in the pandas cha
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -16,10 +20,24 @@ from dashboard.records.registries import Registries
 from dashboard.store.columns import COLUMNS, to_frame
 from dashboard.store.filters import Filters
 
+ENGINE_LOCK = threading.RLock()
 CELL_DEGREES = 0.5
 PARTITION = "year"  # the start year, as a dataset written by ingest is partitioned
 SEARCHED_COLUMNS = ("title", "summary", "place", "notes", "claimed_by")
 PERIODS = {"week": "W", "month": "M"}
+T = TypeVar("T")
+
+
+def engine_call(function: Callable[..., T]) -> Callable[..., T]:
+    """Run ``function`` (which executes queries) alone: a DuckDB connection must not run two queries at once,
+    and every Streamlit session shares the loaded table. Each query still uses all of DuckDB's threads."""
+
+    @functools.wraps(function)
+    def serialised(*args, **kwargs) -> T:
+        with ENGINE_LOCK:
+            return function(*args, **kwargs)
+
+    return serialised
 
 
 def _timestamp(day: date) -> ir.TimestampScalar:
@@ -79,16 +97,19 @@ def filtered(table: ir.Table, filters: Filters, longest_span_days: int | None = 
     return table.filter(*conditions) if conditions else table
 
 
+@engine_call
 def _fetch(table: ir.Table, registries: Registries) -> pd.DataFrame:
     """Rows of the events table as the loader's typed DataFrame (without engine-only columns such as the
     dataset's partition)."""
     return to_frame(table.select(*[name for name in COLUMNS if name in table.columns]).to_pyarrow(), registries)
 
 
+@engine_call
 def count(table: ir.Table) -> int:
     return int(table.count().execute())
 
 
+@engine_call
 def date_bounds(table: ir.Table) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First start and last possible day of the events, or None when there are none."""
     row = table.aggregate(low=table.date_start.min(), high=table.date_span_end.max()).execute()
@@ -103,6 +124,7 @@ def _involvements(table: ir.Table, *columns: str) -> ir.Table:
     return table.select(*columns, actor=actors.unnest())
 
 
+@engine_call
 def actor_counts(table: ir.Table) -> pd.Series:
     """Number of events each actor takes part in (any role), largest first, ties by actor id."""
     counts = _involvements(table, "id").group_by("actor").aggregate(events=ibis._.count())
@@ -110,6 +132,7 @@ def actor_counts(table: ir.Table) -> pd.Series:
     return pd.Series(frame["events"].to_numpy(dtype="int64"), index=frame["actor"].astype(object), name="count")
 
 
+@engine_call
 def period_counts(table: ir.Table, per: str = "month") -> pd.DataFrame:
     """Events per period (by start date) and type: columns ``period``, ``type``, ``events``."""
     period = table.date_start.truncate(PERIODS[per])
@@ -118,6 +141,7 @@ def period_counts(table: ir.Table, per: str = "month") -> pd.DataFrame:
     return _typed_counts(frame, "period")
 
 
+@engine_call
 def lane_counts(table: ir.Table, registries: Registries, lanes: str = "actor") -> pd.DataFrame:
     """Events per week (by start date), lane and type: columns ``week``, ``lane``, ``event_type``, ``events``.
     A lane is an actor (an event counts in the lane of every actor involved) or an event type."""
@@ -144,6 +168,7 @@ def located(table: ir.Table) -> ir.Table:
     return table.filter(table.latitude.notnull(), table.longitude.notnull())
 
 
+@engine_call
 def grid_cells(table: ir.Table, cell_degrees: float = CELL_DEGREES) -> pd.DataFrame:
     """Located events binned into cells of ``cell_degrees``: columns ``cy``, ``cx`` (cell row and column),
     ``count`` and ``type`` (the most common type in the cell; ties go to the first type id)."""
@@ -180,12 +205,14 @@ def event(table: ir.Table, registries: Registries, event_id: str) -> pd.Series |
     return None if found.empty else found.iloc[0]
 
 
+@engine_call
 def first_ids(table: ir.Table, limit: int) -> list[str]:
     """Ids of the first ``limit`` events by start date (ties by id)."""
     ordered = table.order_by(["date_start", "id"]).select("id").limit(limit)
     return ordered.to_pyarrow().column("id").to_pylist()
 
 
+@engine_call
 def known_ids(table: ir.Table, ids: list[str]) -> set[str]:
     """Which of ``ids`` are events of the table."""
     if not ids:
@@ -211,11 +238,13 @@ def routed(table: ir.Table) -> ir.Table:
     )
 
 
+@engine_call
 def distinct(table: ir.Table, column: str) -> list:
     values = table.select(column).distinct().to_pyarrow().column(column).to_pylist()
     return [value for value in values if value is not None]
 
 
+@engine_call
 def extent(table: ir.Table) -> tuple[float, float, float, float] | None:
     """West, east, south, north of the located events, or None when none is located."""
     row = (
@@ -240,6 +269,7 @@ def _source_rows(table: ir.Table) -> ir.Table:
     return items.group_by(["publisher", "title", "published", "url"]).aggregate(events=ibis._.count())
 
 
+@engine_call
 def sources(table: ir.Table, limit: int) -> pd.DataFrame:
     """Distinct sources of the events (publisher, title, published, url), the first ``limit`` by publisher
     and title."""
@@ -248,12 +278,14 @@ def sources(table: ir.Table, limit: int) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
+@engine_call
 def source_total(table: ir.Table) -> int:
     """Number of distinct sources (publisher and title) of the events."""
     rows = _source_rows(table)
     return int(rows.select("publisher", "title").distinct().count().execute())
 
 
+@engine_call
 def latest_date(table: ir.Table) -> str | None:
     """The latest date the events' data speaks of: a source's publication date or an event's last day."""
     published = _source_rows(table).published.max().execute()
@@ -271,6 +303,7 @@ def events_by_id(table: ir.Table, registries: Registries, ids: list[str]) -> pd.
     return _fetch(table.filter(table.id.isin(ids)), registries)
 
 
+@engine_call
 def route_flows(table: ir.Table, cell_degrees: float = 1.0) -> pd.DataFrame:
     """Routed events (`routed`) grouped by origin cell, destination cell and type: columns ``origin_lon``,
     ``origin_lat``, ``destination_lon``, ``destination_lat`` (cell centres), ``type`` and ``count``."""
