@@ -29,8 +29,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
-from bench_pages import PAGES, baseline, median_rerun
-from streamlit.testing.v1 import AppTest
+from bench_pages import baseline, bench
 
 from dashboard.records.registries import load_registries
 from dashboard.records.synthetic import synthetic_frame, write_csv
@@ -100,15 +99,7 @@ def page_reruns(label: str, runs: int, reference: float, environment: dict[str, 
     saved = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)
     try:
-        for page in PAGES:
-            at = AppTest.from_file(str(REPO / "app.py"), default_timeout=1800)
-            at.run()
-            at.switch_page(page).run()
-            seconds = median_rerun(at, runs)
-            extra = ""
-            if page.endswith("map.py"):
-                extra = f"   map payload {len(at.get('deck_gl_json_chart')[0].proto.json) / 1e6:5.2f} MB"
-            print(f"    {label:>14} {page:24} {seconds:7.3f} s  ({seconds / reference:6.1f}x baseline){extra}")
+        bench(label, runs, reference, timeout=1800)
     finally:
         for key, value in saved.items():
             if value is None:

@@ -55,9 +55,10 @@ def baseline(runs: int, folder: Path) -> float:
     return median_rerun(at, runs)
 
 
-def bench(label: str, runs: int, reference: float) -> None:
+def bench(label: str, runs: int, reference: float, timeout: float = 300) -> None:
+    """Median rerun of every page on the data the environment names, each with its ratio to ``reference``."""
     for page in PAGES:
-        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
         at.run()
         at.switch_page(page).run()
         seconds = median_rerun(at, runs)

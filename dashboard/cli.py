@@ -162,14 +162,12 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from dashboard.records.datapaths import data_paths
+    from dashboard.records.datapaths import data_paths, overlaps_data
 
     paths = data_paths(args.paths)
     out = Path(args.out)
     for path in paths:  # the dataset never goes into the records it is made from, nor replaces them
-        folder = path.resolve() if path.is_dir() else path.resolve().parent
-        target = out.resolve()
-        if target == folder or folder in target.parents or target in path.resolve().parents:
+        if overlaps_data(out, [path]):
             say(f"error: {out} overlaps the records being read ({path}): choose a folder outside them", sys.stderr)
             return EXIT_USAGE
     if out.exists() and not args.force:

@@ -1,7 +1,5 @@
 """Events: a sortable table of the filtered events, a page at a time, and the detail card of the selected one."""
 
-import math
-
 import streamlit as st
 
 from dashboard.app import selection, sidebar, ui
@@ -11,16 +9,15 @@ view = sidebar.current_view()
 st.title("Events")
 ui.show_caption(view)
 if not ui.show_empty_state(view):
-    pages = max(1, math.ceil(view.shown / tables.PAGE_SIZE))
+    pages = tables.page_count(view.shown)
     number = 1
     if pages > 1:
         number = int(
             st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="page", bind="query-params")
         )
-    first = (number - 1) * tables.PAGE_SIZE
     table = tables.events_table(view.selection.page(number - 1, tables.PAGE_SIZE), view.data.registries)
     if pages > 1:
-        st.caption(f"Events {first + 1:,}–{first + len(table):,} of {view.shown:,}, newest first.")
+        st.caption(tables.page_caption(number, len(table), view.shown))
     st.dataframe(
         table,
         key="events_table",

@@ -141,3 +141,20 @@ def shown_path(path: Path) -> str:
 def describe_paths(paths: Sequence[Path]) -> str:
     """``"data/events, ~/cases/kursk"``."""
     return ", ".join(shown_path(path) for path in paths)
+
+
+def data_folders(paths: Sequence[Path]) -> list[Path]:
+    """The folders the records are read from: each named folder, and the folder of each named file."""
+    return [path.resolve() if path.is_dir() else path.resolve().parent for path in paths]
+
+
+def inside_data(target: Path, paths: Sequence[Path]) -> bool:
+    """Whether ``target`` is, or lies inside, a folder the records are read from."""
+    target = target.resolve()
+    return any(target == folder or folder in target.parents for folder in data_folders(paths))
+
+
+def overlaps_data(target: Path, paths: Sequence[Path]) -> bool:
+    """Whether ``target`` is, lies inside, or holds a folder the records are read from."""
+    resolved = target.resolve()
+    return inside_data(target, paths) or any(resolved in folder.parents for folder in data_folders(paths))

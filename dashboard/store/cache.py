@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard.records.datapaths import inside_data
 from dashboard.records.loader import FileCount, LoadReport, load_events
 from dashboard.records.problems import Problem, Severity
 from dashboard.records.registries import REGISTRY_FILES, Registries, default_registry_dir
@@ -59,15 +60,10 @@ def cache_key(files: Sequence[Path], registry_dir: Path | None = None) -> str:
     return hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _inside(folder: Path, roots: Sequence[Path]) -> bool:
-    folder = folder.resolve()
-    return any(folder == root or root in folder.parents for root in (path.resolve() for path in roots))
-
-
 def usable_cache_dir(data_roots: Sequence[Path]) -> Path | None:
     """The cache folder, or None (no caching) when it would sit inside a folder the records are read from."""
     folder = cache_dir()
-    if _inside(folder, [root if root.is_dir() else root.parent for root in data_roots]):
+    if inside_data(folder, data_roots):
         log.warning("not caching: the cache folder %s is inside the data being read", folder)
         return None
     return folder

@@ -25,7 +25,7 @@ import pandas as pd
 
 from dashboard.records.registries import Registries
 from dashboard.store import queries
-from dashboard.store.engine import EventStore
+from dashboard.store.engine import EventStore, store_from_frame
 from dashboard.store.filters import Filters
 
 T = TypeVar("T")
@@ -71,8 +71,6 @@ class Selection:
     @classmethod
     def of_frame(cls, events: pd.DataFrame, registries: Registries) -> Selection:
         """Every event of a typed DataFrame (tests and small exports)."""
-        from dashboard.store.engine import store_from_frame
-
         return cls.of(store_from_frame(events, registries), Filters())
 
     def _remember(self, key: tuple, compute: Callable[[], T]) -> T:

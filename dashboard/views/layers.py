@@ -22,12 +22,11 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboard.geo.geodesy import GEO_DIR, border_band, border_line_paths, format_distance
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
-from dashboard.store.queries import ARC_TYPES
+from dashboard.store.queries import ARC_TYPES, CELL_DEGREES
 from dashboard.store.selection import Selection
 
 POINT_LIMIT = 5_000
 MIN_SPAN_DEGREES = 6.0  # the narrowest fitted view: a region with its borders, not a blank square
-CELL_DEGREES = 0.5
 ARC_LIMIT = 500  # beyond this many transfers and deployments, arcs join cells of FLOW_CELL_DEGREES
 FLOW_CELL_DEGREES = 1.0
 # Halo radius in pixels around each point: the vaguer the location, the wider the halo.

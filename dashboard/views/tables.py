@@ -37,6 +37,17 @@ def date_text(events: pd.DataFrame) -> pd.Series:
 PAGE_SIZE = 500  # rows per page of the events table
 
 
+def page_count(total: int) -> int:
+    """Pages of `PAGE_SIZE` rows needed for ``total`` events (at least one)."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def page_caption(number: int, rows: int, total: int) -> str:
+    """``"Events 501–1,000 of 12,345, newest first."`` for page ``number`` (from 1) holding ``rows`` rows."""
+    first = (number - 1) * PAGE_SIZE
+    return f"Events {first + 1:,}–{first + rows:,} of {total:,}, newest first."
+
+
 def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     """One row per event, newest first, with readable columns."""
     table = pd.DataFrame(
