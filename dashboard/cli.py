@@ -176,7 +176,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     result = _checked_load(paths, args.quiet)
     if result is None:
         return EXIT_USAGE
-    from dashboard.store.columns import to_arrow
+    from dashboard.records.columns import to_arrow
     from dashboard.store.dataset import DatasetError, write_dataset
 
     try:

@@ -11,10 +11,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from dashboard.records.columns import to_arrow
 from dashboard.records.loader import load_events
 from dashboard.records.synthetic import synthetic_frame, write_csv
 from dashboard.store import queries
-from dashboard.store.columns import to_arrow
 from dashboard.store.dataset import write_dataset
 from dashboard.store.engine import EventStore, duckdb_backend, spark_backend
 from dashboard.store.filters import Filters

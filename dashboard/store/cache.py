@@ -20,11 +20,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard.records.columns import EVENT_SCHEMA, to_arrow
 from dashboard.records.datapaths import inside_data
 from dashboard.records.loader import FileCount, LoadReport, load_events
 from dashboard.records.problems import Problem, Severity
 from dashboard.records.registries import REGISTRY_FILES, Registries, default_registry_dir
-from dashboard.store.columns import EVENT_SCHEMA, to_arrow
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from dashboard.records.columns import COLUMNS, to_frame
 from dashboard.records.registries import Registries
-from dashboard.store.columns import COLUMNS, to_frame
 from dashboard.store.filters import Filters
 
 ENGINE_LOCK = threading.RLock()
