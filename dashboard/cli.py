@@ -129,7 +129,8 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _checked_load(paths: list[Path], quiet: bool):
-    """Load ``paths`` and print every problem and the summary (as validate does); None for a bad path."""
+    """Load ``paths`` and print every problem and the summary (as validate does): the events table and the
+    report, or None for a bad path."""
     from dashboard.records.datapaths import DataPathError, find_record_files
 
     try:
@@ -137,28 +138,28 @@ def _checked_load(paths: list[Path], quiet: bool):
     except DataPathError as error:
         say(f"error: {error}", sys.stderr)
         return None
-    from dashboard.records.loader import load_events
+    from dashboard.records.fastload import load_table
 
     try:
-        result = load_events(paths)
+        table, report = load_table(paths)
     except DataPathError as error:  # a path that vanished meanwhile
         say(f"error: {error}", sys.stderr)
         return None
-    for problem in result.problems:
+    for problem in report.problems:
         if quiet and problem.severity != "error":
             continue
         say(problem)
-    say(result.summary())
-    return result
+    say(report.summary())
+    return table, report
 
 
 def run_validate(args: argparse.Namespace) -> int:
     from dashboard.records.datapaths import data_paths
 
-    result = _checked_load(data_paths([*args.paths, *args.data] or None), args.quiet)
-    if result is None:
+    loaded = _checked_load(data_paths([*args.paths, *args.data] or None), args.quiet)
+    if loaded is None:
         return EXIT_USAGE
-    return EXIT_REJECTED if result.errors else EXIT_OK
+    return EXIT_REJECTED if loaded[1].errors else EXIT_OK
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -173,14 +174,14 @@ def run_ingest(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         say(f"error: {out} exists: choose a new folder, or pass --force to replace that dataset", sys.stderr)
         return EXIT_USAGE
-    result = _checked_load(paths, args.quiet)
-    if result is None:
+    loaded = _checked_load(paths, args.quiet)
+    if loaded is None:
         return EXIT_USAGE
-    from dashboard.records.columns import to_arrow
+    table, report = loaded
     from dashboard.store.dataset import DatasetError, write_dataset
 
     try:
-        info = write_dataset(to_arrow(result.events), result.report, out, force=args.force)
+        info = write_dataset(table, report, out, force=args.force)
     except DatasetError as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
@@ -188,7 +189,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
         return EXIT_REJECTED
     say(f"wrote {info.events:,} events to {info.path} (open it with --dataset {info.path})")
-    return EXIT_REJECTED if result.errors else EXIT_OK
+    return EXIT_REJECTED if report.errors else EXIT_OK
 
 
 class _TerminalSafeFormatter(logging.Formatter):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.records.datapaths import data_paths, find_record_files, shown_path
+from dashboard.records.datapaths import SkippedFile, data_paths, find_record_files, shown_path
 from dashboard.records.problems import Problem, Severity, problems_frame, shorten
 from dashboard.records.readers import RawFile, read_file
 from dashboard.records.registries import Registries, load_registries
@@ -96,16 +96,22 @@ def load_events(paths: Sequence[str | Path] | None = None, registries: Registrie
     """
     registries = registries or load_registries()
     files, skipped = find_record_files(data_paths(paths))
-    raws = [_read(path) for path in files]
+    raws = [read_one(path) for path in files]
     result = combine_isolated(raws, registries)
-    result.problems[:0] = [
-        Problem(shown_path(item.path), None, None, None, None, f"skipped: {item.reason}", Severity.WARNING)
-        for item in skipped
-    ]
+    result.problems[:0] = skipped_problems(skipped)
     return result
 
 
-def _read(path: Path) -> RawFile:
+def skipped_problems(skipped: Sequence[SkippedFile]) -> list[Problem]:
+    """A warning for each path found under a data folder but not read (a FIFO, a looping link, ...)."""
+    return [
+        Problem(shown_path(item.path), None, None, None, None, f"skipped: {item.reason}", Severity.WARNING)
+        for item in skipped
+    ]
+
+
+def read_one(path: Path) -> RawFile:
+    """One file read; a reader defect costs that file (reported), never the whole load."""
     name = shown_path(path)
     try:
         return read_file(path, name)

@@ -34,7 +34,7 @@ from dashboard.records.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_ya
 
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # larger files are refused with a message, never half-read
 SOURCE_COLUMNS = [source_field.name for source_field in SOURCE_FIELDS]
-_CSV_SOURCE_COLUMN = re.compile(r"^source(\d+)_(" + "|".join(SOURCE_COLUMNS) + r")$")
+CSV_SOURCE_COLUMN = re.compile(r"^source(\d+)_(" + "|".join(SOURCE_COLUMNS) + r")$")
 REPLACEMENT_CHARACTER = "\ufffd"
 MAX_COLUMNS = 1_000  # the schema has about 60 columns with sources; thousands means the file is not records
 MAX_HEADER_CHARS = 100_000
@@ -89,7 +89,7 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
     name = shown_as or str(path)
     empty = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
     try:
-        data = _read_regular_file(path)
+        data = read_regular_file(path)
     except OSError as error:
         empty.problems.append(_file_problem(name, f"cannot read file: {error.strerror or error}"))
         return empty
@@ -114,7 +114,7 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
     return raw
 
 
-def _read_regular_file(path: Path) -> bytes | str:
+def read_regular_file(path: Path) -> bytes | str:
     """The file's bytes, or why it is not read: only regular files under `MAX_FILE_BYTES` are (a FIFO or a
     device would block or never end). Opened without blocking, then checked, so a swap cannot trick it."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -408,7 +408,7 @@ def read_csv_text(text: str, name: str) -> RawFile:
         if not line.startswith("#"):
             break
         comment_lines += 1
-    header_problem = _header_problem(text, comment_lines)
+    header_problem = csv_header_problem(text, comment_lines)
     if header_problem:
         raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
         raw.problems.append(_file_problem(name, header_problem, comment_lines + 1))
@@ -459,14 +459,24 @@ def read_csv_text(text: str, name: str) -> RawFile:
     blank = candidates.drop(columns="record_line").isna().all(axis=1)
     if blank.any():
         frame = frame.drop(index=blank.index[blank]).reset_index(drop=True)
+    rows = csv_rows(frame, name, comment_lines + 1)
+    rows.problems[:0] = raw.problems
+    rows.unreadable = raw.unreadable
+    return rows
+
+
+def csv_rows(frame: pd.DataFrame, name: str, header_line: int) -> RawFile:
+    """The `RawFile` of CSV rows read as text: field columns as named in the header (names stripped), source
+    columns (``source1_publisher``, ...) in long form, ``record_line``; a warning for each unknown column."""
+    raw = RawFile(name, frame, _empty_sources())
     source_groups: dict[int, dict[str, str]] = {}
     for column in frame.columns:
-        match = _CSV_SOURCE_COLUMN.match(column)
+        match = CSV_SOURCE_COLUMN.match(column)
         if match:
             source_groups.setdefault(int(match.group(1)), {})[match.group(2)] = column
         elif column not in FIELDS_BY_NAME and column != "record_line":
             raw.problems.append(
-                _file_problem(name, f"unknown column {shorten(column)}, ignored", comment_lines + 1, Severity.WARNING)
+                _file_problem(name, f"unknown column {shorten(column)}, ignored", header_line, Severity.WARNING)
             )
     raw.sources = _csv_sources(frame, source_groups)
     if "sources" in frame:
@@ -482,7 +492,7 @@ def read_csv_text(text: str, name: str) -> RawFile:
     return raw
 
 
-def _header_problem(text: str, comment_lines: int) -> str | None:
+def csv_header_problem(text: str, comment_lines: int) -> str | None:
     """Why the header row cannot start a file of records, checked before pandas reads anything (a line of
     garbage would otherwise become a header of a million columns), or None."""
     rows = csv.reader(io.StringIO(text[: MAX_HEADER_CHARS + 1]))
@@ -497,7 +507,7 @@ def _header_problem(text: str, comment_lines: int) -> str | None:
     if sum(map(len, header)) > MAX_HEADER_CHARS or (not header and len(text) > MAX_HEADER_CHARS):
         return f"the header is longer than {MAX_HEADER_CHARS:,} characters: not a CSV of records"
     names = [column.strip() for column in header]
-    if names and not any(name in FIELDS_BY_NAME or _CSV_SOURCE_COLUMN.match(name) for name in names):
+    if names and not any(name in FIELDS_BY_NAME or CSV_SOURCE_COLUMN.match(name) for name in names):
         return (
             f"no column of the header ({shorten(', '.join(names), 120)}) is a record field such as id, title or"
             " date_start: not a CSV of records, nothing read"

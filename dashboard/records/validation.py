@@ -333,6 +333,18 @@ def check_records(
     return typed, checker.issues
 
 
+def check_values(field: Field, values: pd.Series, registries: Registries) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """One field's values checked and typed on their own, exactly as `check_records` checks each of them: the
+    typed values, which were given, and which have a problem. For a column checked once per distinct value."""
+    values = values.reset_index(drop=True)
+    checker = _Checker(pd.DataFrame({field.name: values}), registries)
+    present = _present(values)
+    typed = _typed(field, values, present, checker)
+    faulted = np.zeros(len(values), dtype=bool)
+    faulted[[issue.row for issue in checker.issues]] = True
+    return typed, present.to_numpy(dtype=bool), faulted
+
+
 def _typed(field: Field, values: pd.Series, present: pd.Series, checker: _Checker) -> pd.Series:
     registries = checker.registries
     match field.kind:

@@ -20,9 +20,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.records.columns import EVENT_SCHEMA, to_arrow
+from dashboard.records.columns import EVENT_SCHEMA
 from dashboard.records.datapaths import inside_data
-from dashboard.records.loader import FileCount, LoadReport, load_events
+from dashboard.records.fastload import load_table as load_table_from_files
+from dashboard.records.loader import FileCount, LoadReport
 from dashboard.records.problems import Problem, Severity
 from dashboard.records.registries import REGISTRY_FILES, Registries, default_registry_dir
 
@@ -137,11 +138,10 @@ def load_table(
         cached = read_entry(folder, key)
         if cached is not None:
             return cached[0], cached[1], True
-    result = load_events(list(paths), registries)
-    table = to_arrow(result.events)
+    table, report = load_table_from_files(list(paths), registries)
     if folder:
         try:
-            write_entry(folder, key, table, result.report)
+            write_entry(folder, key, table, report)
         except OSError as error:
             log.warning("could not cache the validated records in %s: %s", folder, error)
-    return table, result.report, False
+    return table, report, False
