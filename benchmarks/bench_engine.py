@@ -37,7 +37,7 @@ from dashboard.store import cache, queries
 from dashboard.store.dataset import write_dataset
 from dashboard.store.engine import EventStore, duckdb_backend
 from dashboard.store.filters import Filters
-from dashboard.store.selection import Selection
+from dashboard.store.selection import Selection, forget_answers
 
 REPO = Path(__file__).resolve().parent.parent
 FILTER_SETS = {
@@ -82,6 +82,8 @@ def loading(path: Path, caches: Path, runs: int, registries) -> pa.Table:
 
 
 def aggregations(store: EventStore, runs: int) -> None:
+    """Filter + actor lanes + monthly counts, computed afresh each run (remembered answers dropped first),
+    and then as a rerun with the same filters finds them (remembered)."""
     round_trip = median(lambda: queries.count(store.table), runs)
     print(f"  filter + timeline aggregation (baseline: count(*) round trip {round_trip * 1000:.0f} ms)")
     for label, filters in FILTER_SETS.items():
@@ -91,8 +93,15 @@ def aggregations(store: EventStore, runs: int) -> None:
             selection.lane_counts("actor")
             selection.period_counts("month")
 
-        seconds = median(run, runs)
-        print(f"    {label:24} {seconds * 1000:7.0f} ms   ({seconds / round_trip:5.1f}x)")
+        def fresh(filters: Filters = filters) -> None:
+            forget_answers()
+            run(filters)
+
+        seconds, again = median(fresh, runs), median(run, runs)
+        print(
+            f"    {label:24} {seconds * 1000:7.0f} ms   ({seconds / round_trip:5.1f}x)"
+            f"   remembered on a rerun {again * 1000:5.1f} ms"
+        )
 
 
 def page_reruns(label: str, runs: int, reference: float, environment: dict[str, str]) -> None:

@@ -44,20 +44,20 @@ def _timestamp(day: date) -> ir.TimestampScalar:
     return ibis.literal(datetime(day.year, day.month, day.day), type="timestamp")
 
 
-def search_text(table: ir.Table) -> ir.StringColumn:
-    """Lower-case text the free-text filter searches: title, summary, place, notes, claimant, tags, sources."""
-    parts = [table[name].fill_null("") for name in SEARCHED_COLUMNS]
-    parts.append(table.tags.join(" ").fill_null(""))
-    sources = table.sources.map(
-        lambda item: (
-            item["publisher"].fill_null("").concat(" ", item["title"].fill_null(""), " ", item["quote"].fill_null(""))
-        )
-    )
-    parts.append(sources.join(" ").fill_null(""))
-    text = parts[0]
-    for part in parts[1:]:
-        text = text.concat(" ", part)
-    return text.lower()
+def text_condition(table: ir.Table, word: str) -> ir.BooleanColumn:
+    """Events whose title, summary, place, notes, claimant, tags or sources (publisher, title, quote) hold
+    ``word`` in any case. Each field is searched on its own (a word holds no space, so it cannot span two)."""
+    word = word.lower()
+
+    def holds(text: ir.StringValue) -> ir.BooleanValue:
+        return text.lower().contains(word).fill_null(False)
+
+    condition = ibis.literal(False)
+    for name in SEARCHED_COLUMNS:
+        condition |= holds(table[name])
+    condition |= table.tags.map(holds).anys().fill_null(False)
+    in_sources = table.sources.map(lambda item: holds(item["publisher"]) | holds(item["title"]) | holds(item["quote"]))
+    return condition | in_sources.anys().fill_null(False)
 
 
 def actor_condition(table: ir.Table, actors: tuple[str, ...]) -> ir.BooleanColumn:
@@ -90,10 +90,7 @@ def filtered(table: ir.Table, filters: Filters, longest_span_days: int | None = 
         conditions.append(table.confidence.isin(list(filters.confidence)))
     if filters.location_precision:
         conditions.append(table.location_precision.isin(list(filters.location_precision)))
-    words = filters.text.lower().split()
-    if words:
-        haystack = search_text(table)
-        conditions += [haystack.contains(word) for word in words]
+    conditions += [text_condition(table, word) for word in filters.text.lower().split()]
     return table.filter(*conditions) if conditions else table
 
 

@@ -36,6 +36,12 @@ _answers: OrderedDict[tuple, object] = OrderedDict()
 _answers_lock = threading.Lock()
 
 
+def forget_answers() -> None:
+    """Drop every remembered answer (to time the queries themselves)."""
+    with _answers_lock:
+        _answers.clear()
+
+
 def _remembered(key: tuple, compute: Callable[[], T]) -> T:
     """The answer for ``key``, computed once: a rerun (any session's) with the same filters asks no query.
     Callers must not modify what they get."""
