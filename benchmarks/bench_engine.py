@@ -5,8 +5,9 @@
 For each size (synthetic events written as CSV) it prints medians of ``--runs`` runs, each beside a baseline
 measured in the same run:
 
-- cold load (read + check + type + cache) against a bare ``pyarrow.csv.read_csv`` of the same file;
-- warm start from the cache (the same call once the cache holds the file);
+- cold load (read + check + type + cache) against a bare ``pyarrow.csv.read_csv`` of the same file, and the
+  DuckDB copy of the cache entry written afterwards in the background;
+- warm start from the cache (the dashboard's call once the cache holds the file and its DuckDB copy);
 - filter + timeline aggregation for five typical filter sets, against the engine's ``count(*)`` round trip;
 - a full rerun of every page (AppTest), against a one-line Streamlit script, and the map payload;
 - with ``--browser``: the server's peak memory after every page was opened, and after five more sessions.
@@ -30,6 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pcsv
 from bench_pages import baseline, bench
+from bench_sessions import free_port, wait_healthy
 
 from dashboard.records.registries import load_registries
 from dashboard.records.synthetic import synthetic_frame, write_csv
@@ -75,9 +77,13 @@ def loading(path: Path, caches: Path, runs: int, registries) -> pa.Table:
         assert not cached
         colds.append(seconds)
     cold = statistics.median(colds)
-    warm = median(lambda: EventStore.from_arrow(cache.load_table([path], [path], registries)[0], registries), runs)
     print(f"  cold load + check + cache  {cold:8.2f} s   bare pyarrow read_csv {bare:6.2f} s   ({cold / bare:5.1f}x)")
-    print(f"  warm start from the cache  {warm:8.2f} s   (target under 1 s)")
+    folder = cache.cache_dir()
+    key = cache.cache_key([path])
+    copy, _ = timed_once(lambda: cache.write_engine_file(folder / f"{key}.parquet", cache.engine_file(folder, key)))
+    print(f"  engine copy of the cache   {copy:8.2f} s   (written in the background after a cold load)")
+    warm = median(lambda: queries.count(cache.open_store([path], [path], registries)[0].table), runs)
+    print(f"  warm start from the cache  {warm:8.2f} s   (target under 1 s; open + count)")
     return table
 
 
@@ -139,7 +145,7 @@ def peak_memory(path: Path, sessions: int) -> None:
     """Start the server on ``path``, open every page in one browser session, then ``sessions`` more."""
     from playwright.sync_api import sync_playwright
 
-    port = 8600 + os.getpid() % 300
+    port = free_port()
     environment = {**os.environ, "DASHBOARD_DATA": str(path)}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
@@ -149,6 +155,7 @@ def peak_memory(path: Path, sessions: int) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
+        wait_healthy(f"http://127.0.0.1:{port}", server, timeout=1800)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
 
@@ -199,11 +206,12 @@ def main() -> None:
             write_csv(synthetic_frame(size, seed=7), path)
             print(f"\n{size:,} events ({path.stat().st_size / 1e6:.0f} MB of CSV)")
             table = loading(path, caches, args.runs, registries)
-            aggregations(EventStore.from_arrow(table, registries), args.runs)
+            aggregations(cache.open_store([path], [path], registries)[0], args.runs)
             os.environ[cache.CACHE_ENV] = str(caches / "pages")
             if not args.no_pages:
                 page_reruns(f"{size:,}", args.runs, reference, {"DASHBOARD_DATA": str(path)})
             if args.browser:
+                cache.wait_for_engine_files()
                 peak_memory(path, 5)
         if args.big and table is not None:
             print(f"\n{args.big:,} events on DuckDB from a Parquet dataset")

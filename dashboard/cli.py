@@ -264,9 +264,9 @@ def run_export(args: argparse.Namespace) -> int:
     from dashboard.records.datapaths import DataPathError, data_paths, describe_paths, record_files
     from dashboard.records.registries import load_registries
     from dashboard.store import queries
-    from dashboard.store.cache import load_table
+    from dashboard.store.cache import open_store
     from dashboard.store.dataset import DatasetError
-    from dashboard.store.engine import EngineError, EventStore, open_dataset
+    from dashboard.store.engine import EngineError, open_dataset
     from dashboard.store.filters import caption
     from dashboard.store.selection import Selection
     from dashboard.views import params
@@ -281,8 +281,7 @@ def run_export(args: argparse.Namespace) -> int:
         if settings.dataset:
             store, report = open_dataset(settings, registries)
         else:
-            table, report, _ = load_table(paths, record_files(paths), registries)
-            store = EventStore.from_arrow(table, registries)
+            store, report, _ = open_store(paths, record_files(paths), registries, engine_copy=False)
     except (DataPathError, params.ParameterError, SettingsError, DatasetError, EngineError) as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE

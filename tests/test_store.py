@@ -203,7 +203,7 @@ def test_a_second_load_of_unchanged_files_comes_from_the_cache(tmp_path, cache_f
     second, report_again, cached_again = cache.load_table([data], [data / "events.csv"], registries)
     assert cached_again and second.equals(first)
     assert report_again.summary() == report.summary() == "50 read, 50 loaded, 0 rejected"
-    assert sorted(path.suffix for path in cache_folder.iterdir()) == [".json", ".parquet"]
+    assert sorted(path.suffix for path in cache_folder.iterdir()) == [".json", ".parquet"]  # no engine copy here
 
 
 def test_a_changed_file_is_read_again_and_problems_are_cached_with_it(tmp_path, cache_folder, registries) -> None:
@@ -245,6 +245,36 @@ def test_an_unwritable_cache_still_loads(tmp_path, monkeypatch, registries) -> N
     monkeypatch.setenv(cache.CACHE_ENV, str(blocker / "cache"))
     table, report, cached = cache.load_table([data], [data / "events.csv"], registries)
     assert table.num_rows == 50 and report.loaded == 50 and not cached
+
+
+def test_a_restart_opens_the_engine_copy_of_the_cache_with_the_same_answers(tmp_path, cache_folder, registries) -> None:
+    data = small_data(tmp_path)
+    files = [data / "events.csv"]
+    first, report, cached = cache.open_store([data], files, registries)
+    assert not cached
+    cache.wait_for_engine_files()
+    assert len(list(cache_folder.glob("*.duckdb"))) == 1
+    assert not [path for path in cache_folder.iterdir() if path.name.startswith(".")]  # no staging left
+    second, report_again, cached_again = cache.open_store([data], files, registries)
+    assert cached_again and report_again.summary() == report.summary()
+    assert second.table._find_backend().con.execute("PRAGMA database_list").fetchall()[0][2].endswith(".duckdb")
+    filters = Filters(actors=("russia",), text="synthetic")
+    assert Selection.of(second, filters).rows().equals(Selection.of(first, filters).rows())
+    assert queries.actor_counts(second.table).equals(queries.actor_counts(first.table))
+
+
+def test_a_damaged_engine_copy_is_ignored_and_written_again(tmp_path, cache_folder, registries) -> None:
+    data = small_data(tmp_path)
+    files = [data / "events.csv"]
+    cache.open_store([data], files, registries)
+    cache.wait_for_engine_files()
+    database = next(cache_folder.glob("*.duckdb"))
+    database.write_bytes(b"not a database")
+    store, report, cached = cache.open_store([data], files, registries)
+    assert cached and queries.count(store.table) == 50 and report.loaded == 50  # from the Parquet entry
+    cache.wait_for_engine_files()
+    store, _, _ = cache.open_store([data], files, registries)
+    assert queries.count(store.table) == 50 and database.read_bytes()[:4] != b"not "
 
 
 def test_the_store_reads_parquet(tmp_path, synthetic, registries) -> None:

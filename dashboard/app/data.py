@@ -16,7 +16,7 @@ from dashboard.records.datapaths import DataPathError, data_paths, describe_path
 from dashboard.records.loader import LoadReport
 from dashboard.records.registries import Registries, load_registries
 from dashboard.store import queries
-from dashboard.store.cache import load_table
+from dashboard.store.cache import open_store
 from dashboard.store.dataset import DatasetError
 from dashboard.store.engine import EngineError, EventStore, open_dataset
 from dashboard.store.settings import DATASET_ENV, ENGINE_ENV, EngineSettings, SettingsError, engine_settings
@@ -67,9 +67,8 @@ def _files_stamp(paths: list[Path]) -> tuple:
 def _load(paths: tuple[bytes, ...], stamp: tuple) -> Data:
     registries = load_registries()
     named = [Path(os.fsdecode(path)) for path in paths]
-    table, report, from_cache = load_table(named, record_files(named), registries)
-    store = EventStore.from_arrow(table, registries)
-    return Data(store, report, registries, describe_paths(named), table.num_rows, from_cache)
+    store, report, from_cache = open_store(named, record_files(named), registries)
+    return Data(store, report, registries, describe_paths(named), queries.count(store.table), from_cache)
 
 
 @st.cache_resource(show_spinner="Opening the dataset…", max_entries=2)

@@ -1,9 +1,11 @@
 """Validated events cached on disk as Parquet, so a restart over unchanged files neither re-reads nor re-checks.
 
 An entry is keyed by the record files' paths, sizes and modification times, the registries' files and the
-version of the table layout; the problems and counts found while loading are cached beside it. The cache
-lives in the per-user cache folder (``$DASHBOARD_CACHE`` overrides it), never in a folder the records are
-read from; entries are written atomically, and a damaged entry is simply loaded again from the files.
+version of the table layout; the problems and counts found while loading are cached beside it. Once an entry
+is written, a background thread also copies it into a DuckDB database file, which the next start opens at
+once (`open_store`). The cache lives in the per-user cache folder (``$DASHBOARD_CACHE`` overrides it), never
+in a folder the records are read from; every file is written atomically, and a damaged entry is simply
+loaded again from the files.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -26,12 +31,14 @@ from dashboard.records.fastload import load_table as load_table_from_files
 from dashboard.records.loader import FileCount, LoadReport
 from dashboard.records.problems import Problem, Severity
 from dashboard.records.registries import REGISTRY_FILES, Registries, default_registry_dir
+from dashboard.store.engine import DUCKDB_CONFIG, TABLE, EngineError, EventStore
 
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "DASHBOARD_CACHE"
 LAYOUT_VERSION = "events-v1"  # change when the table layout or the checks change what a file yields
 KEEP_ENTRIES = 8  # older entries are removed
+STAGING_KEPT_SECONDS = 3600  # a half-written engine copy older than this is abandoned
 
 
 def cache_dir() -> Path:
@@ -97,19 +104,89 @@ def _write_atomically(target: Path, write) -> None:
         raise
 
 
-def read_entry(folder: Path, key: str) -> tuple[pa.Table, LoadReport] | None:
-    """The cached table and report for ``key``, or None when missing or unreadable."""
-    table_path, report_path = folder / f"{key}.parquet", folder / f"{key}.json"
-    if not (table_path.is_file() and report_path.is_file()):
-        return None
+def read_report(folder: Path, key: str) -> LoadReport | None:
+    """The cached report for ``key`` (marking the entry recently used), or None when missing or unreadable."""
+    report_path = folder / f"{key}.json"
     try:
         report = report_from_json(report_path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except Exception as error:  # a damaged or foreign entry: load from the files instead
+        log.warning("ignoring the cache entry %s: %s", report_path, error)
+        return None
+    os.utime(report_path)  # recently used entries are kept longest
+    return report
+
+
+def read_entry(folder: Path, key: str) -> tuple[pa.Table, LoadReport] | None:
+    """The cached table and report for ``key``, or None when missing or unreadable."""
+    table_path = folder / f"{key}.parquet"
+    if not table_path.is_file():
+        return None
+    report = read_report(folder, key)
+    if report is None:
+        return None
+    try:
         table = pq.read_table(table_path, schema=EVENT_SCHEMA)
     except Exception as error:  # a damaged or foreign entry: load from the files instead
         log.warning("ignoring the cache entry %s: %s", table_path, error)
         return None
-    os.utime(report_path)  # recently used entries are kept longest
     return table, report
+
+
+def engine_file(folder: Path, key: str) -> Path:
+    """Where the DuckDB copy of the entry ``key`` lives."""
+    return folder / f"{key}.duckdb"
+
+
+def write_engine_file(parquet: Path, target: Path) -> None:
+    """The events of a Parquet entry as a DuckDB database file (DuckDB's own compressed columns), written in a
+    private folder beside ``target``, flushed to disk, then renamed into place."""
+    import duckdb
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        database = staging / target.name
+        connection = duckdb.connect(str(database), config=DUCKDB_CONFIG)
+        try:
+            connection.read_parquet(str(parquet)).create(TABLE)
+            connection.execute("CHECKPOINT")
+        finally:
+            connection.close()
+        with open(database, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(database, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+_writers: dict[Path, threading.Thread] = {}
+_writers_lock = threading.Lock()
+
+
+def _write_engine_file_later(parquet: Path, target: Path) -> None:
+    """Write the engine file in a background thread (once per target in this process); a failure is logged
+    and costs only the speed of the next start."""
+
+    def write() -> None:
+        try:
+            write_engine_file(parquet, target)
+        except Exception as error:
+            log.warning("could not write the engine copy %s: %s", target, error)
+
+    with _writers_lock:
+        if target in _writers and _writers[target].is_alive():
+            return
+        _writers[target] = thread = threading.Thread(target=write, name="engine-file", daemon=True)
+    thread.start()
+
+
+def wait_for_engine_files(timeout: float | None = None) -> None:
+    """Wait until the engine files being written in the background are done (tests, benchmarks)."""
+    with _writers_lock:
+        threads = list(_writers.values())
+    for thread in threads:
+        thread.join(timeout)
 
 
 def write_entry(folder: Path, key: str, table: pa.Table, report: LoadReport) -> None:
@@ -123,8 +200,11 @@ def write_entry(folder: Path, key: str, table: pa.Table, report: LoadReport) -> 
 def _prune(folder: Path) -> None:
     reports = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
     for stale in reports[KEEP_ENTRIES:]:
-        for path in (stale, stale.with_suffix(".parquet")):
+        for path in (stale, stale.with_suffix(".parquet"), stale.with_suffix(".duckdb")):
             path.unlink(missing_ok=True)
+    for staging in folder.glob(".*.duckdb.*"):  # left by a process that ended while writing
+        if staging.is_dir() and time.time() - staging.stat().st_mtime > STAGING_KEPT_SECONDS:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_table(
@@ -145,3 +225,32 @@ def load_table(
         except OSError as error:
             log.warning("could not cache the validated records in %s: %s", folder, error)
     return table, report, False
+
+
+def open_store(
+    paths: Sequence[Path],
+    files: Sequence[Path],
+    registries: Registries,
+    use_cache: bool = True,
+    engine_copy: bool = True,
+) -> tuple[EventStore, LoadReport, bool]:
+    """The validated events of ``files`` (found under ``paths``) on the embedded engine, their report, and
+    whether they came from the cache. From the entry's DuckDB file when there is one (opened at once, read
+    as queries need it); otherwise loaded into memory, and (with ``engine_copy``, for a process that keeps
+    running) the DuckDB file is written in the background for the next start."""
+    folder = usable_cache_dir(paths) if use_cache else None
+    if folder:
+        key = cache_key(files)
+        database = engine_file(folder, key)
+        report = read_report(folder, key) if database.is_file() else None
+        if report is not None:
+            try:
+                return EventStore.from_database(database, registries), report, True
+            except EngineError as error:  # damaged: rebuilt below
+                log.warning("ignoring the engine copy %s: %s", database, error)
+                database.unlink(missing_ok=True)
+    table, report, from_cache = load_table(paths, files, registries, use_cache)
+    store = EventStore.from_arrow(table, registries)
+    if folder and engine_copy and (folder / f"{key}.parquet").is_file():
+        _write_engine_file_later(folder / f"{key}.parquet", database)
+    return store, report, from_cache

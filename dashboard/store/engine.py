@@ -95,6 +95,18 @@ class EventStore:
         return cls(_checked(table, path), registries, _engine_name(backend))
 
     @classmethod
+    def from_database(cls, path: Path | str, registries: Registries) -> EventStore:
+        """Events in a DuckDB database file (the cache's copy for the engine, `dashboard.store.cache`), opened
+        read-only: DuckDB reads the compressed blocks a query needs, so opening is immediate and the table is
+        never held in memory whole."""
+        try:
+            backend = ibis.duckdb.connect(str(path), read_only=True, **DUCKDB_CONFIG)
+            table = backend.table(TABLE)
+        except Exception as error:
+            raise EngineError(f"{path} could not be opened: {error}") from error
+        return cls(_checked(table, path), registries, "duckdb")
+
+    @classmethod
     def from_dataset(
         cls, path: Path | str, registries: Registries, backend: ibis.BaseBackend | None = None
     ) -> tuple[EventStore, LoadReport]:
