@@ -79,8 +79,12 @@ class Selection:
         """Every event of a typed DataFrame (tests and small exports)."""
         return cls.of(store_from_frame(events, registries), Filters())
 
-    def _remember(self, key: tuple, compute: Callable[[], T]) -> T:
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` once for this selection and ``key`` (any session's rerun with the same filters gets
+        the same object back: callers must not modify it)."""
         return _remembered((*self.token, *key), compute) if self.token else compute()
+
+    _remember = remember
 
     @property
     def empty(self) -> bool:
