@@ -128,20 +128,25 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     _add_engine_options(export)
 
 
-def _checked_load(paths: list[Path], quiet: bool):
-    """Load ``paths`` and print every problem and the summary (as validate does): the events table and the
-    report, or None for a bad path."""
+def _checked_load(paths: list[Path], quiet: bool, table_wanted: bool = True):
+    """Load ``paths`` and print every problem and the summary (as validate does): the events table (None
+    when not wanted and no CSV file needs the Arrow path) and the report, or None for a bad path."""
     from dashboard.records.datapaths import DataPathError, find_record_files
 
     try:
-        find_record_files(paths)  # a bad path is answered before the loader's libraries are imported
+        files, _ = find_record_files(paths)  # a bad path is answered before the loader's libraries are imported
     except DataPathError as error:
         say(f"error: {error}", sys.stderr)
         return None
-    from dashboard.records.fastload import load_table
-
     try:
-        table, report = load_table(paths)
+        if table_wanted or any(path.suffix.lower() == ".csv" for path in files):
+            from dashboard.records.fastload import load_table
+
+            table, report = load_table(paths)
+        else:  # hand-kept YAML and JSON: the report is all validate needs
+            from dashboard.records.loader import load_events
+
+            table, report = None, load_events(paths).report
     except DataPathError as error:  # a path that vanished meanwhile
         say(f"error: {error}", sys.stderr)
         return None
@@ -156,7 +161,7 @@ def _checked_load(paths: list[Path], quiet: bool):
 def run_validate(args: argparse.Namespace) -> int:
     from dashboard.records.datapaths import data_paths
 
-    loaded = _checked_load(data_paths([*args.paths, *args.data] or None), args.quiet)
+    loaded = _checked_load(data_paths([*args.paths, *args.data] or None), args.quiet, table_wanted=False)
     if loaded is None:
         return EXIT_USAGE
     return EXIT_REJECTED if loaded[1].errors else EXIT_OK

@@ -201,6 +201,7 @@ def test_an_internal_error_exits_3_with_a_message_not_a_traceback(monkeypatch, c
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
+    monkeypatch.setattr("dashboard.records.loader.load_events", broken)
     monkeypatch.setattr("dashboard.records.fastload.load_table", broken)
     assert main(["validate"]) == 3
     err = capsys.readouterr().err
