@@ -195,3 +195,24 @@ def test_export_page_offers_every_download() -> None:
 def test_export_page_with_no_events_says_so() -> None:
     at = open_page("pages/export.py", q="nothing matches this")
     assert any(info.value == ui.EMPTY_MESSAGE for info in at.info)
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ({"actor": "iran"}, "4 of 20 events · actors: Iran"),
+        ({"actor": ["iran", "north_korea"]}, "19 of 20 events · actors: Iran, North Korea"),
+        ({"actor": "DPRK"}, "15 of 20 events · actors: North Korea"),
+        ({"type": "strike"}, "2 of 20 events · types: Strike"),
+    ],
+)
+def test_a_link_may_name_actors_and_types_by_id_or_alias(query: dict, shown: str) -> None:
+    at = open_page("pages/map.py", **query)
+    assert main_caption(at) == shown
+    assert not at.sidebar.warning
+
+
+def test_an_id_mixed_with_names_in_a_link_is_said_to_be_ignored() -> None:
+    at = open_page("pages/map.py", actor=["iran", "North Korea"])
+    assert main_caption(at) == "15 of 20 events · actors: North Korea"
+    assert "actor 'iran': mixed with names" in as_shown(at.sidebar.warning[0].value)

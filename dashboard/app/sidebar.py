@@ -17,6 +17,8 @@ from streamlit.runtime.pages_manager import PagesManager
 from dashboard.app.data import Data
 from dashboard.app.messages import caption, warning
 from dashboard.geo import geodesy, overlays
+from dashboard.records.problems import shorten
+from dashboard.records.registries import Registries, name_key
 from dashboard.records.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE, LOCATION_PRECISIONS
 from dashboard.store import filters as flt
 from dashboard.store import queries
@@ -306,14 +308,41 @@ def current_view() -> View:
     return view
 
 
+def _address_by_name(registries: Registries) -> list[str]:
+    """Actors and event types the address writes by id or alias (``actor=iran``), not by the names the sidebar
+    lists (``actor=Iran``), are chosen in the sidebar all the same: its widgets would drop them unseen. When
+    the address mixes names with ids, the widgets take only the names; the others are returned as notes.
+    Runs before any widget."""
+    notes = []
+    for name, lookup, label in (
+        (ACTOR, registries.actor_lookup, registries.actor_name),
+        (TYPE, registries.event_type_lookup, registries.event_type_label),
+    ):
+        values = st.query_params.get_all(name)
+        ids = [lookup.get(name_key(value)) for value in values]
+        labels = {label(item) for item in ids if item}
+        if not any(item and value != label(item) for value, item in zip(values, ids, strict=True)):
+            continue
+        if any(value in labels for value in values):
+            notes += [
+                f"{name} {shorten(value)}: mixed with names, write it as the sidebar names it, {shorten(label(item))}"
+                for value, item in zip(values, ids, strict=True)
+                if item and value != label(item)
+            ]
+        else:
+            st.session_state[name] = list(dict.fromkeys(item for item in ids if item))
+    return notes
+
+
 def _ignored_address_parameters(data: Data) -> list[str]:
     """What the address this session was opened with asked for and the dashboard ignored (Streamlit drops
     values its widgets cannot take without a word). Read once, before the widgets take the parameters."""
     key = "_ignored_address_parameters"
     if key not in st.session_state:
+        renamed = _address_by_name(data.registries)
         opened = {name: st.query_params.get_all(name) for name in st.query_params}
         borders = sorted(geodesy.load_borders())
         event_ids = queries.known_ids(data.table, list(opened.get(EVENT, [])))
         _, notes = params.read_view(opened, data.registries, borders, event_ids)
-        st.session_state[key] = notes
+        st.session_state[key] = renamed + notes
     return st.session_state[key]
