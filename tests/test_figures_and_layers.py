@@ -166,3 +166,15 @@ def test_bad_ring_specs_are_refused_with_a_reason(events, registries, spec: str,
 def test_ring_spec_by_coordinates_and_nautical_miles(events, registries) -> None:
     [ring], _ = overlays.build_rings(["50nmi@50.0,36.25"], events, registries)
     assert ring.radius_km == pytest.approx(92.6) and (ring.lat, ring.lon) == (50.0, 36.25)
+
+
+def test_aggregated_cells_stay_small_however_many_events_they_hold() -> None:
+    import pandas as pd
+
+    from dashboard.records.registries import load_registries
+    from dashboard.views import layers
+
+    cells = pd.DataFrame({"cy": [100, 101, 102], "cx": [60, 61, 62], "count": [1, 2_500, 10_000], "type": "strike"})
+    radius = layers._cells(cells, load_registries())["radius"].tolist()
+    assert radius[0] < radius[1] < radius[2] == layers.CELL_MAX_RADIUS_PX
+    assert radius[0] >= layers.CELL_MIN_RADIUS_PX

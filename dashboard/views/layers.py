@@ -29,6 +29,7 @@ POINT_LIMIT = 5_000
 MIN_SPAN_DEGREES = 6.0  # the narrowest fitted view: a region with its borders, not a blank square
 ARC_LIMIT = 500  # beyond this many transfers and deployments, arcs join cells of FLOW_CELL_DEGREES
 FLOW_CELL_DEGREES = 1.0
+CELL_MIN_RADIUS_PX, CELL_MAX_RADIUS_PX = 3, 14  # an aggregated cell's mark, from one event to the fullest cell
 # Halo radius in pixels around each point: the vaguer the location, the wider the halo.
 PRECISION_HALO_PX = {"exact": 0, "near": 8, "city": 11, "region": 16, "country": 22}
 TOOLTIP_STYLE = {"backgroundColor": "#1f2933", "color": "white", "fontSize": "12px", "maxWidth": "380px"}
@@ -101,7 +102,12 @@ def _cells(cells: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     cells["position"] = [
         [(x + 0.5) * CELL_DEGREES, (y + 0.5) * CELL_DEGREES] for y, x in zip(cells["cy"], cells["cx"], strict=True)
     ]
-    cells["radius"] = 4 + 3 * np.sqrt(cells["count"])
+    largest = max(int(cells["count"].max()), 1) if not cells.empty else 1
+    # Area by share of the fullest cell, at most CELL_MAX_RADIUS_PX: absolute counts would grow marks past
+    # their cells and bury the map at a million events.
+    cells["radius"] = (
+        CELL_MIN_RADIUS_PX + (CELL_MAX_RADIUS_PX - CELL_MIN_RADIUS_PX) * np.sqrt(cells["count"] / largest)
+    ).round(1)
     cells["colour"] = cells["type"].map(lambda kind: rgba(registries.event_type_colour(kind), 170))
     cells["tooltip"] = (
         cells["count"].map("{:,} events".format)
