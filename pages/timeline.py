@@ -12,9 +12,7 @@ ui.show_caption(view)
 if not ui.show_empty_state(view):
     lanes = st.segmented_control("One lane per", list(figures.LANES), default="actor", key="lanes", bind="query-params")
     st.plotly_chart(
-        view.selection.remember(  # built once per filters: a rerun only sends it again
-            ("timeline figure", lanes), lambda: figures.timeline_figure(view.selection, lanes or "actor")
-        ),
+        ui.timeline_figure(view, lanes or "actor"),
         key="timeline_chart",
         on_select=selection.on_chart_select("timeline_chart"),
         selection_mode="points",
@@ -33,10 +31,7 @@ if not ui.show_empty_state(view):
             "Drag to zoom; use the slider below the axis to pick a range; click an event to read it."
         )
     per = st.segmented_control("Count per", list(figures.FREQUENCIES), default="month", key="per", bind="query-params")
-    counts = view.selection.remember(
-        ("counts figure", per), lambda: figures.counts_figure(view.selection, per or "month")
-    )
-    st.plotly_chart(counts, key="counts_chart", config=ui.PLOTLY_CONFIG)
+    st.plotly_chart(ui.counts_figure(view, per or "month"), key="counts_chart", config=ui.PLOTLY_CONFIG)
     with st.expander("Download the timeline"):
         ui.chart_downloads(view, "timeline")
 ui.show_detail(view)

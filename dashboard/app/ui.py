@@ -19,7 +19,7 @@ from dashboard.exports.datafiles import ExportContext, file_name
 from dashboard.geo import geodesy, overlays
 from dashboard.store import queries
 from dashboard.store.selection import Selection
-from dashboard.views import detail, layers, text
+from dashboard.views import detail, figures, layers, text
 
 log = logging.getLogger(__name__)
 # a file: a material icon would be fetched online
@@ -31,6 +31,16 @@ PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False, "modeBarButtonsToRem
 
 RING_EVENT_CHOICES = 1_000  # events offered as ring centres: the first matching ones by date, and the selected one
 EMPTY_MESSAGE = "No events match these filters. Widen the filters in the sidebar, or clear them."
+
+
+def timeline_figure(view: View, lanes: str) -> figures.go.Figure:
+    """The timeline of the filtered events, built once per filters and lanes: a rerun only sends it again."""
+    return view.selection.remember(("timeline figure", lanes), lambda: figures.timeline_figure(view.selection, lanes))
+
+
+def counts_figure(view: View, per: str) -> figures.go.Figure:
+    """Events per period by type, built once per filters and period."""
+    return view.selection.remember(("counts figure", per), lambda: figures.counts_figure(view.selection, per))
 
 
 def show_caption(view: View) -> None:

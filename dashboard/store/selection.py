@@ -84,22 +84,20 @@ class Selection:
         the same object back: callers must not modify it)."""
         return _remembered((*self.token, *key), compute) if self.token else compute()
 
-    _remember = remember
-
     @property
     def empty(self) -> bool:
         return self.count == 0
 
     def rows(self, limit: int | None = None) -> pd.DataFrame:
         """The matching events by start date (the first ``limit``, or all: ask for all only when few)."""
-        return self._remember(("rows", limit), lambda: queries.rows(self.table, self.registries, limit))
+        return self.remember(("rows", limit), lambda: queries.rows(self.table, self.registries, limit))
 
     def newest(self, limit: int) -> pd.DataFrame:
         """The ``limit`` latest events by start date, oldest of them first."""
-        return self._remember(("newest", limit), lambda: queries.newest(self.table, self.registries, limit))
+        return self.remember(("newest", limit), lambda: queries.newest(self.table, self.registries, limit))
 
     def page(self, number: int, size: int) -> pd.DataFrame:
-        return self._remember(("page", number, size), lambda: queries.page(self.table, self.registries, number, size))
+        return self.remember(("page", number, size), lambda: queries.page(self.table, self.registries, number, size))
 
     @cached_property
     def located(self) -> Selection:
@@ -117,45 +115,45 @@ class Selection:
         return Selection(table, self.registries, count, self.filters, token)
 
     def cells(self, cell_degrees: float = queries.CELL_DEGREES) -> pd.DataFrame:
-        return self._remember(("cells", cell_degrees), lambda: queries.grid_cells(self.table, cell_degrees))
+        return self.remember(("cells", cell_degrees), lambda: queries.grid_cells(self.table, cell_degrees))
 
     def flows(self, cell_degrees: float = 1.0) -> pd.DataFrame:
         """Transfers and deployments grouped by origin cell, destination cell and type."""
-        return self._remember(("flows", cell_degrees), lambda: queries.route_flows(self.table, cell_degrees))
+        return self.remember(("flows", cell_degrees), lambda: queries.route_flows(self.table, cell_degrees))
 
     def period_counts(self, per: str = "month") -> pd.DataFrame:
-        return self._remember(("periods", per), lambda: queries.period_counts(self.table, per))
+        return self.remember(("periods", per), lambda: queries.period_counts(self.table, per))
 
     def lane_counts(self, lanes: str = "actor") -> pd.DataFrame:
-        return self._remember(("lanes", lanes), lambda: queries.lane_counts(self.table, self.registries, lanes))
+        return self.remember(("lanes", lanes), lambda: queries.lane_counts(self.table, self.registries, lanes))
 
     @property
     def event_types(self) -> set[str]:
         """The event types among the matching events."""
-        return self._remember(("types",), lambda: set(queries.distinct(self.table, "event_type")))
+        return self.remember(("types",), lambda: set(queries.distinct(self.table, "event_type")))
 
     @property
     def date_bounds(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        return self._remember(("bounds",), lambda: queries.date_bounds(self.table))
+        return self.remember(("bounds",), lambda: queries.date_bounds(self.table))
 
     @property
     def extent(self) -> tuple[float, float, float, float] | None:
         """West, east, south, north of the located events, or None."""
-        return self._remember(("extent",), lambda: queries.extent(self.table))
+        return self.remember(("extent",), lambda: queries.extent(self.table))
 
     def first_ids(self, limit: int) -> list[str]:
         """Ids of the first ``limit`` matching events by start date."""
-        return self._remember(("first ids", limit), lambda: queries.first_ids(self.table, limit))
+        return self.remember(("first ids", limit), lambda: queries.first_ids(self.table, limit))
 
     def event(self, event_id: str) -> pd.Series | None:
         """The matching event with id ``event_id``, or None."""
-        return self._remember(("event", event_id), lambda: queries.event(self.table, self.registries, event_id))
+        return self.remember(("event", event_id), lambda: queries.event(self.table, self.registries, event_id))
 
     def has(self, event_id: str) -> bool:
         """Whether ``event_id`` is among the matching events."""
-        return self._remember(("has", event_id), lambda: bool(queries.known_ids(self.table, [event_id])))
+        return self.remember(("has", event_id), lambda: bool(queries.known_ids(self.table, [event_id])))
 
     @property
     def actor_counts(self) -> pd.Series:
         """Events per actor (any role), largest first."""
-        return self._remember(("actors",), lambda: queries.actor_counts(self.table))
+        return self.remember(("actors",), lambda: queries.actor_counts(self.table))
