@@ -118,7 +118,9 @@ def hover_until_shown(page: Page, at: tuple[float, float], label: Locator, timeo
 def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, timeout: float = SLOW) -> Locator:
     """Click ``at`` until ``outcome`` shows. On a busy page a click can be lost: deck.gl counts a press as a
     click only when the button comes up soon after it went down, and a slow pick on the press delays the
-    release. A repeated click is harmless here: clicking a selected mark again never clears the selection."""
+    release. A click is repeated only once the app is idle without the outcome: a second click while the first
+    one's run is under way would toggle the mark off again, and its rerun would carry the sidebar's value from
+    before the first click."""
     deadline = time.monotonic() + timeout
     patience = 5.0  # seconds for the page to answer one click; doubled after each miss
     while True:
@@ -129,4 +131,7 @@ def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, tim
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
+            wait_until_settled(page, max(deadline - time.monotonic(), 1))
+            if outcome.first.is_visible():  # the click had landed; its run was only slow
+                return outcome.first
             patience = min(patience * 2, max(deadline - time.monotonic(), 1))
