@@ -262,7 +262,8 @@ def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from dashboard.exports import briefing, datafiles, images
+    from dashboard.exports import datafiles  # briefing and images (seconds to import) only when asked for
+    from dashboard.exports.outfiles import ExportError
     from dashboard.geo import geodesy
     from dashboard.geo.geodesy import GeometryError
     from dashboard.geo.overlays import build_rings, centre_event_ids
@@ -334,21 +335,25 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         if args.format in datafiles.DATA_FORMATS:
-            data = datafiles.data_export(args.format, selection.rows(), registries, context)
+            data = datafiles.selection_export(args.format, selection, context)  # written a batch at a time
         elif args.format in ("pptx", "pdf"):
+            from dashboard.exports import briefing
+
             data = briefing.briefing_file(args.format, selection, context, rings, view.band, args.title)
         else:
+            from dashboard.exports import images
+
             data = images.chart_file(args.chart, args.format, selection, context, rings, view.band)
-    except (images.ExportError, GeometryError) as error:
+    except (ExportError, GeometryError) as error:
         say(f"error: export failed: {error}", sys.stderr)
         return EXIT_REJECTED
     try:
-        outfiles.write_output(out, data, protected, force=args.force)
+        size = outfiles.write_output(out, data, protected, force=args.force)
     except outfiles.OutputRefused as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
     except OSError as error:
         say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
         return EXIT_REJECTED
-    say(f"wrote {out} ({len(data):,} bytes): {context.caption}")
+    say(f"wrote {out} ({size:,} bytes): {context.caption}")
     return EXIT_OK

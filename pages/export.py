@@ -17,7 +17,7 @@ columns = st.columns(4)
 for column, fmt in zip(columns, datafiles.DATA_FORMATS, strict=True):
     column.download_button(
         fmt.upper() if fmt != "geojson" else "GeoJSON",
-        data=lambda fmt=fmt: datafiles.data_export(fmt, view.events, registries, ui.export_context(view)),
+        data=lambda fmt=fmt: b"".join(datafiles.selection_export(fmt, view.selection, ui.export_context(view))),
         file_name=datafiles.file_name("events", view.selection.date_bounds, view.filters, fmt),
         mime=ui.MIME[fmt],
         key=f"download_events_{fmt}",

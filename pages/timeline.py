@@ -20,8 +20,8 @@ if not ui.show_empty_state(view):
     )
     if figures.is_aggregated(view.selection):
         st.caption(
-            f"{view.shown:,} events are more than {figures.POINT_LIMIT:,}: each mark counts one type's events"
-            " in one week (the larger, the more), placed at the week's Monday. Narrow the filters to see and click"
+            f"{view.shown:,} events are more than {figures.POINT_LIMIT:,}: each cell counts a lane's events in"
+            " one week (the darker, the more; hover for the main types). Narrow the filters to see and click"
             " single events."
         )
     else:

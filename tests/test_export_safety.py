@@ -200,7 +200,7 @@ def with_text(frame: pd.DataFrame, text: str) -> pd.DataFrame:
 @pytest.mark.parametrize("character", FORBIDDEN + LONE_SURROGATES, ids=lambda c: f"U+{ord(c):04X}")
 def test_kml_is_well_formed_whatever_the_text(registries, tmp_path: Path, character: str) -> None:
     frame = with_text(load_frame(tmp_path, registries), f"a{character}b")
-    data = datafiles.events_kml(frame, registries, CONTEXT)
+    data = datafiles.data_export("kml", frame, registries, CONTEXT)
     data.decode("utf-8")  # strict: no lone surrogate either
     root = ET.fromstring(data)
     etree.fromstring(data, etree.XMLParser(recover=False))
@@ -211,14 +211,14 @@ def test_kml_is_well_formed_whatever_the_text(registries, tmp_path: Path, charac
 
 def test_kml_keeps_the_characters_xml_allows(registries, tmp_path: Path) -> None:
     frame = with_text(load_frame(tmp_path, registries), f"tab\there {EMOJI} {BIDI} \u0085\u00a0")
-    root = ET.fromstring(datafiles.events_kml(frame, registries, CONTEXT))
+    root = ET.fromstring(datafiles.data_export("kml", frame, registries, CONTEXT))
     name = root.find(f".//{{{datafiles.KML_NS}}}Placemark/{{{datafiles.KML_NS}}}name").text
     assert f"tab\there {EMOJI} {BIDI} \u0085\u00a0" in name
 
 
 def test_kml_description_is_escaped_html(registries, hostile_frame: pd.DataFrame) -> None:
     frame = with_text(hostile_frame, "line one\nline two")
-    root = ET.fromstring(datafiles.events_kml(frame, registries, CONTEXT))
+    root = ET.fromstring(datafiles.data_export("kml", frame, registries, CONTEXT))
     description = root.find(f".//{{{datafiles.KML_NS}}}Placemark/{{{datafiles.KML_NS}}}description").text
     # After one XML parse the text is HTML: record markup is escaped, our line breaks are <br>.
     assert "&lt;img src=x onerror=" in description and "&lt;/script&gt;" in description

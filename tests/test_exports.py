@@ -30,19 +30,19 @@ def csv_rows(data: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO("".join(lines))))
 
 
-def test_csv_says_what_it_holds_and_when_it_was_made(events) -> None:
-    text = datafiles.events_csv(events, CONTEXT).decode("utf-8-sig")
+def test_csv_says_what_it_holds_and_when_it_was_made(events, registries) -> None:
+    text = datafiles.data_export("csv", events, registries, CONTEXT).decode("utf-8-sig")
     first, second = text.splitlines()[:2]
     assert first == "# Conflict Event Dashboard export: All 20 events"
     assert second == "# Generated 2026-11-25 09:40 UTC from data/events; 20 events"
-    rows = csv_rows(datafiles.events_csv(events, CONTEXT))
+    rows = csv_rows(datafiles.data_export("csv", events, registries, CONTEXT))
     assert len(rows) == 20 and rows[0]["source1_publisher"]
 
 
 @pytest.mark.parametrize("payload", ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)"])
 def test_csv_neutralises_spreadsheet_formulas(registries, tmp_path: Path, payload: str) -> None:
     frame = load_frame(tmp_path, registries, title=payload + " title", sources=[{"publisher": payload, "title": "t"}])
-    row = csv_rows(datafiles.events_csv(frame, CONTEXT))[0]
+    row = csv_rows(datafiles.data_export("csv", frame, registries, CONTEXT))[0]
     for column in ("title", "source1_publisher"):
         assert row[column].startswith("'"), row[column]
         assert row[column][1:].lstrip().startswith(payload.strip()[:2])
@@ -60,7 +60,7 @@ def test_csv_keeps_negative_numbers_as_numbers(registries, tmp_path: Path) -> No
     frame = load_frame(
         tmp_path, registries, location={"place": "UN HQ", "lat": 40.749, "lon": -73.968, "precision": "exact"}
     )
-    assert csv_rows(datafiles.events_csv(frame, CONTEXT))[0]["longitude"] == "-73.968"
+    assert csv_rows(datafiles.data_export("csv", frame, registries, CONTEXT))[0]["longitude"] == "-73.968"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
@@ -75,7 +75,7 @@ def test_csv_and_json_exports_load_again_unchanged(events, registries, tmp_path:
 
 
 def test_geojson_has_one_point_per_event_with_sources(events, registries) -> None:
-    collection = json.loads(datafiles.events_geojson(events, registries, CONTEXT))
+    collection = json.loads(datafiles.data_export("geojson", events, registries, CONTEXT))
     assert collection["type"] == "FeatureCollection" and collection["caption"] == "All 20 events"
     assert collection["generated"].startswith("2026-11-25T09:40")
     assert len(collection["features"]) == len(events)
@@ -88,7 +88,7 @@ def test_geojson_has_one_point_per_event_with_sources(events, registries) -> Non
 
 
 def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> None:
-    root = ET.fromstring(datafiles.events_kml(events, registries, CONTEXT))
+    root = ET.fromstring(datafiles.data_export("kml", events, registries, CONTEXT))
     ns = {"k": datafiles.KML_NS}
     placemarks = root.findall(".//k:Placemark", ns)
     assert len(placemarks) == len(events)
@@ -101,12 +101,12 @@ def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> No
 
 def test_kml_escapes_markup_in_record_text(registries, tmp_path: Path) -> None:
     frame = load_frame(tmp_path, registries, title="<b>&bold</b>")
-    root = ET.fromstring(datafiles.events_kml(frame, registries, CONTEXT))
+    root = ET.fromstring(datafiles.data_export("kml", frame, registries, CONTEXT))
     assert root.find(f".//{{{datafiles.KML_NS}}}Placemark/{{{datafiles.KML_NS}}}name").text == "<b>&bold</b>"
 
 
-def test_json_says_what_it_holds(events) -> None:
-    document = json.loads(datafiles.events_json(events, CONTEXT))
+def test_json_says_what_it_holds(events, registries) -> None:
+    document = json.loads(datafiles.data_export("json", events, registries, CONTEXT))
     assert (document["caption"], document["count"], len(document["events"])) == ("All 20 events", 20, 20)
 
 
@@ -121,3 +121,29 @@ def test_file_names_say_what_they_hold(events, filters: Filters, name: str) -> N
     bounds = (events["date_start"].min(), events["date_span_end"].max())
     assert datafiles.file_name("timeline", bounds, filters, "png") == name
     assert datafiles.file_name("timeline", None, Filters(), "png") == "timeline.png"
+
+
+@pytest.mark.parametrize("fmt", list(datafiles.DATA_FORMATS))
+@pytest.mark.parametrize("filters", [Filters(), Filters(actors=("iran",)), Filters(text="no-such-word")])
+def test_an_export_read_a_batch_at_a_time_is_the_same_file(events, registries, fmt: str, filters: Filters) -> None:
+    """Exports of any size read the engine in batches; the file is byte for byte the one made in memory."""
+    from dashboard.store.engine import store_from_frame
+    from dashboard.store.selection import Selection
+
+    selection = Selection.of(store_from_frame(events, registries), filters)
+    in_memory = datafiles.data_export(fmt, selection.rows(), registries, CONTEXT)
+    batches = selection.batches(size=3)  # 20 events: 7 batches, the last one short
+    pieces = datafiles.export_chunks(fmt, batches, selection.count, selection.most_sources, registries, CONTEXT)
+    assert b"".join(pieces) == in_memory
+    if fmt == "csv":
+        assert len(csv_rows(in_memory)) == selection.count
+
+
+def test_batches_hold_every_event_once_in_order(events, registries) -> None:
+    from dashboard.store.engine import store_from_frame
+    from dashboard.store.selection import Selection
+
+    selection = Selection.of(store_from_frame(events, registries), Filters())
+    ids = [event_id for batch in selection.batches(size=4) for event_id in batch["id"]]
+    assert ids == list(selection.rows()["id"])
+    assert len(ids) == len(set(ids)) == 20

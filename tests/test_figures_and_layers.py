@@ -145,6 +145,23 @@ def test_many_events_are_aggregated_and_the_payload_stays_small(registries, tmp_
     assert model.aggregated and any("cells" in note for note in model.notes)
     assert len(payload) < 5_000_000
     assert "event-cells" in {layer["id"] for layer in json.loads(payload)["layers"]}
+    arcs = next(layer for layer in json.loads(payload)["layers"] if layer["id"] == "arcs")["data"]
+    assert len(arcs) <= layers.FLOW_LIMIT  # the largest routes only: more would bury the map
+    widths = [arc["width"] for arc in arcs]
+    assert layers.FLOW_MIN_WIDTH_PX <= min(widths) and max(widths) == layers.FLOW_MAX_WIDTH_PX
+    assert any("largest of" in note and "% of these events" in note for note in model.notes)
+
+
+def test_many_events_on_the_timeline_are_one_cell_per_lane_and_week(registries, tmp_path) -> None:
+    path = tmp_path / "many.csv"
+    write_csv(synthetic_frame(4_000), path)
+    selection = Selection.of_frame(load_events([path], registries).events, registries)
+    figure = figures.timeline_figure(selection, "actor")
+    [heatmap] = figure.data
+    counts = selection.lane_counts("actor")
+    assert heatmap.type == "heatmap" and list(heatmap.y)[-1] == counts.groupby("lane")["events"].sum().idxmax()
+    assert int(sum(value for row in heatmap.z for value in row if value == value)) == int(counts["events"].sum())
+    assert "events" in heatmap.text[-1][0] or heatmap.text[-1][0] == ""
 
 
 @pytest.mark.parametrize(

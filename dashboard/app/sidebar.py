@@ -171,7 +171,7 @@ def _sidebar(data: Data) -> View:
         selection = Selection.of(data.store, filters)
         counts = Selection.of(data.store, _without_actors(filters)).actor_counts
         caption(
-            " · ".join(f"{registries.actor_name(actor)} {count}" for actor, count in counts.items()) or "no events",
+            " · ".join(f"{registries.actor_name(actor)} {count:,}" for actor, count in counts.items()) or "no events",
             counts_slot,
         )
         st.divider()

@@ -7,10 +7,10 @@ and its descriptions (which Google Earth shows as HTML) hold escaped text.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,6 +19,7 @@ import pandas as pd
 from dashboard.records.registries import Registries
 from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
 from dashboard.store.filters import Filters
+from dashboard.store.selection import Selection
 from dashboard.views.text import escape_html, terminal_safe, xml_safe_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,6 +66,19 @@ def neutralise_formula(value: object) -> object:
     return value
 
 
+def _neutralised(column: pd.Series) -> pd.Series:
+    """`neutralise_formula` of every text cell of ``column``, vectorised."""
+    try:
+        starts = column.str.startswith(FORMULA_START, na=False).astype(bool)
+    except AttributeError:  # no text in the column (pandas refuses .str on a column of numbers and nulls)
+        return column
+    if not starts.any():
+        return column
+    column = column.copy()
+    column[starts] = "'" + column[starts].astype(str)
+    return column
+
+
 def _is_missing(value: object) -> bool:
     if value is None or value is pd.NaT:
         return True
@@ -88,8 +102,9 @@ def _plain(value: object) -> object:
     return value
 
 
-def flat_frame(events: pd.DataFrame) -> pd.DataFrame:
-    """The events in the flat (CSV) form of the schema: lists joined by ``;``, sources as numbered columns."""
+def flat_frame(events: pd.DataFrame, most_sources: int | None = None) -> pd.DataFrame:
+    """The events in the flat (CSV) form of the schema: lists joined by ``;``, sources as numbered columns
+    (``most_sources`` sets of them: the most any event has, of these or of the whole export)."""
     columns: dict[str, pd.Series] = {}
     for schema_field in FIELDS:
         values = events[schema_field.name]
@@ -101,7 +116,9 @@ def flat_frame(events: pd.DataFrame) -> pd.DataFrame:
             columns[schema_field.name] = values.dt.strftime("%Y-%m-%d")
         else:
             columns[schema_field.name] = values.astype(object)
-    most = int(events["source_count"].max()) if not events.empty else 0
+    most = most_sources
+    if most is None:
+        most = int(events["source_count"].max()) if not events.empty else 0
     for number in range(1, most + 1):
         for source_field in SOURCE_FIELDS:
             columns[csv_source_column(number, source_field.name)] = events["sources"].map(
@@ -112,23 +129,31 @@ def flat_frame(events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=events.index)
 
 
-def events_csv(events: pd.DataFrame, context: ExportContext) -> bytes:
+def _csv_chunks(
+    batches: Iterable[pd.DataFrame], count: int, most_sources: int, context: ExportContext
+) -> Iterator[str]:
     """CSV (UTF-8 with a byte-order mark, for spreadsheets): two ``#`` lines say what it holds, then the rows."""
-    frame = flat_frame(events)
-    text_columns = [
-        name for name in frame.columns if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])
-    ]
-    frame[text_columns] = frame[text_columns].map(neutralise_formula)
-    out = io.StringIO()
     # Comment lines: a line break in the caption or a file name must not end the comment early.
-    out.write(terminal_safe(f"# {PRODUCT} export: {context.caption}") + "\n")
-    out.write(terminal_safe(f"# Generated {context.generated_text} from {context.data_source}; {len(frame)} events"))
-    out.write("\n")
-    frame.to_csv(out, index=False, lineterminator="\n")
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    yield "\ufeff" + terminal_safe(f"# {PRODUCT} export: {context.caption}") + "\n"
+    yield terminal_safe(f"# Generated {context.generated_text} from {context.data_source}; {count} events") + "\n"
+    header = True
+    for events in batches:
+        frame = flat_frame(events, most_sources)
+        text_columns = [
+            name for name in frame.columns if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])
+        ]
+        for name in text_columns:
+            frame[name] = _neutralised(frame[name])
+        yield frame.to_csv(index=False, header=header, lineterminator="\n")
+        header = False
 
 
-def nested_record(event: pd.Series) -> dict:
+def _records(events: pd.DataFrame) -> list[dict]:
+    """The events as one dict per row (many times faster to read than the rows as Series)."""
+    return events.to_dict("records")
+
+
+def nested_record(event: Mapping[str, object]) -> dict:
     """One event in the nested (YAML/JSON) form of the schema."""
     record: dict = {}
     for schema_field in FIELDS:
@@ -146,25 +171,37 @@ def nested_record(event: pd.Series) -> dict:
     return record
 
 
-def events_json(events: pd.DataFrame, context: ExportContext) -> bytes:
+def _json_document(head: dict, items: Iterable[dict], name: str, indent: int) -> Iterator[str]:
+    """``head`` as a JSON object whose last member ``name`` is the array of ``items``, written one item at a
+    time (the same text ``json.dumps`` gives for the whole object)."""
+    opening = json.dumps(head | {name: []}, ensure_ascii=False, indent=indent)
+    yield opening[: opening.rindex("[]")] + "["
+    inner = " " * (2 * indent)
+    empty = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=indent).replace("\n", "\n" + inner)
+        yield ("\n" if empty else ",\n") + inner + text
+        empty = False
+    yield ("]" if empty else "\n" + " " * indent + "]") + "\n}"
+
+
+def _json_chunks(batches: Iterable[pd.DataFrame], count: int, context: ExportContext) -> Iterator[str]:
     """JSON: what it holds, when it was made, and the events in the nested record form (loadable again)."""
-    document = {
+    head = {
         "title": f"{PRODUCT} export",
         "caption": context.caption,
         "generated": context.generated.isoformat(timespec="seconds"),
         "data_source": context.data_source,
-        "count": len(events),
-        "events": [nested_record(event) for _, event in events.iterrows()],
+        "count": count,
     }
-    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    records = (nested_record(event) for events in batches for event in _records(events))
+    return _json_document(head, records, "events", 2)
 
 
-def events_geojson(events: pd.DataFrame, registries: Registries, context: ExportContext) -> bytes:
-    """GeoJSON: one Point per event (longitude, latitude) with every field and its sources as properties."""
-    features = []
+def _features(events: pd.DataFrame, registries: Registries) -> Iterator[dict]:
     flat = flat_frame(events)
     fields = [name for name in flat.columns if not name.startswith("source")]
-    for (_, event), row in zip(events.iterrows(), flat[fields].itertuples(index=False), strict=True):
+    for event, row in zip(_records(events), flat[fields].itertuples(index=False), strict=True):
         properties = {name: _plain(value) for name, value in zip(fields, row, strict=True)}
         properties |= {
             name: _plain(event[name]) for name in DERIVED_COLUMNS if name not in ("record_file", "record_line")
@@ -172,23 +209,25 @@ def events_geojson(events: pd.DataFrame, registries: Registries, context: Export
         properties["sources"] = [source._asdict() for source in event["sources"]]
         properties["event_type_label"] = registries.event_type_label(str(event["event_type"]))
         properties["colour"] = registries.event_type_colour(str(event["event_type"]))
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(event["id"]),
-                "geometry": {"type": "Point", "coordinates": [float(event["longitude"]), float(event["latitude"])]},
-                "properties": properties,
-            }
-        )
-    collection = {
+        yield {
+            "type": "Feature",
+            "id": str(event["id"]),
+            "geometry": {"type": "Point", "coordinates": [float(event["longitude"]), float(event["latitude"])]},
+            "properties": properties,
+        }
+
+
+def _geojson_chunks(batches: Iterable[pd.DataFrame], registries: Registries, context: ExportContext) -> Iterator[str]:
+    """GeoJSON: one Point per event (longitude, latitude) with every field and its sources as properties."""
+    head = {
         "type": "FeatureCollection",
         "name": f"{PRODUCT} export",
         "caption": context.caption,
         "generated": context.generated.isoformat(timespec="seconds"),
         "data_source": context.data_source,
-        "features": features,
     }
-    return json.dumps(collection, ensure_ascii=False, indent=1).encode("utf-8")
+    features = (feature for events in batches for feature in _features(events, registries))
+    return _json_document(head, features, "features", 1)
 
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -215,7 +254,7 @@ def _xml_safe_tree(root: ET.Element) -> None:
             element.attrib[name] = xml_safe_text(value)
 
 
-def _kml_description(event: pd.Series, registries: Registries) -> str:
+def _kml_description(event: Mapping[str, object], registries: Registries) -> str:
     lines = [
         str(event["summary"]),
         "",
@@ -232,7 +271,24 @@ def _kml_description(event: pd.Series, registries: Registries) -> str:
     return "\n".join(lines)
 
 
-def events_kml(events: pd.DataFrame, registries: Registries, context: ExportContext) -> bytes:
+def _placemark(event: Mapping[str, object], registries: Registries) -> ET.Element:
+    placemark = ET.Element("Placemark", id=str(event["id"]))
+    ET.SubElement(placemark, "name").text = str(event["title"])
+    ET.SubElement(placemark, "description").text = _kml_html(_kml_description(event, registries))
+    ET.SubElement(placemark, "styleUrl").text = f"#type-{event['event_type']}"
+    span = ET.SubElement(placemark, "TimeSpan")
+    ET.SubElement(span, "begin").text = f"{event['date_start']:%Y-%m-%d}"
+    ET.SubElement(span, "end").text = f"{event['date_span_end']:%Y-%m-%d}"
+    extended = ET.SubElement(placemark, "ExtendedData")
+    for name in ("id", "event_type", "confidence", "date_precision", "location_precision", "place", "country"):
+        data = ET.SubElement(extended, "Data", name=name)
+        ET.SubElement(data, "value").text = "" if _is_missing(event[name]) else str(event[name])
+    point = ET.SubElement(placemark, "Point")
+    ET.SubElement(point, "coordinates").text = f"{float(event['longitude'])},{float(event['latitude'])},0"
+    return placemark
+
+
+def _kml_chunks(batches: Iterable[pd.DataFrame], registries: Registries, context: ExportContext) -> Iterator[str]:
     """KML for Google Earth: one Placemark per event, styled by type, with its time span and sources."""
     ET.register_namespace("", KML_NS)
     kml = ET.Element(f"{{{KML_NS}}}kml")
@@ -246,26 +302,21 @@ def events_kml(events: pd.DataFrame, registries: Registries, context: ExportCont
         icon_style = ET.SubElement(style, "IconStyle")
         ET.SubElement(icon_style, "color").text = _kml_colour(registries.event_type_colour(event_type))
         ET.SubElement(icon_style, "scale").text = "1.1"
-    for _, event in events.iterrows():
-        placemark = ET.SubElement(document, "Placemark", id=str(event["id"]))
-        ET.SubElement(placemark, "name").text = str(event["title"])
-        ET.SubElement(placemark, "description").text = _kml_html(_kml_description(event, registries))
-        ET.SubElement(placemark, "styleUrl").text = f"#type-{event['event_type']}"
-        span = ET.SubElement(placemark, "TimeSpan")
-        ET.SubElement(span, "begin").text = f"{event['date_start']:%Y-%m-%d}"
-        ET.SubElement(span, "end").text = f"{event['date_span_end']:%Y-%m-%d}"
-        extended = ET.SubElement(placemark, "ExtendedData")
-        for name in ("id", "event_type", "confidence", "date_precision", "location_precision", "place", "country"):
-            data = ET.SubElement(extended, "Data", name=name)
-            ET.SubElement(data, "value").text = "" if _is_missing(event[name]) else str(event[name])
-        point = ET.SubElement(placemark, "Point")
-        ET.SubElement(point, "coordinates").text = f"{float(event['longitude'])},{float(event['latitude'])},0"
+    ET.SubElement(document, "Placemark")  # where the events go, written one at a time
     _xml_safe_tree(kml)
-    tree = ET.ElementTree(kml)
-    ET.indent(tree)
-    out = io.BytesIO()
-    tree.write(out, encoding="utf-8", xml_declaration=True)
-    return out.getvalue()
+    ET.indent(kml)
+    head, tail = ET.tostring(kml, encoding="unicode").split("<Placemark />")
+    yield "<?xml version='1.0' encoding='utf-8'?>\n" + head.rstrip(" ")
+    between = head[len(head.rstrip(" ")) :]  # the indentation before each placemark
+    first = True
+    for events in batches:
+        for event in _records(events):
+            placemark = _placemark(event, registries)
+            _xml_safe_tree(placemark)
+            ET.indent(placemark, level=2)
+            yield ("" if first else "\n") + between + ET.tostring(placemark, encoding="unicode")
+            first = False
+    yield tail if not first else tail.lstrip("\n")
 
 
 DATA_FORMATS = {
@@ -276,14 +327,36 @@ DATA_FORMATS = {
 }
 
 
-def data_export(fmt: str, events: pd.DataFrame, registries: Registries, context: ExportContext) -> bytes:
-    """The events in ``fmt`` (csv, geojson, kml or json)."""
+def export_chunks(
+    fmt: str,
+    batches: Iterable[pd.DataFrame],
+    count: int,
+    most_sources: int,
+    registries: Registries,
+    context: ExportContext,
+) -> Iterator[bytes]:
+    """The ``count`` events of ``batches`` in ``fmt`` (csv, geojson, kml or json), as UTF-8 pieces written one
+    batch at a time (``most_sources``: the most sources any of them has, for the CSV's columns)."""
     if fmt == "csv":
-        return events_csv(events, context)
-    if fmt == "geojson":
-        return events_geojson(events, registries, context)
-    if fmt == "kml":
-        return events_kml(events, registries, context)
-    if fmt == "json":
-        return events_json(events, context)
-    raise ValueError(f"unknown data format {fmt!r}: use one of {', '.join(DATA_FORMATS)}")
+        pieces = _csv_chunks(batches, count, most_sources, context)
+    elif fmt == "geojson":
+        pieces = _geojson_chunks(batches, registries, context)
+    elif fmt == "kml":
+        pieces = _kml_chunks(batches, registries, context)
+    elif fmt == "json":
+        pieces = _json_chunks(batches, count, context)
+    else:
+        raise ValueError(f"unknown data format {fmt!r}: use one of {', '.join(DATA_FORMATS)}")
+    return (piece.encode("utf-8") for piece in pieces)
+
+
+def data_export(fmt: str, events: pd.DataFrame, registries: Registries, context: ExportContext) -> bytes:
+    """The events in ``fmt`` (csv, geojson, kml or json), in memory."""
+    most = int(events["source_count"].max()) if not events.empty else 0
+    return b"".join(export_chunks(fmt, [events], len(events), most, registries, context))
+
+
+def selection_export(fmt: str, selection: Selection, context: ExportContext) -> Iterator[bytes]:
+    """Every event of ``selection`` in ``fmt``, read from the engine a batch at a time."""
+    batches = selection.batches()
+    return export_chunks(fmt, batches, selection.count, selection.most_sources, selection.registries, context)

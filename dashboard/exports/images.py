@@ -16,6 +16,7 @@ import pydeck as pdk
 
 from dashboard.exports import htmlsafe
 from dashboard.exports.datafiles import ExportContext
+from dashboard.exports.outfiles import ExportError
 from dashboard.geo.overlays import Band, Ring
 from dashboard.store.selection import Selection
 from dashboard.views.text import escape_html, xml_safe_text
@@ -27,10 +28,6 @@ INSTALL_HINT = (
     "package (`sudo apt-get install chromium`) or Google Chrome, or set BROWSER_PATH to its executable."
 )
 _render_lock = threading.Lock()
-
-
-class ExportError(RuntimeError):
-    """An export that cannot be made here; the message says what to do."""
 
 
 def find_browser() -> str | None:

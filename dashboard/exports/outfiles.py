@@ -20,6 +20,10 @@ from pathlib import Path
 TEMP_SUFFIX = ".partial"
 
 
+class ExportError(RuntimeError):
+    """An export that cannot be made here; the message says what to do."""
+
+
 class OutputRefused(ValueError):
     """A target that must not be written; the message names it and says what to do."""
 
@@ -84,15 +88,18 @@ def check_output(target: Path, protected: Iterable[Path] = (), *, force: bool = 
         raise OutputExists(f"{target} exists; name it with --out FILE or pass --force to replace it")
 
 
-def write_output(target: Path, data: bytes, protected: Iterable[Path] = (), *, force: bool = False) -> None:
-    """Write ``data`` to ``target`` after `check_output`, atomically (see the module's description).
+def write_output(
+    target: Path, data: bytes | Iterable[bytes], protected: Iterable[Path] = (), *, force: bool = False
+) -> int:
+    """Write ``data`` (bytes, or pieces written as they come) to ``target`` after `check_output`, atomically (see
+    the module's description); returns the number of bytes written.
 
     Raises `OutputRefused` (or `OutputExists`, also when a file appears at ``target`` while writing) and
     `OSError` when the folder cannot be written.
     """
     protected = list(protected)
     check_output(target, protected, force=force)
-    temporary = _write_temporary(target, data)
+    temporary, size = _write_temporary(target, [data] if isinstance(data, bytes) else data)
     try:
         if force:
             os.replace(temporary, target)  # replaces a link itself, never the file it points to
@@ -102,10 +109,12 @@ def write_output(target: Path, data: bytes, protected: Iterable[Path] = (), *, f
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+    return size
 
 
-def _write_temporary(target: Path, data: bytes) -> Path:
-    """A new hidden file beside ``target`` holding ``data``, flushed to disk; removed again if anything fails."""
+def _write_temporary(target: Path, pieces: Iterable[bytes]) -> tuple[Path, int]:
+    """A new hidden file beside ``target`` holding the ``pieces`` and its size, flushed to disk; removed again if
+    anything fails (making a piece included)."""
     while True:
         temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
         try:  # mode 0o666 less the umask, as any new file; O_EXCL: never a file (or link) that is there
@@ -114,15 +123,17 @@ def _write_temporary(target: Path, data: bytes) -> Path:
         except FileExistsError:
             continue
     try:
+        size = 0
         with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
+            for piece in pieces:
+                size += file.write(piece)
             file.flush()
             os.fsync(file.fileno())
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    return temporary
+    return temporary, size
 
 
 def _link_without_replacing(temporary: Path, target: Path) -> None:

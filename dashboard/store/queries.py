@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -204,6 +204,31 @@ def rows(table: ir.Table, registries: Registries, limit: int | None = None) -> p
     if limit is not None:
         ordered = ordered.limit(limit)
     return _fetch(ordered, registries)
+
+
+def row_batches(table: ir.Table, registries: Registries, size: int) -> Iterator[pd.DataFrame]:
+    """Every event by start date and id, ``size`` at a time: each batch is its own query (resuming after the
+    last date and id, which are unique together), so the engine is free between batches and no more than one
+    batch is held in memory. The first batch comes even when there are no events."""
+    after: tuple[pd.Timestamp, str] | None = None
+    while True:
+        rest = table
+        if after is not None:
+            day = ibis.literal(after[0].to_pydatetime(), type="timestamp")
+            rest = table.filter((table.date_start > day) | ((table.date_start == day) & (table.id > after[1])))
+        batch = _fetch(rest.order_by(["date_start", "id"]).limit(size), registries)
+        if not batch.empty or after is None:  # the first batch even when empty: it has the columns
+            yield batch
+        if len(batch) < size:
+            return
+        after = (pd.Timestamp(batch["date_start"].iloc[-1]), str(batch["id"].iloc[-1]))
+
+
+@engine_call
+def most_sources(table: ir.Table) -> int:
+    """The largest number of sources any event has (the CSV form numbers its source columns up to it)."""
+    most = table.source_count.max().execute()
+    return 0 if most is None or pd.isna(most) else int(most)
 
 
 def page(table: ir.Table, registries: Registries, number: int, size: int) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
@@ -31,6 +31,7 @@ from dashboard.store.filters import Filters
 T = TypeVar("T")
 
 
+EXPORT_BATCH = 50_000  # events per query when an export streams the selection
 ANSWERS_KEPT = 256  # answers remembered across reruns and sessions (the loaded table never changes)
 _answers: OrderedDict[tuple, object] = OrderedDict()
 _answers_lock = threading.Lock()
@@ -91,6 +92,14 @@ class Selection:
     def rows(self, limit: int | None = None) -> pd.DataFrame:
         """The matching events by start date (the first ``limit``, or all: ask for all only when few)."""
         return self.remember(("rows", limit), lambda: queries.rows(self.table, self.registries, limit))
+
+    def batches(self, size: int = EXPORT_BATCH) -> Iterator[pd.DataFrame]:
+        """Every matching event by start date, ``size`` at a time (for exports of any size; not remembered)."""
+        return queries.row_batches(self.table, self.registries, size)
+
+    @property
+    def most_sources(self) -> int:
+        return self.remember(("most sources",), lambda: queries.most_sources(self.table))
 
     def newest(self, limit: int) -> pd.DataFrame:
         """The ``limit`` latest events by start date, oldest of them first."""

@@ -127,36 +127,56 @@ def events_timeline_figure(events: pd.DataFrame, registries: Registries, lanes: 
     return _layout(figure, rows["lane"].value_counts().index.tolist(), rows["date_start"], rows["date_span_end"])
 
 
+DENSITY_COLOURS = [[0.0, "#deebf7"], [0.5, "#4292c6"], [1.0, "#08306b"]]  # light to dark blue: few to many
+HOVER_TYPES = 3  # event types named in a cell's hover label, the most frequent first
+
+
 def weekly_counts_figure(counts: pd.DataFrame, registries: Registries) -> go.Figure:
-    """Many events: one mark per lane, week and type, sized by the number of events (``counts`` has columns
-    ``week``, ``lane``, ``event_type``, ``events``, as `dashboard.store.queries.lane_counts` gives)."""
-    largest = max(int(counts["events"].max()), 1) if not counts.empty else 1
+    """Many events: one cell per lane and week, darker the more events it holds, the main types in its hover
+    label (``counts`` has columns ``week``, ``lane``, ``event_type``, ``events``, as
+    `dashboard.store.queries.lane_counts` gives). Weeks without events stay blank."""
     figure = go.Figure()
-    for event_type in registries.event_types.index:
-        of_type = counts[counts["event_type"] == event_type]
-        if of_type.empty:
-            continue
-        label = registries.event_type_label(event_type)
-        figure.add_trace(
-            go.Scatter(
-                x=of_type["week"],
-                y=of_type["lane"],
-                mode="markers",
-                marker={
-                    "color": registries.event_type_colour(event_type),
-                    "size": 4 + 18 * (of_type["events"] / largest) ** 0.5,
-                    "opacity": 0.6,
-                },
-                hovertext=of_type["events"].astype(str)
-                + " "
-                + escape_plotly(label)
-                + " events, week of "
-                + of_type["week"].dt.strftime("%Y-%m-%d"),
-                hoverinfo="text",
-                name=label,
-            )
+    if counts.empty:
+        return _layout(figure, [], counts["week"], counts["week"])
+    totals = counts.groupby(["lane", "week"])["events"].sum()
+    lane_order = totals.groupby(level="lane").sum().sort_values(ascending=False, kind="stable").index.tolist()
+    weeks = pd.date_range(counts["week"].min(), counts["week"].max(), freq="7D")
+    lanes = lane_order[::-1]  # the first lane on top
+    grid = totals.unstack("week").reindex(index=lanes, columns=weeks)
+    ranked = counts.sort_values(["events", "event_type"], ascending=[False, True], kind="stable")
+    main_types = ranked.groupby(["lane", "week"]).head(HOVER_TYPES).groupby(["lane", "week"])
+    described = main_types.apply(
+        lambda group: " · ".join(
+            f"{escape_plotly(registries.event_type_label(str(kind)))} {int(events):,}"
+            for kind, events in zip(group["event_type"], group["events"], strict=True)
+        ),
+        include_groups=False,
+    )
+    hover = [
+        [
+            ""
+            if pd.isna(grid.at[lane, week])
+            else f"<b>{escape_plotly(str(lane))}</b>, week of {week:%Y-%m-%d}: {int(grid.at[lane, week]):,} events"
+            f"<br>{described.get((lane, week), '')}"
+            for week in weeks
+        ]
+        for lane in lanes
+    ]
+    figure.add_trace(
+        go.Heatmap(
+            x=weeks,
+            y=lanes,
+            z=grid.to_numpy(dtype=float),
+            colorscale=DENSITY_COLOURS,
+            zmin=0,
+            xgap=0,
+            ygap=6,
+            text=hover,
+            hoverinfo="text",
+            colorbar={"title": {"text": "events<br>per week", "side": "top"}, "thickness": 12, "len": 0.8},
+            name="events per week",
         )
-    lane_order = counts.groupby("lane")["events"].sum().sort_values(ascending=False, kind="stable").index.tolist()
+    )
     return _layout(figure, lane_order, counts["week"], counts["week"] + pd.Timedelta(days=6))
 
 

@@ -28,7 +28,10 @@ from dashboard.store.selection import Selection
 POINT_LIMIT = 5_000
 MIN_SPAN_DEGREES = 6.0  # the narrowest fitted view: a region with its borders, not a blank square
 ARC_LIMIT = 500  # beyond this many transfers and deployments, arcs join cells of FLOW_CELL_DEGREES
-FLOW_CELL_DEGREES = 1.0
+FLOW_CELL_DEGREES = 2.0
+FLOW_LIMIT = 100  # the largest routes drawn; more would cover the map in a solid band
+FLOW_MIN_WIDTH_PX, FLOW_MAX_WIDTH_PX = 1, 6  # a route's arc, from the smallest to the largest route
+FLOW_MIN_ALPHA, FLOW_MAX_ALPHA = 70, 220  # small routes fade, so the large ones stand out
 CELL_MIN_RADIUS_PX, CELL_MAX_RADIUS_PX = 3, 14  # an aggregated cell's mark, from one event to the fullest cell
 # Halo radius in pixels around each point: the vaguer the location, the wider the halo.
 PRECISION_HALO_PX = {"exact": 0, "near": 8, "city": 11, "region": 16, "country": 22}
@@ -143,20 +146,26 @@ def _arcs(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
 
 
 def _flows(flows: pd.DataFrame, registries: Registries) -> pd.DataFrame:
-    """Arcs for the engine's flows (`dashboard.store.queries.route_flows`): width by count."""
+    """Arcs for the engine's flows (`dashboard.store.queries.route_flows`): width and opacity by the share of
+    the largest route (square root, so that area rather than width follows the count)."""
     largest = max(int(flows["count"].max()), 1) if not flows.empty else 1
+    share = (flows["count"] / largest) ** 0.5
+    alpha = (FLOW_MIN_ALPHA + (FLOW_MAX_ALPHA - FLOW_MIN_ALPHA) * share).round().astype(int)
     labels = registries.type_labels
     return pd.DataFrame(
         {
             "id": "",
             "source": [list(pair) for pair in zip(flows["origin_lon"], flows["origin_lat"], strict=True)],
             "target": [list(pair) for pair in zip(flows["destination_lon"], flows["destination_lat"], strict=True)],
-            "colour": flows["type"].map(lambda kind: rgba(registries.event_type_colour(kind), 200)),
+            "colour": [
+                rgba(registries.event_type_colour(kind), int(value))
+                for kind, value in zip(flows["type"], alpha, strict=True)
+            ],
             "tooltip": flows["count"].map("{:,}".format)
             + " "
             + flows["type"].map(labels).fillna(flows["type"])
             + " events between these cells",
-            "width": (1 + 9 * (flows["count"] / largest) ** 0.5).round(1),
+            "width": (FLOW_MIN_WIDTH_PX + (FLOW_MAX_WIDTH_PX - FLOW_MIN_WIDTH_PX) * share).round(1),
         }
     )
 
@@ -340,11 +349,15 @@ def event_layers(selection: Selection) -> tuple[list[pdk.Layer], list[str], bool
     routed = located.routed
     if routed.count > ARC_LIMIT:
         flows = routed.flows(FLOW_CELL_DEGREES)
-        arcs = _flows(flows.head(ARC_LIMIT), registries)
-        shown = "" if len(flows) <= ARC_LIMIT else f" The {ARC_LIMIT:,} largest of {len(flows):,} routes are drawn."
+        drawn = flows.head(FLOW_LIMIT)
+        arcs = _flows(drawn, registries)
+        shown = ""
+        if len(flows) > FLOW_LIMIT:
+            held = int(drawn["count"].sum()) / max(int(flows["count"].sum()), 1)
+            shown = f" The {FLOW_LIMIT:,} largest of {len(flows):,} routes are drawn, with {held:.0%} of these events."
         notes.append(
             f"{routed.count:,} transfers and deployments are more than {ARC_LIMIT:,}: each arc joins"
-            f" {FLOW_CELL_DEGREES:g}° cells and is as wide as the number of events it stands for.{shown}"
+            f" {FLOW_CELL_DEGREES:g}° cells and is the wider and darker, the more events it stands for.{shown}"
         )
     else:
         arcs = _arcs(routed.rows(), registries)
