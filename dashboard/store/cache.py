@@ -236,8 +236,9 @@ def open_store(
 ) -> tuple[EventStore, LoadReport, bool]:
     """The validated events of ``files`` (found under ``paths``) on the embedded engine, their report, and
     whether they came from the cache. From the entry's DuckDB file when there is one (opened at once, read
-    as queries need it); otherwise loaded into memory, and (with ``engine_copy``, for a process that keeps
-    running) the DuckDB file is written in the background for the next start."""
+    as queries need it); otherwise, with ``engine_copy`` (a process that keeps running), loaded into memory and
+    the DuckDB file written in the background for the next start; without it (a one-shot command), the cached
+    Parquet entry read the same way as the DuckDB file, when there is one."""
     folder = usable_cache_dir(paths) if use_cache else None
     if folder:
         key = cache_key(files)
@@ -249,6 +250,12 @@ def open_store(
             except EngineError as error:  # damaged: rebuilt below
                 log.warning("ignoring the engine copy %s: %s", database, error)
                 database.unlink(missing_ok=True)
+        entry = folder / f"{key}.parquet"
+        if not engine_copy and entry.is_file() and (report := read_report(folder, key)) is not None:
+            try:  # a one-shot command: the engine reads the entry as its queries need it, never held whole
+                return EventStore.from_parquet(entry, registries), report, True
+            except EngineError as error:
+                log.warning("ignoring the cache entry %s: %s", entry, error)
     table, report, from_cache = load_table(paths, files, registries, use_cache)
     store = EventStore.from_arrow(table, registries)
     if folder and engine_copy and (folder / f"{key}.parquet").is_file():

@@ -89,7 +89,10 @@ class EventStore:
         """Events in one Parquet file of `EVENT_SCHEMA` (a cache entry, say)."""
         backend = backend or duckdb_backend()
         try:
-            table = backend.read_parquet(str(path), table_name=TABLE)
+            if _engine_name(backend) == "duckdb":
+                table = _parquet_view(backend, str(path), hive=False)
+            else:
+                table = backend.read_parquet(str(path), table_name=TABLE)
         except Exception as error:
             raise EngineError(f"{path} could not be read: {error}") from error
         return cls(_checked(table, path), registries, _engine_name(backend))
@@ -118,12 +121,21 @@ class EventStore:
         events = Path(path) / "events"
         try:
             if _engine_name(backend) == "duckdb":
-                table = backend.read_parquet(str(events / "**" / "*.parquet"), table_name=TABLE, hive_partitioning=True)
+                table = _parquet_view(backend, str(events / "**" / "*.parquet"), hive=True)
             else:
                 table = backend.read_parquet(str(events), table_name=TABLE)
         except Exception as error:
             raise EngineError(f"the dataset {path} could not be read: {error}") from error
         return cls(_checked(table, path), registries, _engine_name(backend), info.longest_span_days), report
+
+
+def _parquet_view(backend: ibis.BaseBackend, pattern: str, hive: bool) -> ibis.Table:
+    """The Parquet files at ``pattern`` as the events view of a DuckDB connection: a view of the database (not
+    of the connection, as Ibis's ``read_parquet`` makes), so that a cursor streaming an export sees it too."""
+    options = ", hive_partitioning = true" if hive else ""
+    quoted = pattern.replace("'", "''")
+    backend.con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS SELECT * FROM read_parquet('{quoted}'{options})")
+    return backend.table(TABLE)
 
 
 def _checked(table: ibis.Table, path: Path | str) -> ibis.Table:

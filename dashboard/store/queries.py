@@ -15,6 +15,7 @@ from typing import TypeVar
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from dashboard.records.columns import COLUMNS, to_frame
 from dashboard.records.registries import Registries
@@ -207,9 +208,39 @@ def rows(table: ir.Table, registries: Registries, limit: int | None = None) -> p
 
 
 def row_batches(table: ir.Table, registries: Registries, size: int) -> Iterator[pd.DataFrame]:
-    """Every event by start date and id, ``size`` at a time: each batch is its own query (resuming after the
-    last date and id, which are unique together), so the engine is free between batches and no more than one
-    batch is held in memory. The first batch comes even when there are no events."""
+    """Every event by start date and id, ``size`` at a time, so that no more than one batch is held in memory.
+    The first batch comes even when there are no events (it has the columns)."""
+    ordered = table.select(*[name for name in COLUMNS if name in table.columns]).order_by(["date_start", "id"])
+    backend = ordered._find_backend()
+    if backend.name == "duckdb":
+        yield from _streamed(backend, ordered, registries, size)
+    else:
+        yield from _paged(table, registries, size)
+
+
+def _streamed(
+    backend: ibis.BaseBackend, ordered: ir.Table, registries: Registries, size: int
+) -> Iterator[pd.DataFrame]:
+    """One DuckDB query read as it is produced, on a cursor of its own (a connection to the same database), so
+    other queries run meanwhile: the engine lock is not held while the export is written."""
+    with ENGINE_LOCK:
+        cursor = backend.con.cursor()
+        reader = cursor.execute(str(backend.compile(ordered))).to_arrow_reader(size)
+    try:
+        first = True
+        for batch in reader:
+            if batch.num_rows or first:
+                yield to_frame(pa.Table.from_batches([batch], reader.schema), registries)
+                first = False
+        if first:
+            yield to_frame(reader.schema.empty_table(), registries)
+    finally:
+        cursor.close()
+
+
+def _paged(table: ir.Table, registries: Registries, size: int) -> Iterator[pd.DataFrame]:
+    """Batches as separate queries, each resuming after the last date and id (unique together): for engines
+    that run each query as a job (Spark)."""
     after: tuple[pd.Timestamp, str] | None = None
     while True:
         rest = table
@@ -217,7 +248,7 @@ def row_batches(table: ir.Table, registries: Registries, size: int) -> Iterator[
             day = ibis.literal(after[0].to_pydatetime(), type="timestamp")
             rest = table.filter((table.date_start > day) | ((table.date_start == day) & (table.id > after[1])))
         batch = _fetch(rest.order_by(["date_start", "id"]).limit(size), registries)
-        if not batch.empty or after is None:  # the first batch even when empty: it has the columns
+        if not batch.empty or after is None:
             yield batch
         if len(batch) < size:
             return
