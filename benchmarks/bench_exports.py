@@ -7,8 +7,9 @@ Prints medians of R runs; the baseline, measured in the same run, is one PNG of 
 kaleido (the fixed cost of starting a browser to render images).
 
 With ``--records N`` it writes N synthetic events as CSV and times ``python -m dashboard export`` of all of
-them (CSV unless ``--formats`` says otherwise, the cache warm) with the command's peak memory, against the same export made the way
-it was before batches: every row fetched into pandas at once, the file made in memory, then written.
+them (CSV unless ``--formats`` says otherwise, the cache warm) with the command's peak memory, against the
+same export made the way it was before batches: every row fetched into pandas at once, the file made in
+memory, then written.
 """
 
 from __future__ import annotations

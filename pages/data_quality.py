@@ -3,6 +3,9 @@
 import streamlit as st
 
 from dashboard.app import messages, sidebar
+from dashboard.store.filters import Filters
+from dashboard.store.selection import Selection
+from dashboard.views import tables
 
 view = sidebar.current_view()
 result = view.data.report
@@ -22,3 +25,13 @@ if problems.empty:
     st.success("No problems: every record passed validation.")
 else:
     st.dataframe(problems, hide_index=True)
+actors = tables.dataset_actors(Selection.of(view.data.store, Filters()).actor_counts, view.data.registries)
+st.subheader(f"Dataset actors ({len(actors)})")
+if actors.empty:
+    st.caption("Every actor of the loaded events is in data/registries/actors.yaml.")
+else:
+    st.caption(
+        "Actors of imported datasets that no actor of the registry matches, kept under their own names."
+        " To count one as a registry actor, add a pattern to data/registries/dataset_actors.yaml."
+    )
+    st.dataframe(actors, hide_index=True)

@@ -140,10 +140,9 @@ def test_an_export_read_a_batch_at_a_time_is_the_same_file(events, registries, f
 
 
 def test_batches_hold_every_event_once_in_order(events, registries) -> None:
+    from dashboard.store import queries
     from dashboard.store.engine import store_from_frame
     from dashboard.store.selection import Selection
-
-    from dashboard.store import queries
 
     selection = Selection.of(store_from_frame(events, registries), Filters())
     expected = list(selection.rows()["id"])

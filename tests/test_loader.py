@@ -53,12 +53,6 @@ BAD_RECORDS = [
     ),
     pytest.param(record(location__lat=float("inf")), "latitude", "must be a finite number", id="infinite-latitude"),
     pytest.param(record(location__lat="-Infinity"), "latitude", "must be a finite number", id="infinity-as-text"),
-    pytest.param(
-        record(location__lat=None, location__lon=None, location__place=None),
-        "latitude/longitude",
-        "no coordinates and no place",
-        id="no-coordinates-no-place",
-    ),
     pytest.param(record(date__start="2999-01-01"), "date_start", "outside 1900-01-01 to 2100-12-31", id="far-future"),
     pytest.param(record(date__start="0001-01-01"), "date_start", "outside 1900-01-01 to 2100-12-31", id="year-one"),
     pytest.param(record(date__end="9999-12-31"), "date_end", "outside 1900-01-01 to 2100-12-31", id="end-year-9999"),
@@ -382,3 +376,17 @@ def test_loading_never_modifies_the_files(tmp_path: Path, load) -> None:
 def test_valid_record_constant_is_valid(tmp_path: Path, load) -> None:
     result = load(write_yaml(tmp_path / "events.yaml", [VALID_RECORD]))
     assert result.problems == [] and result.loaded == 1
+
+
+def test_a_record_without_a_place_loads_with_a_warning(tmp_path: Path) -> None:
+    """It is on the timeline and in the table; the map counts it among the events it cannot place."""
+    path = write_yaml(
+        tmp_path / "events.yaml",
+        [GOOD, record(id="nowhere", location__lat=None, location__lon=None, location__place=None)],
+    )
+    result = load_events([path])
+    assert result.loaded == 2 and not only_errors(result)
+    [warning] = [problem for problem in result.problems if problem.severity is Severity.WARNING]
+    assert warning.record_id == "nowhere" and "not on the map" in warning.message
+    nowhere = result.events.set_index("id").loc["nowhere"]
+    assert pd.isna(nowhere["latitude"]) and nowhere["located_by"] == "none"

@@ -3,6 +3,11 @@
 One rule for the dashboard, ``validate`` and ``export``: a ``--data PATH`` option (repeatable), or else the
 ``DASHBOARD_DATA`` environment variable (paths separated by ``:`` on Linux/macOS, ``;`` on Windows), or else
 the bundled records in ``data/events``. A folder stands for every record file below it.
+
+A path may start with words that say how to read it, each followed by ``:``: a format (``acled``, ``ucdp``,
+``gdelt``, ``timemap``, or ``records`` for the dashboard's own) when its header does not say, and the order of
+slashed dates (``dmy`` or ``mdy``) when the file cannot settle it: ``acled:dmy:exports/ukraine.csv``. (In
+``DASHBOARD_DATA`` on Linux and macOS, where ``:`` separates paths, a word joins the path that follows it.)
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 BUNDLED_DATA_DIR = REPO_DIR / "data"
 BUNDLED_EVENTS_DIR = BUNDLED_DATA_DIR / "events"
 RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".csv")
+RECORDS = "records"  # the dashboard's own record forms, named as a format
+FORMATS = ("acled", "ucdp", "gdelt", "timemap", RECORDS)
+DATE_ORDER_WORDS = ("dmy", "mdy")
 # Folders of reference data, never read as records when a whole data folder is named.
 NOT_RECORD_DIRS = frozenset({"registries", "geo"})
 
@@ -27,14 +35,64 @@ class DataPathError(ValueError):
     """A named data path that does not exist or holds no record files."""
 
 
+@dataclass(frozen=True)
+class ReadAs:
+    """How a named path is read when its own header cannot say: a format, an order of slashed dates."""
+
+    dataset: str | None = None
+    date_order: str | None = None
+
+    def __str__(self) -> str:
+        return ":".join(word for word in (self.dataset, self.date_order) if word)
+
+
+_read_as: dict[Path, ReadAs] = {}  # named paths (absolute) with their prefixes, for the readers
+
+
 def data_paths(cli_paths: Sequence[str | Path] | None = None) -> list[Path]:
-    """The paths to read: those given on the command line, else ``$DASHBOARD_DATA``, else the bundled data."""
+    """The paths to read: those given on the command line, else ``$DASHBOARD_DATA``, else the bundled data.
+    Prefixes (``acled:``, ``dmy:``) are taken off and remembered for `read_as`."""
     if cli_paths:
-        return [Path(path) for path in cli_paths]
+        return [_without_prefixes(str(path)) for path in cli_paths]
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
-        return [Path(part) for part in env.split(os.pathsep) if part.strip()]
+        parts = env.split(os.pathsep)
+        joined: list[str] = []
+        for part in parts:  # "acled:/x.csv" split on ":" comes apart: join the words to their paths again
+            if joined and joined[-1].endswith(":"):
+                joined[-1] += part
+            elif part.strip() in (*FORMATS, *DATE_ORDER_WORDS):
+                joined.append(part.strip() + ":")
+            else:
+                joined.append(part)
+        return [_without_prefixes(part) for part in joined if part.strip()]
     return [BUNDLED_EVENTS_DIR]
+
+
+def _without_prefixes(text: str) -> Path:
+    dataset = order = None
+    while ":" in text:
+        word, rest = text.split(":", 1)
+        if word.lower() in FORMATS and dataset is None and rest:
+            dataset = word.lower()
+        elif word.lower() in DATE_ORDER_WORDS and order is None and rest:
+            order = word.lower()
+        else:
+            break
+        text = rest
+    path = Path(text)
+    if dataset or order:
+        _read_as[Path(os.path.abspath(path))] = ReadAs(dataset, order)
+    return path
+
+
+def read_as(path: Path) -> ReadAs:
+    """How ``path`` is to be read: the prefixes given with it, or with the folder it was found in."""
+    absolute = Path(os.path.abspath(path))
+    for candidate in (absolute, *absolute.parents):
+        if candidate in _read_as:
+            return _read_as[candidate]
+    return ReadAs()
 
 
 @dataclass(frozen=True)

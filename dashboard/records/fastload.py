@@ -29,8 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from dashboard.records import datasets
 from dashboard.records.columns import EVENT_SCHEMA, LIST_COLUMNS, SOURCE_TYPE, to_arrow
-from dashboard.records.datapaths import data_paths, find_record_files, shown_path
+from dashboard.records.datapaths import RECORDS, data_paths, find_record_files, read_as, shown_path
 from dashboard.records.loader import LoadReport, combine_isolated, load_events, read_one, skipped_problems
 from dashboard.records.readers import (
     CSV_SOURCE_COLUMN,
@@ -192,6 +193,8 @@ def _read_strings(path: Path) -> tuple[pa.Table, np.ndarray, bool] | None:
     names = [name.strip() for name in header]
     if csv_header_problem(header_text, 0) or "" in names or len(set(names)) != len(names):
         return None
+    if read_as(path).dataset not in (None, RECORDS) or datasets.csv_dataset(names):
+        return None  # a dataset's export: its own reader maps it into records
     table = pcsv.read_csv(
         pa.py_buffer(data).slice(start),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1),

@@ -220,6 +220,9 @@ def final_dtypes(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     }
     for name, (values, ordered) in categories.items():
         if name in events:
+            if name in ("initiator", "counterpart"):  # a dataset's own actors come after the registry's
+                others = set(events[name].dropna().astype(str)) - set(values)
+                values = [*values, *sorted(others)]
             events[name] = pd.Categorical(events[name], categories=values, ordered=ordered)
     for name in ("country", "weapon", "located_by", "record_file"):
         if name in events:

@@ -22,6 +22,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from dashboard.records.datapaths import RECORDS, ReadAs
+from dashboard.records.datapaths import read_as as read_as_named
 from dashboard.records.problems import Problem, Severity, shorten
 from dashboard.records.schema import (
     CONTAINER_PATHS,
@@ -32,6 +34,7 @@ from dashboard.records.schema import (
 )
 from dashboard.records.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records
 
+NOT_NAMED = ReadAs()  # a path given without prefixes: read as its header says
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # larger files are refused with a message, never half-read
 SOURCE_COLUMNS = [source_field.name for source_field in SOURCE_FIELDS]
 CSV_SOURCE_COLUMN = re.compile(r"^source(\d+)_(" + "|".join(SOURCE_COLUMNS) + r")$")
@@ -96,14 +99,17 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
     if isinstance(data, str):
         empty.problems.append(_file_problem(name, data))
         return empty
+    read_as = read_as_named(path)
     text, encoding_problem = decode(data, name)
+    if encoding_problem and encoding_problem.severity is Severity.ERROR:
+        text, encoding_problem = _windows_export(data, text, encoding_problem, name, read_as)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # one line break, so every reader counts lines alike
     if not text.strip():
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
         return empty
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = read_csv_text(text, name)
+        raw = read_csv_text(text, name, read_as)
     elif suffix == ".json":
         raw = read_nested_records(_iter_json_records(text), name)
     else:
@@ -112,6 +118,26 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
         raw.problems.insert(0, encoding_problem)
         raw.has_bad_bytes = encoding_problem.severity is Severity.ERROR
     return raw
+
+
+def _windows_export(data: bytes, text: str, problem: Problem, name: str, read_as: ReadAs) -> tuple[str, Problem]:
+    """A dataset's export re-saved by Excel on Windows is Windows-1252, not UTF-8: read it so, with a warning.
+    Only a file whose header names a dataset (or that is named as one): elsewhere bad bytes stay an error."""
+    from dashboard.records import datasets
+
+    header = (text.splitlines() or [""])[0].lstrip("\ufeff")
+    try:
+        dataset = read_as.dataset or datasets.csv_dataset(next(csv.reader([header]), []))
+    except csv.Error:  # not even a CSV header
+        return text, problem
+    if not dataset or dataset == RECORDS:
+        return text, problem
+    try:
+        recoded = data.decode("cp1252")
+    except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined: not such a file after all
+        return text, problem
+    message = f"not UTF-8: read as Windows-1252, as Excel saves {dataset.upper()} exports on Windows"
+    return recoded, _file_problem(name, message, problem.line, Severity.WARNING)
 
 
 def read_regular_file(path: Path) -> bytes | str:
@@ -401,7 +427,7 @@ def _records_with_lines(text: str, records: list):
 # --- flat records (CSV) -----------------------------------------------------------------------------------
 
 
-def read_csv_text(text: str, name: str) -> RawFile:
+def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
     """Read the flat form: a header of field names, one row per record, ``;``-separated lists."""
     comment_lines = 0  # lines starting with "#" above the header say what an export holds
     for line in text.splitlines():
@@ -415,7 +441,7 @@ def read_csv_text(text: str, name: str) -> RawFile:
         return raw
     unclosed = _unclosed_quote_line(text) if _parses_to_an_open_quote(text, comment_lines) else None
     if unclosed is not None:  # read the rows above it; the rest of the file is one open quoted field
-        raw = read_csv_text("".join(text.splitlines(keepends=True)[: unclosed - 1]), name)
+        raw = read_csv_text("".join(text.splitlines(keepends=True)[: unclosed - 1]), name, read_as)
         raw.problems.append(
             _file_problem(
                 name,
@@ -459,7 +485,13 @@ def read_csv_text(text: str, name: str) -> RawFile:
     blank = candidates.drop(columns="record_line").isna().all(axis=1)
     if blank.any():
         frame = frame.drop(index=blank.index[blank]).reset_index(drop=True)
-    rows = csv_rows(frame, name, comment_lines + 1)
+    from dashboard.records import datasets  # a dataset's export, recognised by its header
+
+    dataset = read_as.dataset or datasets.csv_dataset([str(column) for column in frame.columns])
+    if dataset and dataset != RECORDS:
+        rows = datasets.read_csv_dataset(dataset, frame, name, read_as.date_order)
+    else:
+        rows = csv_rows(frame, name, comment_lines + 1)
     rows.problems[:0] = raw.problems
     rows.unreadable = raw.unreadable
     return rows

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.records.problems import Problem, Severity
-from dashboard.records.yamlsafe import YamlError, load_yaml_records
+from dashboard.records.yamlsafe import YamlError, load_yaml_document, load_yaml_records
 
 REGISTRY_FILES = {
     "event_types": "event_types.yaml",
@@ -22,6 +22,8 @@ REGISTRY_FILES = {
     "weapons": "weapons.yaml",
     "countries": "countries.csv",
     "gazetteer": "gazetteer.csv",
+    "dataset_event_types": "dataset_event_types.yaml",
+    "dataset_actors": "dataset_actors.yaml",
 }
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -42,6 +44,10 @@ class Registries:
     countries: pd.DataFrame  # index iso_a3; name
     gazetteer: pd.DataFrame  # name, aliases, country, latitude, longitude, kind
     problems: list[Problem] = field(default_factory=list)
+    # dataset -> {category (by name_key) -> event type id}, from dataset_event_types.yaml
+    dataset_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    # (pattern, actor id) in file order, from dataset_actors.yaml
+    dataset_actor_patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
 
     def __post_init__(self) -> None:
         self.actor_names: dict[str, str] = self.actors["name"].astype(str).to_dict()
@@ -51,6 +57,7 @@ class Registries:
         self.weapon_lookup = _lookup(self.weapons, "name")
         self.event_type_lookup = _lookup(self.event_types, "label")
         self.place_lookup = _place_lookup(self.gazetteer)
+        self.country_names = {name_key(name): code for code, name in self.countries["name"].items()}
 
     def event_type_colour(self, event_type: str) -> str:
         """Colour of an event type as ``#rrggbb`` (grey for an unknown type)."""
@@ -60,7 +67,37 @@ class Registries:
         return self.type_labels.get(event_type, event_type)
 
     def actor_name(self, actor: str) -> str:
+        """The registry name of an actor id; a dataset actor (not in the registry) is its own name."""
         return self.actor_names.get(actor, actor)
+
+    def dataset_event_type(self, dataset: str, category: str) -> str | None:
+        """The event type id of a dataset's category (``"Explosions/Remote violence > Air/drone strike"``: the
+        most specific mapped step wins), or of a type id or label already (an exported event read again)."""
+        mapped = self.dataset_types.get(dataset, {})
+        for step in reversed(str(category).split(" > ")):
+            found = mapped.get(name_key(step))
+            if found:
+                return found
+        return self.event_type_lookup.get(name_key(category))
+
+    def country_code(self, text: str) -> str | None:
+        """An ISO alpha-3 code for a code or a country name of the registry (any case)."""
+        code = str(text).strip().upper()
+        if code in self.countries.index:
+            return code
+        return self.country_names.get(name_key(text))
+
+    def dataset_actor(self, name: str) -> str:
+        """A dataset's actor name as an actor id: by name or alias, else by the first matching pattern of
+        dataset_actors.yaml, else the name itself (spaces squeezed), kept as a dataset actor."""
+        text = " ".join(str(name).split())
+        found = self.actor_lookup.get(name_key(text))
+        if found:
+            return found
+        for pattern, actor in self.dataset_actor_patterns:
+            if pattern.fullmatch(text):
+                return actor
+        return text
 
 
 def _lookup(table: pd.DataFrame, name_column: str) -> dict[str, str]:
@@ -123,6 +160,8 @@ def load_registries(folder: Path | None = None) -> Registries:
                 severity=Severity.ERROR,
             )
         )
+    dataset_types = _read_dataset_types(folder / REGISTRY_FILES["dataset_event_types"], event_types, problems)
+    dataset_actor_patterns = _read_dataset_actors(folder / REGISTRY_FILES["dataset_actors"], actors, problems)
     return Registries(
         event_types=event_types,
         actors=actors,
@@ -130,7 +169,67 @@ def load_registries(folder: Path | None = None) -> Registries:
         countries=countries,
         gazetteer=gazetteer[~bad_places].reset_index(drop=True),
         problems=problems,
+        dataset_types=dataset_types,
+        dataset_actor_patterns=dataset_actor_patterns,
     )
+
+
+def _read_mapping_file(path: Path, problems: list[Problem]) -> object:
+    if not path.exists():  # optional: without it, imported categories and actors are not mapped
+        return None
+    try:
+        return load_yaml_document(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, YamlError) as error:
+        line = getattr(error, "line", None)
+        problems.append(_registry_problem(path, None, "", f"cannot read registry: {error}", line))
+        return None
+
+
+def _read_dataset_types(path: Path, event_types: pd.DataFrame, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """``{dataset: {category key: event type id}}``; a category mapped to an unknown type is a problem."""
+    document = _read_mapping_file(path, problems)
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        problems.append(_registry_problem(path, None, "", "expected a mapping of datasets (acled: ..., ucdp: ...)"))
+        return {}
+    mapped: dict[str, dict[str, str]] = {}
+    for dataset, categories in document.items():
+        if not isinstance(categories, dict):
+            problems.append(_registry_problem(path, str(dataset), "", "expected category: event type lines"))
+            continue
+        for category, event_type in categories.items():
+            if str(event_type) not in event_types.index:
+                problems.append(_registry_problem(path, str(category), "type", f"unknown event type {event_type!r}"))
+                continue
+            mapped.setdefault(str(dataset).lower(), {})[name_key(category)] = str(event_type)
+    return mapped
+
+
+def _read_dataset_actors(
+    path: Path, actors: pd.DataFrame, problems: list[Problem]
+) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Patterns (``*`` for any text, whole name, any case) and the actor each one names."""
+    document = _read_mapping_file(path, problems)
+    if document is None:
+        return ()
+    if not isinstance(document, list):
+        problems.append(_registry_problem(path, None, "", "expected a list of {actor, patterns} entries"))
+        return ()
+    rules: list[tuple[re.Pattern[str], str]] = []
+    for entry in document:
+        actor = entry.get("actor") if isinstance(entry, dict) else None
+        patterns = entry.get("patterns") if isinstance(entry, dict) else None
+        if str(actor) not in actors.index or not isinstance(patterns, list):
+            problems.append(
+                _registry_problem(path, str(actor), "actor", "needs an actor id of actors.yaml and a list of patterns")
+            )
+            continue
+        for pattern in patterns:
+            text = " ".join(str(pattern).split())
+            regex = ".*".join(re.escape(part) for part in text.split("*"))
+            rules.append((re.compile(regex, re.IGNORECASE), str(actor)))
+    return tuple(rules)
 
 
 def _split_list(value: object) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ class Kind(StrEnum):
 DATE_PRECISIONS = ("day", "week", "month", "year")
 LOCATION_PRECISIONS = ("exact", "near", "city", "region", "country")
 CONFIDENCE_LEVELS = ("confirmed", "reported", "assessed", "claimed", "unverified")
+DATASETS = ("acled", "ucdp", "gdelt", "timemap")  # the datasets whose files are read as they are
 DISTANCE_UNITS_KM = {"km": 1.0, "mi": 1.609344, "nmi": 1.852}
 # Dates a record may hold (event and source dates): a typo such as 2924 for 2024 is an error, not a point
 # centuries off the timeline, and every date stays inside what the engine and the charts can represent.
@@ -375,6 +376,22 @@ FIELDS: tuple[Field, ...] = (
         Kind.TEXT,
         False,
         "Curator's notes: caveats, discrepancies between sources.",
+    ),
+    _f(
+        "dataset",
+        "dataset.name",
+        Kind.CHOICE,
+        False,
+        "The dataset an imported event comes from: acled, ucdp, gdelt or timemap (empty for curated records). "
+        "Its actors may be the dataset's own names, kept as they are when no actor of the registry matches.",
+        DATASETS,
+    ),
+    _f(
+        "dataset_id",
+        "dataset.id",
+        Kind.TEXT,
+        False,
+        "The event's id in that dataset (ACLED `event_id_cnty`, UCDP `id`, GDELT `GLOBALEVENTID`, TimeMap `id`).",
     ),
 )
 

@@ -53,6 +53,8 @@ class _Checker:
         self.issues: list[RowIssue] = []
         self.flagged: dict[str, pd.Series] = {}  # field -> rows already reported for it
         self.index = records.index
+        # Rows of an imported dataset: an actor no registry entry matches is kept under its own name.
+        self.dataset_rows = _present(records["dataset"]) if "dataset" in records else pd.Series(False, index=self.index)
 
     def report(self, mask: pd.Series, field: str, values: pd.Series, message: str | pd.Series) -> None:
         """Add an error for each row where ``mask`` is true."""
@@ -248,12 +250,17 @@ def _lookup(
     field: str,
     lookup: dict[str, str],
     what: str,
+    keep_unknown: pd.Series | None = None,
 ) -> pd.Series:
-    """Map names/aliases to registry ids; an unknown name is an error that suggests close matches."""
+    """Map names/aliases to registry ids; an unknown name is an error that suggests close matches, except in
+    the ``keep_unknown`` rows, where it is kept as written (spaces squeezed)."""
     text = _text(values, present, checker, field)
     keys = _per_unique(text, name_key)
     ids = keys.map(lookup)
     unknown = present & text.notna() & ids.isna()
+    if keep_unknown is not None and (kept := unknown & keep_unknown).any():
+        ids = ids.astype(object).where(~kept, _per_unique(text.where(kept), lambda name: " ".join(name.split())))
+        unknown &= ~kept
     if unknown.any():
         choices = sorted(lookup)
         hints = {
@@ -363,6 +370,8 @@ def _typed(field: Field, values: pd.Series, present: pd.Series, checker: _Checke
         case Kind.CHOICE:
             return _choices(values, present, checker, field)
         case Kind.EVENT_TYPE:
+            if checker.dataset_rows.any():
+                return _dataset_event_types(values, present, checker, field.name)
             return _lookup(
                 values,
                 present,
@@ -372,17 +381,26 @@ def _typed(field: Field, values: pd.Series, present: pd.Series, checker: _Checke
                 "event type",
             )
         case Kind.ACTOR:
-            return _lookup(values, present, checker, field.name, registries.actor_lookup, "actor")
+            values = _dataset_mapped(values, checker, registries.dataset_actor)
+            return _lookup(values, present, checker, field.name, registries.actor_lookup, "actor", checker.dataset_rows)
         case Kind.WEAPON:
             return _lookup(values, present, checker, field.name, registries.weapon_lookup, "weapon")
         case Kind.COUNTRY:
+            values = _dataset_mapped(values, checker, lambda name: registries.country_code(name) or name)
             text = _text(values, present, checker, field.name).str.upper()
             bad = present & text.notna() & ~text.isin(registries.countries.index)
             checker.report(
-                bad,
+                bad & ~checker.dataset_rows,
                 field.name,
                 values,
                 "unknown country: use an ISO 3166-1 alpha-3 code such as UKR",
+            )
+            checker.add(  # a dataset's event at sea, or in a territory the registry does not list, still loads
+                bad & checker.dataset_rows,
+                field.name,
+                values,
+                "not a country of data/registries/countries.csv: left empty",
+                Severity.WARNING,
             )
             return text.where(~bad)
         case Kind.ACTORS:
@@ -406,8 +424,37 @@ def _typed(field: Field, values: pd.Series, present: pd.Series, checker: _Checke
     raise AssertionError(f"no check for {field.kind}")  # pragma: no cover - every Kind is handled above
 
 
+def _dataset_mapped(values: pd.Series, checker: _Checker, mapping: Callable[[str], object]) -> pd.Series:
+    """``values`` with a dataset's rows mapped (once per distinct text) by ``mapping``."""
+    rows = checker.dataset_rows & values.map(lambda value: isinstance(value, str))
+    if not rows.any():
+        return values
+    values = values.copy()
+    values[rows] = _per_unique(values[rows], mapping)
+    return values
+
+
+def _dataset_event_types(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
+    """Event types where a dataset's rows name their categories through dataset_event_types.yaml."""
+    rows = checker.dataset_rows
+    curated = _lookup(
+        values.where(~rows), present & ~rows, checker, field, checker.registries.event_type_lookup, "event type"
+    )
+    text = _text(values.where(rows), present & rows, checker, field)
+    datasets = checker.column("dataset").astype("string").str.strip().str.lower()
+    keys = pd.Series(list(zip(datasets, text, strict=True)), index=values.index).where(rows & text.notna())
+    mapped = _per_unique(keys, lambda key: checker.registries.dataset_event_type(*key))
+    unmapped = rows & present & text.notna() & mapped.isna()
+    label = datasets.fillna("dataset").str.upper()
+    checker.report(
+        unmapped, field, values, label + " category not mapped: add it to data/registries/dataset_event_types.yaml"
+    )
+    return curated.where(~rows, mapped.astype(object).where(mapped.notna(), None))
+
+
 def _actor_lists(values: pd.Series, present: pd.Series, checker: _Checker, field: str) -> pd.Series:
-    """Lists of actors as tuples of registry ids; each unknown name is an error."""
+    """Lists of actors as tuples of registry ids; each unknown name is an error, except in a dataset's rows,
+    which keep it as written."""
     lists = _lists(values, present, checker, field)
     names = pd.Series(lists.explode().dropna().unique(), dtype=object)
     if names.empty:
@@ -415,10 +462,18 @@ def _actor_lists(values: pd.Series, present: pd.Series, checker: _Checker, field
     probe = _Checker(pd.DataFrame({field: names}), checker.registries)
     ids = _lookup(names, names.notna(), probe, field, checker.registries.actor_lookup, "actor")
     resolved = dict(zip(names, ids, strict=True))
+    dataset_rows = checker.dataset_rows
     for issue in probe.issues:  # report each unknown name on every record that uses it
-        holders = lists.map(lambda actors, name=issue.value: name in actors)
+        holders = lists.map(lambda actors, name=issue.value: name in actors) & ~dataset_rows
         checker.report(holders, field, pd.Series(issue.value, index=lists.index), issue.message)
-    return _per_unique(lists, lambda actors: tuple(resolved[name] for name in actors if resolved.get(name)))
+    strict = _per_unique(lists, lambda actors: tuple(resolved[name] for name in actors if resolved.get(name)))
+    if not dataset_rows.any():
+        return strict
+    kept = _per_unique(
+        lists[dataset_rows],
+        lambda actors: tuple(resolved.get(name) or checker.registries.dataset_actor(name) for name in actors),
+    )
+    return strict.where(~dataset_rows, kept)
 
 
 def _check_ids(ids: pd.Series, checker: _Checker, where: pd.Series) -> None:
@@ -500,20 +555,24 @@ def _check_points(out: dict[str, pd.Series], checker: _Checker) -> None:
             country[fill_country] = gazetteer["country"].to_numpy()[found[fill_country].astype(int).to_numpy()]
         unresolved = missing & ~from_gazetteer
         place_given = place.notna()
+        curated = ~checker.dataset_rows  # an imported event without a point is kept: the map counts them
         checker.report(
-            unresolved & place_given,
+            unresolved & place_given & curated,
             f"{lat_name}/{lon_name}",
             place,
             "no coordinates, and the place is not in data/registries/gazetteer.csv: add latitude and longitude",
         )
         if is_location:
-            checker.report(
-                unresolved & ~place_given,
+            checker.add(
+                unresolved & ~place_given & curated,
                 "latitude/longitude",
                 lat,
-                "no coordinates and no place name",
+                "no coordinates and no place name: the event is on the timeline and in the table, not on the map",
+                Severity.WARNING,
             )
-            out["located_by"] = pd.Series(np.where(from_gazetteer, "gazetteer", "record"), index=lat.index)
+            out["located_by"] = pd.Series(
+                np.select([from_gazetteer, lat.notna()], ["gazetteer", "record"], "none"), index=lat.index
+            )
 
 
 def _check_figures(out: dict[str, pd.Series], checker: _Checker) -> None:

@@ -245,3 +245,14 @@ def load_yaml_records(text: str) -> list[tuple[int, object]]:
         if isinstance(item, YamlError):
             raise item
     return items  # type: ignore[return-value]
+
+
+def load_yaml_document(text: str) -> object:
+    """A whole small YAML document (a registry mapping, say), with the same safety as records: no aliases,
+    dates as text, bounded nesting. Raises `YamlError`."""
+    if _indicator_count(text) > _COMPOSE_WITHOUT_CHECK:
+        _check_nesting(text, 0)
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # the safe loader, without aliases
+    except yaml.YAMLError as error:
+        raise _error(error, 0) from error

@@ -30,7 +30,7 @@ from dashboard.records.datapaths import inside_data
 from dashboard.records.fastload import load_table as load_table_from_files
 from dashboard.records.loader import FileCount, LoadReport
 from dashboard.records.problems import Problem, Severity
-from dashboard.records.registries import REGISTRY_FILES, Registries, default_registry_dir
+from dashboard.records.registries import Registries, default_registry_dir
 from dashboard.store.engine import DUCKDB_CONFIG, TABLE, EngineError, EventStore
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,12 @@ def _stamp(path: Path) -> list:
 def cache_key(files: Sequence[Path], registry_dir: Path | None = None) -> str:
     """A digest of the record files' and registries' names, sizes and modification times."""
     registry_dir = registry_dir or default_registry_dir()
-    registry_files = [registry_dir / name for name in REGISTRY_FILES.values()]
+    registry_files = sorted(path for path in registry_dir.glob("*") if path.suffix in (".yaml", ".csv"))
     stamp = {
         "layout": LAYOUT_VERSION,
+        "schema": str(EVENT_SCHEMA),  # a new field or type makes every entry stale
         "files": [_stamp(path) for path in files],
-        "registries": [_stamp(path) for path in registry_files if path.exists()],
+        "registries": [_stamp(path) for path in registry_files],
     }
     return hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:32]
 

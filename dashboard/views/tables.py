@@ -65,3 +65,10 @@ def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
         }
     )
     return table.sort_values("_start", ascending=False, kind="stable").drop(columns="_start").reset_index(drop=True)
+
+
+def dataset_actors(counts: pd.Series, registries: Registries) -> pd.DataFrame:
+    """Actors of imported datasets that no registry actor matched (``counts``: events per actor id, any role),
+    most events first: each is listed once, so a missing mapping is easy to spot and add."""
+    kept = counts[~counts.index.isin(registries.actors.index)]
+    return pd.DataFrame({"Dataset actor": kept.index.astype(str), "Events": kept.to_numpy()})

@@ -1,0 +1,24 @@
+"""Files of the datasets analysts already use, read as downloaded: each reader turns a dataset's rows into
+records in the flat form, which validation then checks like any other records.
+
+A file is recognised by its header (or named with a prefix: ``acled:PATH``); slashed dates whose order the
+file cannot settle are read as named (``dmy:PATH`` or ``mdy:PATH``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.records.datasets import acled
+from dashboard.records.readers import RawFile
+
+CSV_READERS = {acled.NAME: acled}
+
+
+def csv_dataset(columns: list[str]) -> str | None:
+    """The dataset whose export has these CSV columns, or None (the dashboard's own flat form, say)."""
+    return next((name for name, reader in CSV_READERS.items() if reader.matches(columns)), None)
+
+
+def read_csv_dataset(dataset: str, frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
+    return CSV_READERS[dataset].read(frame, name, order)

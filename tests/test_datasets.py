@@ -1,0 +1,178 @@
+"""Datasets analysts already have load as downloaded: ACLED exports of every era and their re-saved quirks.
+
+The fixture files are written from the ACLED codebook with invented rows (ACLED's terms forbid redistributing
+its data).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.exports import datafiles
+from dashboard.records.datapaths import data_paths, read_as
+from dashboard.records.datasets.dates import parse_dates
+from dashboard.records.loader import load_events
+from dashboard.records.problems import Severity
+from tests_support import FIXTURES
+
+DATASETS = FIXTURES / "datasets"
+CONTEXT = datafiles.ExportContext("All", "datasets")
+
+
+def loaded(*names: str, registries=None):
+    return load_events([DATASETS / name for name in names], registries)
+
+
+def errors(result) -> list[str]:
+    return [str(problem) for problem in result.problems if problem.severity is Severity.ERROR]
+
+
+def test_a_current_acled_export_loads_as_downloaded(registries) -> None:
+    result = loaded("acled_current.csv", registries=registries)
+    assert (result.read, result.loaded, result.rejected) == (7, 7, 0)
+    assert not errors(result) and not [p for p in result.problems if "unknown column" in p.message]
+    events = result.events.set_index("dataset_id")
+    strike = events.loc["UKR90001"]
+    assert strike["id"] == "acled-UKR90001" and strike["dataset"] == "acled"
+    assert strike["event_type"] == "shelling" and strike["initiator"] == "russia"
+    assert strike["counterpart"] == "Civilians (Ukraine)"  # kept under its own name: a dataset actor
+    assert strike["killed_best"] == 2 and strike["country"] == "UKR" and strike["location_precision"] == "city"
+    assert [source.publisher for source in strike["sources"]] == ["Ukrainska Pravda", "Suspilne"]
+    assert strike["sources"][0].title == "ACLED event UKR90001" and "shelled" in strike["sources"][0].quote
+    assert "Shelling/artillery/missile attack" in strike["tags"]
+    # the categories and actor names go through the editable mapping files
+    assert events.loc["UKR90002", "event_type"] == "air_drone_strike"
+    assert events.loc["UKR90002", "initiator"] == "russia"  # "Military Forces of Russia (2000-) Air Force"
+    assert events.loc["UKR90003", "associated_actors"] == ("north_korea",)
+    assert events.loc["UKR90006", "event_type"] == "diplomatic"
+
+
+def test_acled_precision_codes_become_date_spans_and_place_precision(registries) -> None:
+    events = loaded("acled_current.csv", registries=registries).events.set_index("dataset_id")
+    week, month = events.loc["UKR90002"], events.loc["UKR90003"]
+    # time_precision 2: ACLED records the middle of the week; 3: the middle of the month
+    assert (week["date_precision"], f"{week['date_start']:%Y-%m-%d}", f"{week['date_span_end']:%Y-%m-%d}") == (
+        "week",
+        "2024-05-15",
+        "2024-05-21",
+    )
+    assert (month["date_precision"], f"{month['date_start']:%Y-%m-%d}", f"{month['date_span_end']:%Y-%m-%d}") == (
+        "month",
+        "2024-05-01",
+        "2024-05-31",
+    )
+    assert (week["location_precision"], month["location_precision"]) == ("near", "region")
+
+
+@pytest.mark.parametrize("name", ["acled_2019_layout.csv", "acled_2018_layout.csv"])
+def test_older_acled_layouts_and_event_types_load(registries, name: str) -> None:
+    result = loaded(name, registries=registries)
+    assert result.rejected == 0 and not errors(result)
+    assert set(result.events["event_type"]) <= {"shelling", "protest", "battle"}
+
+
+def test_old_acled_event_types_map_to_types(registries) -> None:
+    events = loaded("acled_2018_layout.csv", registries=registries).events.set_index("dataset_id")
+    assert events["event_type"].to_dict() == {"UKR70001": "shelling", "UKR70002": "protest", "UKR70003": "battle"}
+    assert f"{events.loc['UKR70001', 'date_start']:%Y-%m-%d}" == "2018-02-16"  # written 16-Feb-18
+
+
+def test_reordered_columns_extras_and_bad_rows_cost_only_those_rows(registries) -> None:
+    result = loaded("acled_reordered_extra_bad.csv", registries=registries)
+    assert result.read == result.loaded + result.rejected == 8
+    assert result.loaded == 4
+    messages = {problem.line: (problem.field, problem.message) for problem in result.problems if problem.line}
+    assert messages[6] == ("latitude", "not a number")
+    assert messages[7] == ("date", "ACLED event_date is empty")
+    assert messages[8][0] == "id" and "duplicate id" in messages[8][1]
+    assert "time_precision must be one of" in messages[9][1]
+    assert messages[10] == ("country", "not a country of data/registries/countries.csv: left empty")  # at sea
+    at_sea = result.events.set_index("dataset_id").loc["UKR90013"]
+    assert pd.isna(at_sea["country"]) and at_sea["latitude"] == 44.5
+
+
+def test_a_windows_1252_re_save_with_day_first_dates_loads(registries) -> None:
+    result = loaded("acled_windows1252_dayfirst.csv", registries=registries)
+    assert result.rejected == 0
+    warnings = [problem.message for problem in result.problems]
+    assert any("read as Windows-1252" in message for message in warnings)
+    assert any("read day-first" in message for message in warnings)
+    first = result.events.set_index("dataset_id").loc["UKR90001"]
+    assert first["place"] == "Kharkiv – Saltivka" and "Saltivka’s" in first["summary"]
+    assert f"{first['date_start']:%Y-%m-%d}" == "2024-05-16"
+
+
+def test_month_first_dates_with_am_pm_load(registries) -> None:
+    events = loaded("acled_us_dates.csv", registries=registries).events.set_index("dataset_id")
+    assert f"{events.loc['UKR90001', 'date_start']:%Y-%m-%d}" == "2024-05-16"
+
+
+def test_ambiguous_dates_are_settled_by_the_notes(registries) -> None:
+    result = loaded("acled_ambiguous_settled_by_notes.csv", registries=registries)
+    assert result.rejected == 0
+    dates = result.events.set_index("dataset_id")["date_start"].dt.strftime("%Y-%m-%d").to_dict()
+    assert dates == {"UKR90001": "2024-06-05", "UKR90002": "2024-06-04"}  # the second known to the week
+    assert any("date written in the notes" in problem.message for problem in result.problems)
+
+
+def test_ambiguous_dates_nothing_settles_are_refused_naming_the_option(registries, tmp_path: Path) -> None:
+    result = loaded("acled_ambiguous_unsettled.csv", registries=registries)
+    assert result.loaded == 0 and result.rejected == 2
+    assert all("dmy:PATH or mdy:PATH" in message for message in errors(result))
+    copy = shutil.copy(DATASETS / "acled_ambiguous_unsettled.csv", tmp_path / "unsettled.csv")
+    [path] = data_paths([f"acled:mdy:{copy}"])
+    assert path == Path(copy) and str(read_as(path)) == "acled:mdy"
+    named = load_events([path], registries)
+    assert named.rejected == 0
+    assert named.events["date_start"].dt.strftime("%Y-%m-%d").tolist() == ["2024-05-06", "2024-07-03"]
+
+
+def test_an_upload_time_settles_dates_the_event_cannot_follow() -> None:
+    dates = parse_dates(
+        pd.Series(["05/06/2024", "07/08/2024"]),
+        known=[("not-before", pd.Series(["2024-05-10", "2024-07-10"]), "upload time")],
+    )
+    assert dates.iso.tolist() == ["2024-05-06", "2024-07-08"] and dates.order == "mdy"
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2024-05-16", "2024-05-16"),
+        ("16 May 2024", "2024-05-16"),
+        ("16/05/2024 00:00:00", "2024-05-16"),
+        ("5/16/2024 12:00:00 AM", "2024-05-16"),
+        ("05/16/2024 00:00", "2024-05-16"),
+        ("16-Feb-19", "2019-02-16"),
+        ("2024-05-16 00:00:00.000", "2024-05-16"),
+        ("20240516", "2024-05-16"),
+    ],
+)
+def test_dates_written_many_ways(text: str, iso: str) -> None:
+    assert parse_dates(pd.Series([text])).iso.tolist() == [iso]
+
+
+def test_a_dataset_actor_is_kept_but_an_unknown_curated_actor_is_still_an_error(registries, tmp_path: Path) -> None:
+    path = tmp_path / "curated.csv"
+    frame = datafiles.flat_frame(loaded("acled_current.csv", registries=registries).events.head(1))
+    frame["dataset"] = None  # the same row as a curated record: "Civilians (Ukraine)" is not in the registry
+    path.write_text(frame.to_csv(index=False), encoding="utf-8")
+    result = load_events([path], registries)
+    assert result.rejected == 1 and any("unknown actor" in message for message in errors(result))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_imported_event_exported_loads_back_unchanged(registries, tmp_path: Path, fmt: str) -> None:
+    events = loaded("acled_current.csv", "acled_2018_layout.csv", registries=registries).events
+    path = tmp_path / f"events.{fmt}"
+    path.write_bytes(datafiles.data_export(fmt, events, registries, CONTEXT))
+    again = load_events([path], registries)
+    assert again.rejected == 0, errors(again)
+    compared = [column for column in events.columns if column not in ("record_file", "record_line")]
+    pd.testing.assert_frame_equal(
+        again.events[compared].reset_index(drop=True), events[compared].reset_index(drop=True), check_categorical=False
+    )
