@@ -176,3 +176,27 @@ def test_an_imported_event_exported_loads_back_unchanged(registries, tmp_path: P
     pd.testing.assert_frame_equal(
         again.events[compared].reset_index(drop=True), events[compared].reset_index(drop=True), check_categorical=False
     )
+
+
+def test_a_ucdp_ged_file_loads_with_its_precision_deaths_and_sources(registries) -> None:
+    result = loaded("ucdp_ged.csv", registries=registries)
+    assert result.read == result.loaded + result.rejected == 5
+    [unmapped] = errors(result)  # type_of_violence 9 is not in the codebook
+    assert ":6:" in unmapped and "UCDP category '9' not mapped" in unmapped
+    events = result.events.set_index("dataset_id")
+    clash = events.loc["900001"]
+    assert (clash["event_type"], clash["initiator"], clash["counterpart"]) == ("battle", "russia", "ukraine")
+    assert (clash["killed_low"], clash["killed_best"], clash["killed_high"]) == (2, 2, 3)
+    assert clash["location_precision"] == "exact" and clash["confidence"] == "reported"
+    assert clash["sources"][0].publisher == "Reuters" and clash["sources"][0].published == "2024-05-17"
+    review = events.loc["900002"]  # a Candidate event under review, known to the month, placed in a province
+    assert (review["date_precision"], review["location_precision"], review["confidence"]) == (
+        "month",
+        "region",
+        "unverified",
+    )
+    assert f"{review['date_start']:%Y-%m-%d}" == "2024-05-01"
+    span = events.loc["900003"]  # date_prec 2: two to six days, from date_start to date_end
+    assert f"{span['date_start']:%Y-%m-%d} {span['date_span_end']:%Y-%m-%d}" == "2024-05-20 2024-05-23"
+    assert span["event_type"] == "violence_against_civilians" and span["counterpart"] == "Civilians"
+    assert events.loc["900004", "location_precision"] == "region"  # where_prec 7: at sea

@@ -445,10 +445,8 @@ def _dataset_event_types(values: pd.Series, present: pd.Series, checker: _Checke
     keys = pd.Series(list(zip(datasets, text, strict=True)), index=values.index).where(rows & text.notna())
     mapped = _per_unique(keys, lambda key: checker.registries.dataset_event_type(*key))
     unmapped = rows & present & text.notna() & mapped.isna()
-    label = datasets.fillna("dataset").str.upper()
-    checker.report(
-        unmapped, field, values, label + " category not mapped: add it to data/registries/dataset_event_types.yaml"
-    )
+    label = datasets.fillna("dataset").str.upper() + " category '" + text.fillna("") + "'"
+    checker.report(unmapped, field, values, label + " not mapped: add it to data/registries/dataset_event_types.yaml")
     return curated.where(~rows, mapped.astype(object).where(mapped.notna(), None))
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.records.datasets import acled
+from dashboard.records.datasets import acled, ucdp
 from dashboard.records.readers import RawFile
 
-CSV_READERS = {acled.NAME: acled}
+CSV_READERS = {acled.NAME: acled, ucdp.NAME: ucdp}
 
 
 def csv_dataset(columns: list[str]) -> str | None:

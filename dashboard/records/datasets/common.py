@@ -48,6 +48,12 @@ def as_read(records: pd.DataFrame) -> pd.DataFrame:
     return records
 
 
+def as_read_sources(sources: pd.DataFrame) -> pd.DataFrame:
+    """Long-form sources with Python strings and None, as the other readers give them."""
+    text = sources[SOURCE_COLUMNS].astype(object).where(sources[SOURCE_COLUMNS].notna(), None)
+    return pd.concat([sources[["row", "number"]].astype(int), text], axis=1)
+
+
 def joined_lists(*columns: pd.Series) -> pd.Series:
     """Several ``;``-separated text columns as one ``;``-separated list (blanks and repeats left out)."""
     parts = pd.concat([column.fillna("") for column in columns], axis=1).agg(";".join, axis=1)
@@ -77,7 +83,7 @@ def named_sources(names: pd.Series, title: pd.Series, quote: pd.Series, publishe
     frame["url"] = None
     frame["published"] = None
     frame["quote"] = quote.reindex(rows).where(frame["number"].eq(1).to_numpy(), None).to_numpy()
-    return frame[["row", "number", *SOURCE_COLUMNS]]
+    return as_read_sources(frame[["row", "number", *SOURCE_COLUMNS]])
 
 
 def date_issues(dates: ParsedDates, values: pd.Series, label: str) -> list[RowIssue]:
