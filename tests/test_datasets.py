@@ -200,3 +200,43 @@ def test_a_ucdp_ged_file_loads_with_its_precision_deaths_and_sources(registries)
     assert f"{span['date_start']:%Y-%m-%d} {span['date_span_end']:%Y-%m-%d}" == "2024-05-20 2024-05-23"
     assert span["event_type"] == "violence_against_civilians" and span["counterpart"] == "Civilians"
     assert events.loc["900004", "location_precision"] == "region"  # where_prec 7: at sea
+
+
+def test_gdelt_2_event_file_loads_and_a_short_row_costs_only_itself(registries) -> None:
+    result = loaded("gdelt_v2.export.CSV", registries=registries)
+    assert (result.read, result.loaded, result.rejected) == (4, 3, 1)
+    [problem] = [problem for problem in result.problems if problem.severity is Severity.ERROR]
+    assert problem.line == 4 and "3 fields instead of 61" in problem.message
+    events = result.events.set_index("dataset_id")
+    fight = events.loc["1190000001"]
+    assert (fight["event_type"], fight["initiator"], fight["counterpart"]) == ("battle", "russia", "ukraine")
+    assert fight["confidence"] == "unverified" and fight["location_precision"] == "city"
+    assert fight["sources"][0].url == "https://www.example.org/news/kharkiv-shelling"
+    assert fight["sources"][0].published == "2024-05-16"
+    unplaced = events.loc["1190000003"]  # GDELT found no place: the event loads, off the map
+    assert pd.isna(unplaced["latitude"]) and unplaced["event_type"] == "protest"
+    assert events.loc["1190000002", "event_type"] == "diplomatic"  # CAMEO 04, consult
+
+
+def test_a_zipped_gdelt_1_daily_file_loads_as_downloaded(registries) -> None:
+    result = loaded("20240516.export.CSV.zip", registries=registries)
+    assert (result.read, result.loaded, result.rejected) == (3, 3, 0)
+    assert set(result.events["dataset"]) == {"gdelt"}
+
+
+def test_a_zip_that_unpacks_past_the_limit_is_refused_before_unpacking(tmp_path: Path, monkeypatch) -> None:
+    import zipfile
+
+    from dashboard.records import readers
+
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big.CSV", b"\t" * 2_000_000)  # 2 MB of tabs zips to a few kilobytes
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1_000_000)
+    result = load_events([path])
+    assert result.loaded == 0 and "over the limit" in errors(result)[0]
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.writestr("a.CSV", "x")
+        archive.writestr("b.CSV", "y")
+    assert "zip holds 2 files" in errors(load_events([two]))[0]

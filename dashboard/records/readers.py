@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -100,6 +101,11 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
         empty.problems.append(_file_problem(name, data))
         return empty
     read_as = read_as_named(path)
+    if data.startswith(ZIP_MAGIC):
+        data = _zipped_member(data, name)
+        if isinstance(data, str):
+            empty.problems.append(_file_problem(name, data))
+            return empty
     text, encoding_problem = decode(data, name)
     if encoding_problem and encoding_problem.severity is Severity.ERROR:
         text, encoding_problem = _windows_export(data, text, encoding_problem, name, read_as)
@@ -108,7 +114,12 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
         return empty
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    from dashboard.records.datasets import gdelt  # tab-separated, no header: known by its first line
+
+    gdelt_columns = gdelt.layout(text.split("\n", 1)[0]) if read_as.dataset in (None, gdelt.NAME) else None
+    if gdelt_columns or read_as.dataset == gdelt.NAME:
+        raw = read_gdelt_text(text, name, gdelt_columns)
+    elif suffix in (".csv", ".zip"):
         raw = read_csv_text(text, name, read_as)
     elif suffix == ".json":
         raw = read_nested_records(_iter_json_records(text), name)
@@ -138,6 +149,59 @@ def _windows_export(data: bytes, text: str, problem: Problem, name: str, read_as
         return text, problem
     message = f"not UTF-8: read as Windows-1252, as Excel saves {dataset.upper()} exports on Windows"
     return recoded, _file_problem(name, message, problem.line, Severity.WARNING)
+
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _zipped_member(data: bytes, name: str) -> bytes | str:
+    """The one file a zip holds (as GDELT's daily files come), or why it is not read. Its size is checked
+    against the limit before and while it is unpacked, so a small zip cannot unpack into gigabytes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            if len(members) != 1:
+                return f"zip holds {len(members)} files: only a zip of one record file (a GDELT daily file) is read"
+            member = members[0]
+            if member.file_size > MAX_FILE_BYTES:
+                return f"{member.filename} unpacks to {member.file_size / 2**20:.0f} MB, over the limit"
+            with archive.open(member) as file:
+                unpacked = file.read(MAX_FILE_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
+        return f"not a readable zip file: {error}"
+    if len(unpacked) > MAX_FILE_BYTES:
+        return f"{member.filename} unpacks to more than {MAX_FILE_BYTES / 2**20:.0f} MB: not read"
+    return unpacked
+
+
+def read_gdelt_text(text: str, name: str, columns: list[str] | None) -> RawFile:
+    """A GDELT event file: tab-separated, no header, no quoting; a row of another length is reported."""
+    from dashboard.records.datasets import gdelt
+
+    if columns is None:
+        raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
+        layouts = ", ".join(str(count) for count in gdelt.LAYOUTS)
+        raw.problems.append(_file_problem(name, f"not a GDELT event file: expected {layouts} tab-separated fields", 1))
+        return raw
+    lines = pd.Series(text.split("\n"), dtype=object)
+    if len(lines) and lines.iloc[-1] == "":
+        lines = lines.iloc[:-1]
+    width = len(columns)
+    fields = lines.str.count("\t") + 1
+    good = fields.eq(width)
+    wrong = ~good & lines.str.strip().ne("")
+    raw_problems = [
+        _file_problem(name, f"malformed GDELT row, not read: {count} fields instead of {width}", int(number) + 1)
+        for number, count in fields[wrong].items()
+    ]
+    frame = lines[good].str.split("\t", expand=True, regex=False) if good.any() else pd.DataFrame(columns=columns)
+    frame.columns = columns
+    frame = frame.where(frame.ne(""), None).reset_index(drop=True)
+    frame["record_line"] = (lines.index[good] + 1).to_numpy()
+    raw = gdelt.read(frame, name)
+    raw.problems[:0] = raw_problems
+    raw.unreadable = len(raw_problems)
+    return raw
 
 
 def read_regular_file(path: Path) -> bytes | str:
