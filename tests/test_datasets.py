@@ -240,3 +240,26 @@ def test_a_zip_that_unpacks_past_the_limit_is_refused_before_unpacking(tmp_path:
         archive.writestr("a.CSV", "x")
         archive.writestr("b.CSV", "y")
     assert "zip holds 2 files" in errors(load_events([two]))[0]
+
+
+def test_a_timemap_download_loads_with_string_coordinates_and_events_without_place_or_sources(registries) -> None:
+    result = loaded("timemap_download.json", registries=registries)
+    assert (result.read, result.loaded, result.rejected) == (4, 3, 1)
+    [bad] = errors(result)
+    assert "timemap-CIV9004" in bad and "latitude" in bad
+    assert any("read month-first" in problem.message for problem in result.problems)
+    events = result.events.set_index("dataset_id")
+    hit = events.loc["CIV9001"]
+    assert (hit["latitude"], hit["event_type"], f"{hit['date_start']:%Y-%m-%d}") == (49.9935, "strike", "2024-05-16")
+    assert hit["sources"][0].url == "https://www.example.org/post/1" and hit["sources"][1].url is None  # HIDDEN
+    assert "Weapon System: Ballistic missile" in hit["tags"] and hit["initiator"] == "Unattributed"
+    assert events.loc["CIV9002", "longitude"] == 30.5234  # written with a decimal comma
+    assert events.loc["CIV9002", "event_type"] == "air_drone_strike"
+    nowhere = events.loc["CIV9003"]  # no place, no sources: still loads, off the map
+    assert pd.isna(nowhere["latitude"]) and nowhere["sources"][0].publisher == "TimeMap"
+
+
+def test_timemap_raw_events_with_source_and_association_ids_load(registries) -> None:
+    [event] = loaded("timemap_deeprows.json", registries=registries).events.to_dict("records")
+    assert event["id"] == "timemap-CIV9101" and event["date_phrase"] == "at 14:30"
+    assert {"association asc1", "graphic"} <= set(event["tags"])

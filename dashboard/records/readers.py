@@ -16,6 +16,7 @@ import re
 import stat
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -122,7 +123,9 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
     elif suffix in (".csv", ".zip"):
         raw = read_csv_text(text, name, read_as)
     elif suffix == ".json":
-        raw = read_nested_records(_iter_json_records(text), name)
+        records, notes = _json_records(text, name, read_as)
+        raw = read_nested_records(records, name)
+        raw.problems[:0] = notes
     else:
         raw = read_nested_records(iter_yaml_records(text), name)
     if encoding_problem:
@@ -383,6 +386,37 @@ def _nested_sources(sources: object, row: int, issues: list[RowIssue]) -> list[t
                 )
         rows.append((row, number, *(source.get(column) for column in SOURCE_COLUMNS)))
     return rows
+
+
+def _json_records(text: str, name: str, read_as: ReadAs) -> tuple[Iterator[tuple[int, object]], list[Problem]]:
+    """The JSON file's records, and notes about reading them: a TimeMap export's events are turned into
+    records first (their dates settled together). An error that stops the reading still comes after the
+    records read before it."""
+    from dashboard.records.datasets import timemap
+
+    items: list[tuple[int, object]] = []
+    stopped: Exception | None = None
+    try:
+        items.extend(_iter_json_records(text))
+    except (YamlError, ValueError) as error:
+        stopped = error
+    notes: list[Problem] = []
+    first = next((item for _, item in items if not isinstance(item, YamlError | ValueError)), None)
+    if read_as.dataset == timemap.NAME or (read_as.dataset is None and timemap.matches(first)):
+        dates, _, note = timemap.settle_dates([item for _, item in items], read_as.date_order)
+        if note:
+            notes.append(_file_problem(name, note, severity=Severity.WARNING))
+        items = [
+            (line, timemap.to_record(item, dates.get(position)) if isinstance(item, dict) else item)
+            for position, (line, item) in enumerate(items)
+        ]
+
+    def replayed() -> Iterator[tuple[int, object]]:
+        yield from items
+        if stopped is not None:
+            raise stopped
+
+    return replayed(), notes
 
 
 def _iter_json_records(text: str):

@@ -83,7 +83,7 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
             "date_start": start,
             "date_precision": precision,
             "date_phrase": ("ACLED date " + column("event_date").str.strip()).where(~precision.eq("day")),
-            "initiator": actor1,
+            "initiator": actor1.fillna(common.UNATTRIBUTED),
             "counterpart": actor2,
             "associated_actors": common.joined_lists(column("assoc_actor_1"), column("assoc_actor_2")),
             "place": place,

@@ -10,6 +10,7 @@ from dashboard.records.datasets.dates import ORDER_WORDS, ParsedDates
 from dashboard.records.problems import Problem, Severity
 from dashboard.records.readers import SOURCE_COLUMNS, RowIssue
 
+UNATTRIBUTED = "Unattributed"  # the initiator of a dataset's event that names no actor (a dataset actor)
 CATEGORY_STEP = " > "  # "event type > sub-event type": the most specific category that is mapped wins
 
 

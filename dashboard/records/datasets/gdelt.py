@@ -147,7 +147,7 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
             "event_type": root,
             "date_start": day.iso,
             "date_precision": "day",
-            "initiator": actor1,
+            "initiator": actor1.fillna(common.UNATTRIBUTED),
             "counterpart": actor2,
             "place": place,
             "latitude": column("ActionGeo_Lat").where(located),

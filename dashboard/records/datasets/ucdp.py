@@ -82,7 +82,7 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
             "date_start": first,
             "date_end": last,
             "date_precision": precision,
-            "initiator": side_a,
+            "initiator": side_a.fillna(common.UNATTRIBUTED),
             "counterpart": side_b,
             "place": place,
             "country": column("country").str.replace(r"\s*\(.*\)\s*$", "", regex=True),  # "Russia (Soviet Union)"
