@@ -273,7 +273,7 @@ def run_export(args: argparse.Namespace) -> int:
     from dashboard.store.cache import open_store
     from dashboard.store.dataset import DatasetError
     from dashboard.store.engine import EngineError, open_dataset
-    from dashboard.store.filters import caption
+    from dashboard.store.filters import Filters, caption
     from dashboard.store.selection import Selection
     from dashboard.views import params
 
@@ -281,13 +281,16 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         settings = engine_settings(args.engine, args.dataset, args.spark_master)
         paths = [] if settings.dataset else data_paths(args.data or None)
-        view, notes = params.read_view(_export_params(args), registries, sorted(geodesy.load_borders()))
-        if notes:
-            raise params.ParameterError("; ".join(notes))
         if settings.dataset:
             store, report = open_dataset(settings, registries)
         else:
             store, report, _ = open_store(paths, record_files(paths), registries, engine_copy=False)
+        dataset_actors = Selection.of(store, Filters()).dataset_actors if args.actor or args.query else []
+        view, notes = params.read_view(
+            _export_params(args), registries, sorted(geodesy.load_borders()), dataset_actors=dataset_actors
+        )
+        if notes:
+            raise params.ParameterError("; ".join(notes))
     except (DataPathError, params.ParameterError, SettingsError, DatasetError, EngineError) as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE

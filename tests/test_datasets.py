@@ -263,3 +263,13 @@ def test_timemap_raw_events_with_source_and_association_ids_load(registries) -> 
     [event] = loaded("timemap_deeprows.json", registries=registries).events.to_dict("records")
     assert event["id"] == "timemap-CIV9101" and event["date_phrase"] == "at 14:30"
     assert {"association asc1", "graphic"} <= set(event["tags"])
+
+
+def test_export_command_filters_by_a_dataset_actor(tmp_path: Path) -> None:
+    from dashboard.cli import main
+
+    out = tmp_path / "civilians.csv"
+    data = str(DATASETS / "acled_current.csv")
+    assert main(["export", "--format", "csv", "--data", data, "--actor", "Civilians (Ukraine)", "--out", str(out)]) == 0
+    again = load_events([out])
+    assert sorted(again.events["dataset_id"]) == ["UKR90001", "UKR90007"] and again.rejected == 0

@@ -216,3 +216,26 @@ def test_an_id_mixed_with_names_in_a_link_is_said_to_be_ignored() -> None:
     at = open_page("pages/map.py", actor=["iran", "North Korea"])
     assert main_caption(at) == "15 of 20 events · actors: North Korea"
     assert "actor 'iran': mixed with names" in as_shown(at.sidebar.warning[0].value)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_datasets_as_downloaded(monkeypatch, page: str) -> None:
+    """ACLED, UCDP, GDELT (zipped) and TimeMap files next to the curated records: every page draws them."""
+    datasets = FIXTURES / "datasets"
+    files = ["acled_current.csv", "ucdp_ged.csv", "20240516.export.CSV.zip", "timemap_download.json"]
+    monkeypatch.setenv("DASHBOARD_DATA", ":".join([str(REPO / "data" / "events"), *(str(datasets / f) for f in files)]))
+    at = open_page(page)
+    assert not at.error and not at.exception
+    if page == "pages/data_quality.py":
+        actors = at.dataframe[-1].value  # the dataset actors no registry actor matched, with their events
+        assert {"Civilians (Ukraine)", "Unattributed"} <= set(actors["Dataset actor"])
+    elif page != "pages/export.py":
+        assert main_caption(at) == "All 37 events"  # 20 curated, 7 ACLED, 4 UCDP, 3 GDELT, 3 TimeMap
+
+
+def test_a_dataset_actor_can_be_chosen_and_linked(monkeypatch) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA", str(FIXTURES / "datasets" / "acled_current.csv"))
+    at = open_page("pages/events.py", actor="Civilians (Ukraine)")
+    assert main_caption(at) == "2 of 7 events · actors: Civilians (Ukraine)"
+    assert "Civilians (Ukraine)" in at.sidebar.multiselect[0].options
+    assert not at.sidebar.warning  # nothing in the link was ignored

@@ -117,7 +117,7 @@ def _sidebar(data: Data) -> View:
             warning("Ignored in the address: " + "; ".join(ignored))
         actors = st.multiselect(
             "Actors",
-            list(registries.actors.index),
+            [*registries.actors.index, *Selection.of(data.store, flt.Filters()).dataset_actors],
             format_func=registries.actor_name,
             key=ACTOR,
             bind="query-params",
@@ -343,6 +343,7 @@ def _ignored_address_parameters(data: Data) -> list[str]:
         opened = {name: st.query_params.get_all(name) for name in st.query_params}
         borders = sorted(geodesy.load_borders())
         event_ids = queries.known_ids(data.table, list(opened.get(EVENT, [])))
-        _, notes = params.read_view(opened, data.registries, borders, event_ids)
+        dataset_actors = Selection.of(data.store, flt.Filters()).dataset_actors
+        _, notes = params.read_view(opened, data.registries, borders, event_ids, dataset_actors)
         st.session_state[key] = renamed + notes
     return st.session_state[key]

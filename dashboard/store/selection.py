@@ -163,6 +163,12 @@ class Selection:
         return self.remember(("has", event_id), lambda: bool(queries.known_ids(self.table, [event_id])))
 
     @property
+    def dataset_actors(self) -> list[str]:
+        """Actors of imported datasets that are not in the registry, most events first (their ids are their
+        names)."""
+        return [actor for actor in self.actor_counts.index if actor not in self.registries.actors.index]
+
+    @property
     def actor_counts(self) -> pd.Series:
         """Events per actor (any role), largest first."""
         return self.remember(("actors",), lambda: queries.actor_counts(self.table))

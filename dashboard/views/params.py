@@ -146,9 +146,11 @@ def read_view(
     registries: Registries,
     borders: Sequence[str] = (),
     event_ids: Collection[str] | None = None,
+    dataset_actors: Collection[str] = (),
 ) -> tuple[View, list[str]]:
     """The view the parameters describe, and a note for each parameter or value that was ignored (unknown
-    parameters, names, dates, widths). ``borders`` and ``event_ids``, when given, are checked too."""
+    parameters, names, dates, widths). ``borders`` and ``event_ids``, when given, are checked too; actors
+    may also be the loaded datasets' own (``dataset_actors``, by their names)."""
     notes: list[str] = []
     for key in params:
         if key == "tiles":
@@ -159,9 +161,10 @@ def read_view(
         **registries.event_type_lookup,
         **{name_key(label): kind for kind, label in registries.type_labels.items()},
     }
+    actor_lookup = {**{name_key(actor): actor for actor in dataset_actors}, **registries.actor_lookup}
     dates = _dates(params.get("dates", []), notes)
     filters = Filters(
-        actors=_ids(params.get("actor", []), registries.actor_lookup, "actor", notes),
+        actors=_ids(params.get("actor", []), actor_lookup, "actor", notes),
         event_types=_ids(params.get("type", []), type_lookup, "event type", notes),
         date_from=dates[0] if dates else None,
         date_to=dates[-1] if dates else None,
@@ -179,9 +182,11 @@ def read_view(
     return View(filters, selected, list(params.get("ring", [])), band), notes
 
 
-def view_from_params(params: Mapping[str, Sequence[str]], registries: Registries) -> View:
+def view_from_params(
+    params: Mapping[str, Sequence[str]], registries: Registries, dataset_actors: Collection[str] = ()
+) -> View:
     """Read the dashboard's address parameters; raises `ParameterError` naming everything that is wrong."""
-    view, notes = read_view(params, registries)
+    view, notes = read_view(params, registries, dataset_actors=dataset_actors)
     if notes:
         raise ParameterError("; ".join(notes))
     return view
