@@ -273,3 +273,23 @@ def test_export_command_filters_by_a_dataset_actor(tmp_path: Path) -> None:
     assert main(["export", "--format", "csv", "--data", data, "--actor", "Civilians (Ukraine)", "--out", str(out)]) == 0
     again = load_events([out])
     assert sorted(again.events["dataset_id"]) == ["UKR90001", "UKR90007"] and again.rejected == 0
+
+
+def test_possible_duplicates_across_datasets_follow_type_dates_and_location_precision(registries) -> None:
+    from dashboard.store.engine import store_from_frame
+    from dashboard.store.filters import Filters
+    from dashboard.store.selection import Selection
+
+    files = ["acled_current.csv", "ucdp_ged.csv", "20240516.export.CSV.zip", "timemap_download.json"]
+    events = loaded(*files, registries=registries).events
+    everything = Selection.of(store_from_frame(events, registries), Filters())
+    pairs = everything.possible_duplicates
+    found = {(row.id, row.other_id) for row in pairs.itertuples()}
+    # GDELT's fight in Kharkiv (a city point) and UCDP's exact clash 2 km away, on the same day
+    assert ("gdelt-1190000001", "ucdp-900001") in found
+    # ACLED's clash known to the month in a region, and UCDP's month in the province 56 km away
+    assert ("acled-UKR90003", "ucdp-900002") in found
+    # ACLED's shelling and UCDP's battle in Kharkiv on one day are different types: not paired
+    assert not {pair for pair in found if "acled-UKR90001" in pair}
+    assert all(row.dataset != row.other_dataset for row in pairs.itertuples())
+    assert everything.duplicates_of("ucdp-900001") == [("gdelt-1190000001", "gdelt", 2.1)]

@@ -239,3 +239,15 @@ def test_a_dataset_actor_can_be_chosen_and_linked(monkeypatch) -> None:
     assert main_caption(at) == "2 of 7 events · actors: Civilians (Ukraine)"
     assert "Civilians (Ukraine)" in at.sidebar.multiselect[0].options
     assert not at.sidebar.warning  # nothing in the link was ignored
+
+
+def test_the_detail_card_links_a_possible_duplicate_in_another_dataset(monkeypatch) -> None:
+    datasets = FIXTURES / "datasets"
+    files = [datasets / "ucdp_ged.csv", datasets / "20240516.export.CSV.zip"]
+    monkeypatch.setenv("DASHBOARD_DATA", ":".join(str(path) for path in files))
+    at = open_page("pages/events.py", event="ucdp-900001")
+    [twin] = [button for button in at.main.button if button.key == "twin_gdelt-1190000001"]
+    twin.click().run()
+    assert at.query_params["event"] == "gdelt-1190000001"
+    duplicates = open_page("pages/data_quality.py").dataframe[-1].value
+    assert list(duplicates["Possibly the same as"]) == ["ucdp-900001"]

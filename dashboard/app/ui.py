@@ -18,6 +18,7 @@ from dashboard.app.sidebar import RINGS, View, add_ring
 from dashboard.exports.datafiles import ExportContext, file_name
 from dashboard.geo import geodesy, overlays
 from dashboard.store import queries
+from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
 from dashboard.views import detail, figures, layers, text
 
@@ -60,6 +61,16 @@ def show_detail(view: View) -> None:
         if not view.selected_is_shown:
             st.caption("This event is outside the current filters.")
         st.markdown(detail.detail_markdown(event, registries, distance, border_name))
+        twins = Selection.of(view.data.store, Filters()).duplicates_of(str(event["id"]))
+        if twins:
+            st.caption("Possibly the same event, reported in another dataset:")
+            for other, dataset, distance_km in twins[:5]:
+                st.button(
+                    text.escape_markdown(f"{other} ({dataset}, {distance_km:,.1f} km away)"),
+                    key=f"twin_{other}",
+                    on_click=select_event,
+                    args=(other,),
+                )
         st.button("Close", key="close_detail", on_click=select_event, args=(None,))
 
 

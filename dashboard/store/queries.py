@@ -391,3 +391,58 @@ def route_flows(table: ir.Table, cell_degrees: float = 1.0) -> pd.DataFrame:
     frame = flows.order_by([ibis.desc("count"), "type", "origin_lon", "origin_lat"]).execute()
     frame["count"] = frame["count"].astype("int64")
     return frame
+
+
+# How far apart two reports of one event may be placed, by the vaguer of their location precisions.
+DUPLICATE_DISTANCE_KM = {"exact": 2.0, "near": 10.0, "city": 25.0, "region": 100.0, "country": 500.0}
+CURATED = "curated"  # the dataset name of curated records, when pairs are compared across datasets
+EARTH_RADIUS_KM = 6371.0088
+
+
+@engine_call
+def possible_duplicates(table: ir.Table, limit: int = 10_000) -> pd.DataFrame:
+    """Pairs of located events from different datasets (curated records counting as one) that may be one
+    event: the same type, dates that overlap within their precision, and points closer than the vaguer
+    location precision allows (`DUPLICATE_DISTANCE_KM`). Columns ``id``, ``other_id``, ``dataset``,
+    ``other_dataset``, ``event_type``, ``distance_km``; nearest first, at most ``limit`` pairs."""
+    if "dataset" not in table.columns:
+        return pd.DataFrame(columns=["id", "other_id", "dataset", "other_dataset", "event_type", "distance_km"])
+    located_events = located(table)
+    tolerance = ibis.cases(
+        *((located_events.location_precision == name, km) for name, km in DUPLICATE_DISTANCE_KM.items()),
+        else_=max(DUPLICATE_DISTANCE_KM.values()),
+    )
+    side = located_events.select(
+        "id",
+        "event_type",
+        "date_start",
+        "date_span_end",
+        lat=located_events.latitude.radians(),
+        lon=located_events.longitude.radians(),
+        dataset=located_events.dataset.fill_null(CURATED),
+        tolerance=tolerance,
+    )
+    other = side.view()
+    pairs = side.join(
+        other,
+        [
+            side.event_type == other.event_type,
+            side.dataset < other.dataset,  # each pair once, and never two of one dataset
+            side.date_start <= other.date_span_end,
+            other.date_start <= side.date_span_end,
+        ],
+    )
+    half = ((pairs.lat_right - pairs.lat) / 2).sin() ** 2 + pairs.lat.cos() * pairs.lat_right.cos() * (
+        (pairs.lon_right - pairs.lon) / 2
+    ).sin() ** 2
+    pairs = pairs.mutate(distance_km=2 * EARTH_RADIUS_KM * half.sqrt().asin())
+    close = pairs.filter(pairs.distance_km <= ibis.greatest(pairs.tolerance, pairs.tolerance_right))
+    found = close.select(
+        "id",
+        other_id=close.id_right,
+        dataset=close.dataset,
+        other_dataset=close.dataset_right,
+        event_type=close.event_type,
+        distance_km=close.distance_km.round(1),
+    )
+    return found.order_by(["distance_km", "id", "other_id"]).limit(limit).execute()

@@ -163,6 +163,20 @@ class Selection:
         return self.remember(("has", event_id), lambda: bool(queries.known_ids(self.table, [event_id])))
 
     @property
+    def possible_duplicates(self) -> pd.DataFrame:
+        """Pairs of events from different datasets that may be one event (`queries.possible_duplicates`)."""
+        return self.remember(("duplicates",), lambda: queries.possible_duplicates(self.table))
+
+    def duplicates_of(self, event_id: str) -> list[tuple[str, str, float]]:
+        """The events that may be the same as ``event_id``: (id, dataset, distance in km), nearest first."""
+        pairs = self.possible_duplicates
+        mine = pairs[(pairs["id"] == event_id) | (pairs["other_id"] == event_id)]
+        first = mine["id"] == event_id
+        others = mine["other_id"].where(first, mine["id"])
+        datasets = mine["other_dataset"].where(first, mine["dataset"])
+        return list(zip(others, datasets, mine["distance_km"].astype(float), strict=True))
+
+    @property
     def dataset_actors(self) -> list[str]:
         """Actors of imported datasets that are not in the registry, most events first (their ids are their
         names)."""

@@ -72,3 +72,17 @@ def dataset_actors(counts: pd.Series, registries: Registries) -> pd.DataFrame:
     most events first: each is listed once, so a missing mapping is easy to spot and add."""
     kept = counts[~counts.index.isin(registries.actors.index)]
     return pd.DataFrame({"Dataset actor": kept.index.astype(str), "Events": kept.to_numpy()})
+
+
+def duplicates_table(pairs: pd.DataFrame, registries: Registries) -> pd.DataFrame:
+    """The possible duplicates as the Data quality page lists them."""
+    return pd.DataFrame(
+        {
+            "Event": pairs["id"],
+            "Dataset": pairs["dataset"],
+            "Possibly the same as": pairs["other_id"],
+            "Its dataset": pairs["other_dataset"],
+            "Type": pairs["event_type"].map(registries.event_type_label),
+            "Distance (km)": pairs["distance_km"],
+        }
+    )
