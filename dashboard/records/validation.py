@@ -99,9 +99,14 @@ def _present(values: pd.Series) -> pd.Series:
     """True where a value was given (not missing, not blank text, not an empty list)."""
     if values.isna().all():
         return pd.Series(False, index=values.index)
-    if pd.api.types.is_string_dtype(values) and values.dtype != object:
-        return values.notna() & values.str.strip().ne("")
+    if (pd.api.types.is_string_dtype(values) and values.dtype != object) or _only_text(values):
+        return (values.notna() & values.str.strip().ne("")).astype(bool)
     return values.map(lambda value: not _blank(value), na_action=None).astype(bool)
+
+
+def _only_text(values: pd.Series) -> bool:
+    """Whether an object column holds only text and missing values (checked in C, not value by value)."""
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
 
 
 def _blank(value: object) -> bool:
@@ -120,7 +125,7 @@ def _text(values: pd.Series, present: pd.Series, checker: _Checker, field: str) 
     """Values as stripped text; lists, mappings and booleans are wrong-type errors."""
     if not present.any():
         return pd.Series(None, index=values.index, dtype="str")
-    if values.dtype == object:
+    if values.dtype == object and not _only_text(values):
         wrong = present & values.map(lambda value: isinstance(value, _NOT_TEXT_TYPES))
         checker.report(
             wrong,
@@ -149,7 +154,7 @@ def _numbers(values: pd.Series, present: pd.Series, checker: _Checker, field: st
     if not present.any():
         return pd.Series(np.nan, index=values.index, dtype="float64")
     wrong = pd.Series(False, index=values.index)
-    if values.dtype == object:
+    if values.dtype == object and not _only_text(values):
         wrong = present & values.map(lambda value: isinstance(value, _NOT_TEXT_TYPES))
         checker.report(wrong, field, values, "expected a number")
     numbers = _to_float(values.where(~(wrong | non_finite)))
@@ -424,9 +429,14 @@ def _typed(field: Field, values: pd.Series, present: pd.Series, checker: _Checke
     raise AssertionError(f"no check for {field.kind}")  # pragma: no cover - every Kind is handled above
 
 
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
 def _dataset_mapped(values: pd.Series, checker: _Checker, mapping: Callable[[str], object]) -> pd.Series:
     """``values`` with a dataset's rows mapped (once per distinct text) by ``mapping``."""
-    rows = checker.dataset_rows & values.map(lambda value: isinstance(value, str))
+    is_text = values.notna() if _only_text(values) or values.dtype != object else values.map(_is_str).astype(bool)
+    rows = checker.dataset_rows & is_text
     if not rows.any():
         return values
     values = values.copy()

@@ -55,16 +55,25 @@ def as_read_sources(sources: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([sources[["row", "number"]].astype(int), text], axis=1)
 
 
+def _joined(pieces: list[pd.Series], separator: str) -> pd.Series:
+    """The non-empty pieces of each row joined by ``separator`` (column by column, never row by row)."""
+    result = pd.Series("", index=pieces[0].index, dtype=object) if pieces else pd.Series(dtype=object)
+    for piece in pieces:
+        piece = piece.astype("string").str.strip().fillna("").astype(object)
+        between = pd.Series(separator, index=piece.index).where(result.ne("") & piece.ne(""), "")
+        result = result + between + piece
+    return result
+
+
 def joined_lists(*columns: pd.Series) -> pd.Series:
-    """Several ``;``-separated text columns as one ``;``-separated list (blanks and repeats left out)."""
-    parts = pd.concat([column.fillna("") for column in columns], axis=1).agg(";".join, axis=1)
-    return parts.map(lambda text: "; ".join(dict.fromkeys(item.strip() for item in text.split(";") if item.strip())))
+    """Several ``;``-separated text columns as one ``;``-separated list (validation drops blank items)."""
+    return _joined(list(columns), "; ")
 
 
 def labelled(parts: dict[str, pd.Series]) -> pd.Series:
     """``"ACLED: UKR1; interaction: State forces-Civilians"``: the given parts, each after its label."""
-    frame = pd.DataFrame({label: (label + ": " + values.astype("string")) for label, values in parts.items()})
-    return frame.apply(lambda row: "; ".join(row.dropna()), axis=1).replace("", None)
+    pieces = [(label + ": " + values.astype("string")).fillna("") for label, values in parts.items()]
+    return _joined(pieces, "; ").replace("", None)
 
 
 def country_codes(codes: pd.Series, names: pd.Series) -> pd.Series:
