@@ -293,3 +293,35 @@ def test_possible_duplicates_across_datasets_follow_type_dates_and_location_prec
     assert not {pair for pair in found if "acled-UKR90001" in pair}
     assert all(row.dataset != row.other_dataset for row in pairs.itertuples())
     assert everything.duplicates_of("ucdp-900001") == [("gdelt-1190000001", "gdelt", 2.1)]
+
+
+DATASET_FILES = [
+    "acled_current.csv",
+    "ucdp_ged.csv",
+    "gdelt_v2.export.CSV",
+    "timemap_download.json",
+]
+DEEP = b"[" * 5000 + b"]" * 5000
+DAMAGE = {
+    "cut in the middle": lambda data: data[: len(data) // 2],
+    "NUL bytes": lambda data: data.replace(b",", b",\x00", 3),
+    "bytes that are not text": lambda data: data[:200] + b"\xff\xfe\xfa\x80" + data[200:],
+    "control characters and markup": lambda data: data.replace(b"Kharkiv", b"<script>\x1b[31m=HYPERLINK()\x07", 2),
+    "a huge field": lambda data: data.replace(b"Kyiv", b"K" * 300_000, 1),
+    "only the first line": lambda data: data.split(b"\n", 1)[0],
+    "deep nesting": lambda data: data.replace(b'"description"', b'"x": ' + DEEP + b', "description"', 1),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("name", DATASET_FILES)
+def test_a_damaged_dataset_file_is_reported_never_a_crash(registries, tmp_path: Path, name: str, damage: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(DAMAGE[damage]((DATASETS / name).read_bytes()))
+    result = load_events([path], registries)
+    assert result.read == result.loaded + result.rejected
+    for problem in result.problems:
+        assert problem.file.endswith(name) and problem.message
+    events = result.events
+    if not events.empty:
+        assert events["dataset"].notna().all() and events["id"].str.fullmatch(r"[A-Za-z0-9._-]+").all()
