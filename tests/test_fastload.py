@@ -23,6 +23,7 @@ from dashboard.records.datapaths import BUNDLED_EVENTS_DIR
 from dashboard.records.loader import load_events
 from dashboard.records.registries import load_registries
 from dashboard.records.synthetic import synthetic_frame, write_csv
+from tests_support import FIXTURES
 
 REGISTRIES = load_registries()
 BASE_ROWS = 12
@@ -228,3 +229,42 @@ def _folder():
             self.handle.cleanup()
 
     return _Folder()
+
+
+GENERAL_READER_CSVS = {"acled_current.csv", "acled_reordered_extra_bad.csv", "acled_us_dates.csv"}
+DATASET_CSVS = [
+    "acled_current.csv",
+    "acled_reordered_extra_bad.csv",
+    "acled_us_dates.csv",
+    "acled_ambiguous_settled_by_notes.csv",
+    "acled_ambiguous_unsettled.csv",
+    "acled_2019_layout.csv",
+    "acled_2018_layout.csv",
+    "ucdp_ged.csv",
+]
+
+
+@pytest.mark.parametrize("name", DATASET_CSVS)
+def test_a_dataset_export_is_checked_on_arrow_as_the_general_loader_checks_it(name: str) -> None:
+    """A dataset's rows, mapped by its reader, are typed on Arrow; rows with a problem (and their messages) go
+    through the general checks: the table and the report are the general loader's, row for row."""
+    path = FIXTURES / "datasets" / name
+    # read by pyarrow, unless a quoted field holds a line break or a column has no name (the general reader)
+    assert (fastload._fast_csv(path, REGISTRIES) is not None) == (name not in GENERAL_READER_CSVS)
+    assert_same_both_ways(path)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cell=st.sampled_from(["", " ", "=1+1", "Military Forces of Iran", "0", "95", "x;y", "16/05/2024", "4"]),
+    column=st.integers(0, 30),
+    row=st.integers(0, 6),
+)
+def test_any_value_in_any_acled_cell_gives_the_same_table_and_report(tmp_path: Path, cell, column, row) -> None:
+    rows = list(csv.reader(io.StringIO((FIXTURES / "datasets" / "acled_current.csv").read_text(encoding="utf-8"))))
+    rows[3][27] = rows[3][27].replace("\n", " ")  # no line break in a field: the file takes the Arrow path
+    rows[1 + row][column] = cell
+    path = tmp_path / "acled.csv"
+    path.write_text(_text(rows[0], rows[1:]), encoding="utf-8")
+    assert fastload._fast_csv(path, REGISTRIES) is not None
+    assert_same_both_ways(path)

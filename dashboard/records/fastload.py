@@ -42,7 +42,16 @@ from dashboard.records.readers import (
     read_regular_file,
 )
 from dashboard.records.registries import Registries, load_registries
-from dashboard.records.schema import DISTANCE_UNITS_KM, FIELDS, POINTS, RANGES, SOURCE_FIELDS, Field, Kind
+from dashboard.records.schema import (
+    DISTANCE_UNITS_KM,
+    FIELDS,
+    POINTS,
+    RANGES,
+    SOURCE_FIELDS,
+    Field,
+    Kind,
+    csv_source_column,
+)
 from dashboard.records.validation import check_values
 
 log = logging.getLogger(__name__)
@@ -91,6 +100,7 @@ class _CsvPart:
     lines: np.ndarray  # file line of each row
     typed: pa.Table  # `EVENT_SCHEMA` columns of every row, meaningful where ``clean``
     clean: np.ndarray
+    mapped: RawFile | None = None  # a dataset's rows as its reader maps them (``strings``: their flat form)
 
 
 def _load_table(files: list[Path], skipped, registries: Registries) -> tuple[pa.Table, LoadReport]:
@@ -145,6 +155,8 @@ def _chunks(column: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
 
 def _general_rows(part: _CsvPart) -> RawFile:
     """The rows of ``part`` that are not clean, as the general CSV reader gives them."""
+    if part.mapped is not None:
+        return _mapped_rows(part.mapped, ~part.clean)
     rows = part.strings.filter(pa.array(~part.clean))
     frame = rows.to_pandas()
     frame["record_line"] = part.lines[~part.clean]
@@ -161,15 +173,56 @@ def _fast_csv(path: Path, registries: Registries) -> _CsvPart | None:
         if read is None:
             return None
         strings, lines, bad_bytes = read
-        typed, clean = _typed(strings, registries, bad_bytes)
+        name = shown_path(path)
+        mapped = None
+        dataset = read_as(path).dataset or datasets.csv_dataset(strings.column_names)
+        if dataset and dataset != RECORDS:  # a dataset's export: its reader maps the rows, Arrow checks them
+            frame = strings.to_pandas()
+            frame["record_line"] = lines
+            mapped = datasets.read_csv_dataset(dataset, frame, name, read_as(path).date_order)
+            strings = _flat_strings(mapped)
+        typed, clean = _typed(strings, registries, bad_bytes, dataset if mapped is not None else None)
+        if mapped is not None and mapped.issues:
+            clean[[issue.row for issue in mapped.issues]] = False
     except Exception:  # pyarrow refused it, or a defect: the general reader says what is wrong
         log.debug("reading %s the general way", path, exc_info=True)
         return None
-    name = shown_path(path)
     file_column = pc.fill_null(pa.nulls(len(lines), pa.string()), name)
     typed = typed.set_column(typed.schema.get_field_index("record_file"), "record_file", file_column)
     typed = typed.set_column(typed.schema.get_field_index("record_line"), "record_line", pa.array(lines))
-    return _CsvPart(name, strings, lines, typed, clean)
+    return _CsvPart(name, strings, lines, typed, clean, mapped)
+
+
+def _flat_strings(mapped: RawFile) -> pa.Table:
+    """A dataset reader's rows in the flat (CSV) form, as text: field columns and numbered source columns."""
+    records = mapped.records
+    columns = {
+        name: pa.array(records[name].astype(object).where(records[name].notna(), None), pa.string())
+        for name in records.columns
+        if name != "record_line"
+    }
+    sources = mapped.sources
+    count = len(records)
+    for number in sorted(sources["number"].unique()) if not sources.empty else []:
+        of_number = sources[sources["number"] == number]
+        rows = of_number["row"].to_numpy(dtype=np.int64)
+        for item in SOURCE_FIELDS:
+            values = np.full(count, None, dtype=object)
+            values[rows] = of_number[item.name].to_numpy(dtype=object)
+            columns[csv_source_column(int(number), item.name)] = pa.array(values, pa.string())
+    return pa.table(columns) if columns else pa.table({"id": pa.nulls(count, pa.string())})
+
+
+def _mapped_rows(mapped: RawFile, rows: np.ndarray) -> RawFile:
+    """The ``rows`` (a mask) of a dataset reader's output, with their sources and issues, and every problem
+    about the file: what the general checks need to report them exactly as the general reader would."""
+    positions = np.flatnonzero(rows)
+    renumbered = {int(old): new for new, old in enumerate(positions)}
+    records = mapped.records.iloc[positions].reset_index(drop=True)
+    sources = mapped.sources[mapped.sources["row"].isin(renumbered)].copy()
+    sources["row"] = sources["row"].map(renumbered)
+    issues = [issue._replace(row=renumbered[issue.row]) for issue in mapped.issues if issue.row in renumbered]
+    return RawFile(mapped.path, records, sources.reset_index(drop=True), list(mapped.problems), issues)
 
 
 def _read_strings(path: Path) -> tuple[pa.Table, np.ndarray, bool] | None:
@@ -193,8 +246,6 @@ def _read_strings(path: Path) -> tuple[pa.Table, np.ndarray, bool] | None:
     names = [name.strip() for name in header]
     if csv_header_problem(header_text, 0) or "" in names or len(set(names)) != len(names):
         return None
-    if read_as(path).dataset not in (None, RECORDS) or datasets.csv_dataset(names):
-        return None  # a dataset's export: its own reader maps it into records
     table = pcsv.read_csv(
         pa.py_buffer(data).slice(start),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1),
@@ -249,7 +300,9 @@ def _numpy(column: pa.Array | pa.ChunkedArray, fill: bool = False) -> np.ndarray
 # --- checking and typing ----------------------------------------------------------------------------------
 
 
-def _typed(strings: pa.Table, registries: Registries, bad_bytes: bool) -> tuple[pa.Table, np.ndarray]:
+def _typed(
+    strings: pa.Table, registries: Registries, bad_bytes: bool, dataset: str | None = None
+) -> tuple[pa.Table, np.ndarray]:
     """`EVENT_SCHEMA` columns for every row, and which rows the general checks would accept unchanged. The
     columns are worked on in parallel (Arrow's kernels release the interpreter)."""
     count = strings.num_rows
@@ -257,7 +310,13 @@ def _typed(strings: pa.Table, registries: Registries, bad_bytes: bool) -> tuple[
     with ThreadPoolExecutor(_WORKERS) as pool:
         futures = {
             field.name: pool.submit(
-                _field, field, strings[field.name] if field.name in given else None, count, registries, bad_bytes
+                _field,
+                field,
+                strings[field.name] if field.name in given else None,
+                count,
+                registries,
+                bad_bytes,
+                dataset,
             )
             for field in FIELDS
             if field.kind is not Kind.SOURCES
@@ -286,7 +345,12 @@ def _chunked(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _field(
-    field: Field, raw: pa.ChunkedArray | None, count: int, registries: Registries, bad_bytes: bool
+    field: Field,
+    raw: pa.ChunkedArray | None,
+    count: int,
+    registries: Registries,
+    bad_bytes: bool,
+    dataset: str | None = None,
 ) -> tuple[pa.Array | pa.ChunkedArray, np.ndarray]:
     """One field typed, and which rows are clean for it (given when required, no problem)."""
     if raw is None or raw.null_count == count:  # a column the file lacks, or leaves empty
@@ -301,7 +365,7 @@ def _field(
         typed, good = _number(field.kind, raw)
         present = _numpy(pc.is_valid(typed))
     else:
-        typed, present, good = _per_value(field, raw, registries)
+        typed, present, good = _per_value(field, raw, registries, dataset=dataset)
     if field.required:
         good &= present
     if field.name in LIST_COLUMNS and typed.null_count:  # an absent list is an empty one
@@ -336,12 +400,12 @@ def _number(kind: Kind, raw: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarr
 
 
 def _per_value(
-    field: Field, raw: pa.ChunkedArray, registries: Registries, as_text: bool = False
+    field: Field, raw: pa.ChunkedArray, registries: Registries, as_text: bool = False, dataset: str | None = None
 ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """A coded field, date or list checked by `check_values` once per distinct value (dates as YYYY-MM-DD
     text with ``as_text``, as a source's publication date is kept)."""
     uniques = pc.drop_null(pc.unique(raw))
-    typed, present, faulted = check_values(field, uniques.to_pandas(), registries)
+    typed, present, faulted = check_values(field, uniques.to_pandas(), registries, dataset)
     if as_text:
         typed = typed.dt.strftime("%Y-%m-%d")
     positions = pc.index_in(raw, value_set=uniques)

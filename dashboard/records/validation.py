@@ -345,11 +345,15 @@ def check_records(
     return typed, checker.issues
 
 
-def check_values(field: Field, values: pd.Series, registries: Registries) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """One field's values checked and typed on their own, exactly as `check_records` checks each of them: the
-    typed values, which were given, and which have a problem. For a column checked once per distinct value."""
+def check_values(
+    field: Field, values: pd.Series, registries: Registries, dataset: str | None = None
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """One field's values checked and typed on their own, exactly as `check_records` checks each of them (as
+    values of ``dataset``'s rows, when given): the typed values, which were given, and which have a problem
+    (an error or a warning). For a column checked once per distinct value."""
     values = values.reset_index(drop=True)
-    checker = _Checker(pd.DataFrame({field.name: values}), registries)
+    columns = {field.name: values} | ({"dataset": pd.Series(dataset, index=values.index)} if dataset else {})
+    checker = _Checker(pd.DataFrame(columns), registries)
     present = _present(values)
     typed = _typed(field, values, present, checker)
     faulted = np.zeros(len(values), dtype=bool)

@@ -51,9 +51,9 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
     column = common.column_getter(frame)
     acled_id = column("event_id_cnty").str.strip()
     notes = column("notes")
-    known = [
-        ("equal", notes_dates(notes), "date written in the notes"),
-        ("not-before", unix_days(column("timestamp")), "upload time (timestamp)"),
+    known = [  # evidence for slashed dates, worked out only when they are ambiguous
+        ("equal", lambda: notes_dates(notes), "date written in the notes"),
+        ("not-before", lambda: unix_days(column("timestamp")), "upload time (timestamp)"),
     ]
     dates = parse_dates(column("event_date"), order if order in (DAY_FIRST, MONTH_FIRST) else None, known)
     issues += common.date_issues(dates, column("event_date"), "ACLED event_date")

@@ -10,6 +10,7 @@ it the slashed dates are not read, and the reason names the option that settles 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,9 @@ _SLASHED = r"^\s*(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})" + _TIME + "$"
 NOTES_DATE = r"\b(?:[Oo]n|[Bb]etween|[Ff]rom|[Aa]round)\s+(?P<d>\d{1,2})\s+(?P<mon>[A-Z][a-z]+)\s+(?P<y>\d{4})"
 
 
+Known = pd.Series | Callable[[], pd.Series]  # other dates of the rows, or how to find them
+
+
 @dataclass
 class ParsedDates:
     """Dates read from one column: ISO text (None where not read), why each unread one was not, and how
@@ -72,21 +76,25 @@ def _two_digit_years(years: pd.Series) -> pd.Series:
 
 def candidates(values: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
     """The unambiguous reading of each value (ISO text or None) and, for slashed values, both readings:
-    columns ``dmy``, ``mdy`` (ISO text or None), ``a``, ``b`` (the two numbers) and ``ampm``."""
+    columns ``dmy``, ``mdy`` (ISO text or None), ``a``, ``b`` (the two numbers) and ``ampm``. Each form is
+    tried only on the values no earlier form read (most files write one form throughout)."""
     text = values.astype("string")
     iso = pd.Series(None, index=values.index, dtype=object)
+    rest = text[text.notna()]
     for pattern in (_ISO, _COMPACT):
-        parts = text.str.extract(pattern)
-        found = parts["y"].notna() & iso.isna()
+        parts = rest.str.extract(pattern)
+        found = parts["y"].notna()
         if found.any():
-            iso[found] = _iso_text(parts["y"][found], parts["m"][found], parts["d"][found])
-    worded = text.str.extract(_WORDED)
+            iso[found[found].index] = _iso_text(parts["y"][found], parts["m"][found], parts["d"][found])
+            rest = rest[~found]
+    worded = rest.str.extract(_WORDED)
     month = worded["mon"].str.lower().map(_MONTHS)
-    found = worded["y"].notna() & month.notna() & iso.isna()
+    found = worded["y"].notna() & month.notna()
     if found.any():
-        iso[found] = _iso_text(_two_digit_years(worded["y"][found]), month[found], worded["d"][found])
-    slashed = text.str.extract(_SLASHED)
-    slashed = slashed[slashed["y"].notna() & iso.isna()]
+        iso[found[found].index] = _iso_text(_two_digit_years(worded["y"][found]), month[found], worded["d"][found])
+        rest = rest[~found]
+    slashed = rest.str.extract(_SLASHED)
+    slashed = slashed[slashed["y"].notna()]
     readings = pd.DataFrame(
         {
             DAY_FIRST: _iso_text(slashed["y"], slashed["b"], slashed["a"]),
@@ -100,11 +108,12 @@ def candidates(values: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
     return iso, readings
 
 
-def settle_order(readings: pd.DataFrame, known: list[tuple[str, pd.Series, str]]) -> tuple[str | None, str]:
+def settle_order(readings: pd.DataFrame, known: list[tuple[str, Known, str]]) -> tuple[str | None, str]:
     """The order of slashed dates in one file, and the evidence; (None, why not) when nothing settles it.
 
-    ``known``: ``(kind, dates, label)`` for other dates of the same rows (ISO text): ``"not-before"`` dates an
-    event cannot follow (an upload time), ``"equal"`` dates the event should equal (a date in the notes)."""
+    ``known``: ``(kind, dates, label)`` for other dates of the same rows (ISO text, or a function giving them,
+    called only when needed): ``"not-before"`` dates an event cannot follow (an upload time), ``"equal"``
+    dates the event should equal (a date in the notes)."""
     if readings.empty:
         return None, ""
     day_first = (readings["a"] > 12).sum()
@@ -121,7 +130,7 @@ def settle_order(readings: pd.DataFrame, known: list[tuple[str, pd.Series, str]]
     if both.empty:  # every date reads the same either way (5/5/2024)
         return DAY_FIRST, "every date reads the same either way"
     for kind, dates, label in known:
-        dates = dates.reindex(both.index)
+        dates = (dates() if callable(dates) else dates).reindex(both.index)
         usable = dates.notna()
         if not usable.any():
             continue
@@ -136,9 +145,7 @@ def settle_order(readings: pd.DataFrame, known: list[tuple[str, pd.Series, str]]
     return None, "every slashed date has both parts 12 or under, and nothing else in the file tells the order"
 
 
-def parse_dates(
-    values: pd.Series, order: str | None = None, known: list[tuple[str, pd.Series, str]] = ()
-) -> ParsedDates:
+def parse_dates(values: pd.Series, order: str | None = None, known: list[tuple[str, Known, str]] = ()) -> ParsedDates:
     """Read a column of dates (see the module's description). ``order`` forces the order of slashed dates."""
     given = values.notna() & values.astype("string").str.strip().ne("").fillna(False)
     iso, readings = candidates(values)
