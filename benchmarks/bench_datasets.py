@@ -10,14 +10,13 @@ dashboard's load (read, map, check and type, without the cache) beside ``pyarrow
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.csv as pcsv
+from timing import median_seconds
 
 from dashboard.records.fastload import load_table
 from dashboard.records.registries import load_registries
@@ -80,15 +79,6 @@ def acled_frame(rows: int, seed: int = 3) -> pd.DataFrame:
     )
 
 
-def median(action, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -98,10 +88,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "acled.csv"
         acled_frame(args.rows).to_csv(path, index=False)
-        bare = median(lambda: pcsv.read_csv(path), args.runs)
+        bare = median_seconds(lambda: pcsv.read_csv(path), args.runs)
         table, report = load_table([path], registries)
         assert report.rejected == 0 and table.num_rows == args.rows, report.summary()
-        load = median(lambda: load_table([path], registries), args.runs)
+        load = median_seconds(lambda: load_table([path], registries), args.runs)
         size = path.stat().st_size / 1e6
         print(f"{args.rows:,} ACLED rows ({size:.0f} MB); median of {args.runs} runs")
         print(f"  load as downloaded (map + check + type)  {load:6.2f} s")

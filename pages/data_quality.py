@@ -2,10 +2,7 @@
 
 import streamlit as st
 
-from dashboard.app import messages, sidebar
-from dashboard.store.filters import Filters
-from dashboard.store.selection import Selection
-from dashboard.views import tables
+from dashboard.app import messages, sidebar, ui
 
 view = sidebar.current_view()
 result = view.data.report
@@ -25,23 +22,4 @@ if problems.empty:
     st.success("No problems: every record passed validation.")
 else:
     st.dataframe(problems, hide_index=True)
-everything = Selection.of(view.data.store, Filters())
-actors = tables.dataset_actors(everything.actor_counts, view.data.registries)
-st.subheader(f"Dataset actors ({len(actors)})")
-if actors.empty:
-    st.caption("Every actor of the loaded events is in data/registries/actors.yaml.")
-else:
-    st.caption(
-        "Actors of imported datasets that no actor of the registry matches, kept under their own names."
-        " To count one as a registry actor, add a pattern to data/registries/dataset_actors.yaml."
-    )
-    st.dataframe(actors, hide_index=True)
-duplicates = everything.possible_duplicates
-st.subheader(f"Possible duplicates across datasets ({len(duplicates)})")
-st.caption(
-    "Events from different datasets (curated records count as one) of the same type, on overlapping dates"
-    " within their precision, placed closer than their location precision allows (2 km for exact points,"
-    " 10 km near a place, 25 km for a city, 100 km for a region, 500 km for a country)."
-)
-if not duplicates.empty:
-    st.dataframe(tables.duplicates_table(duplicates, view.data.registries), hide_index=True)
+ui.show_dataset_checks(view)

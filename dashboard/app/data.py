@@ -19,6 +19,8 @@ from dashboard.store import queries
 from dashboard.store.cache import open_store
 from dashboard.store.dataset import DatasetError
 from dashboard.store.engine import EngineError, EventStore, open_dataset
+from dashboard.store.filters import Filters
+from dashboard.store.selection import Selection
 from dashboard.store.settings import DATASET_ENV, ENGINE_ENV, EngineSettings, SettingsError, engine_settings
 from dashboard.views import text
 
@@ -40,6 +42,11 @@ class Data:
     @property
     def table(self) -> ir.Table:
         return self.store.table
+
+    @property
+    def everything(self) -> Selection:
+        """Every loaded event, unfiltered (its answers are remembered like any selection's)."""
+        return Selection.of(self.store, Filters())
 
 
 def cli_options(argv: list[str] | None = None) -> argparse.Namespace:

@@ -88,7 +88,7 @@ class View:
     def selected(self) -> pd.Series | None:
         if self.selected_id is None:
             return None
-        return Selection.of(self.data.store, flt.Filters()).event(self.selected_id)
+        return self.data.everything.event(self.selected_id)
 
     @cached_property
     def selected_is_shown(self) -> bool:
@@ -117,7 +117,7 @@ def _sidebar(data: Data) -> View:
             warning("Ignored in the address: " + "; ".join(ignored))
         actors = st.multiselect(
             "Actors",
-            [*registries.actors.index, *Selection.of(data.store, flt.Filters()).dataset_actors],
+            [*registries.actors.index, *data.everything.dataset_actors],
             format_func=registries.actor_name,
             key=ACTOR,
             bind="query-params",
@@ -133,7 +133,7 @@ def _sidebar(data: Data) -> View:
             bind="query-params",
             placeholder="All types",
         )
-        bounds = Selection.of(data.store, flt.Filters()).date_bounds
+        bounds = data.everything.date_bounds
         low, high = (bounds[0].date(), bounds[1].date()) if bounds else (date.today(), date.today())
         dates = st.date_input(
             "Dates",
@@ -201,7 +201,7 @@ def _event_choices(data: Data, selection: Selection) -> list[str]:
     click or the address) when it is loaded, so the choice survives any filter."""
     choices = list(selection.first_ids(EVENT_CHOICES))
     wanted = st.session_state.get(EVENT) or st.query_params.get(EVENT)
-    if wanted and wanted not in choices and Selection.of(data.store, flt.Filters()).has(wanted):
+    if wanted and wanted not in choices and data.everything.has(wanted):
         choices.insert(0, wanted)
     return choices
 
@@ -343,7 +343,6 @@ def _ignored_address_parameters(data: Data) -> list[str]:
         opened = {name: st.query_params.get_all(name) for name in st.query_params}
         borders = sorted(geodesy.load_borders())
         event_ids = queries.known_ids(data.table, list(opened.get(EVENT, [])))
-        dataset_actors = Selection.of(data.store, flt.Filters()).dataset_actors
-        _, notes = params.read_view(opened, data.registries, borders, event_ids, dataset_actors)
+        _, notes = params.read_view(opened, data.registries, borders, event_ids, data.everything.dataset_actors)
         st.session_state[key] = renamed + notes
     return st.session_state[key]

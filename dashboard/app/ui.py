@@ -18,9 +18,8 @@ from dashboard.app.sidebar import RINGS, View, add_ring
 from dashboard.exports.datafiles import ExportContext, file_name
 from dashboard.geo import geodesy, overlays
 from dashboard.store import queries
-from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
-from dashboard.views import detail, figures, layers, text
+from dashboard.views import detail, figures, layers, tables, text
 
 log = logging.getLogger(__name__)
 # a file: a material icon would be fetched online
@@ -61,7 +60,7 @@ def show_detail(view: View) -> None:
         if not view.selected_is_shown:
             st.caption("This event is outside the current filters.")
         st.markdown(detail.detail_markdown(event, registries, distance, border_name))
-        twins = Selection.of(view.data.store, Filters()).duplicates_of(str(event["id"]))
+        twins = view.data.everything.duplicates_of(str(event["id"]))
         if twins:
             st.caption("Possibly the same event, reported in another dataset:")
             for other, dataset, distance_km in twins[:5]:
@@ -213,3 +212,23 @@ def chart_downloads(view: View, chart: str) -> None:
         )
     if browser is None:
         columns[4].caption(images.INSTALL_HINT)
+
+
+def show_dataset_checks(view: View) -> None:
+    """The Data quality page's dataset sections: actors no registry actor matches, and possible duplicates."""
+    everything = view.data.everything
+    actors = tables.dataset_actors(everything.actor_counts, view.data.registries)
+    st.subheader(f"Dataset actors ({len(actors)})")
+    if actors.empty:
+        st.caption("Every actor of the loaded events is in data/registries/actors.yaml.")
+    else:
+        st.caption(
+            "Actors of imported datasets that no actor of the registry matches, kept under their own names."
+            " To count one as a registry actor, add a pattern to data/registries/dataset_actors.yaml."
+        )
+        st.dataframe(actors, hide_index=True)
+    duplicates = everything.possible_duplicates
+    st.subheader(f"Possible duplicates across datasets ({len(duplicates)})")
+    st.caption(tables.DUPLICATES_RULE)
+    if not duplicates.empty:
+        st.dataframe(tables.duplicates_table(duplicates, view.data.registries), hide_index=True)

@@ -175,11 +175,12 @@ def _fast_csv(path: Path, registries: Registries) -> _CsvPart | None:
         strings, lines, bad_bytes = read
         name = shown_path(path)
         mapped = None
-        dataset = read_as(path).dataset or datasets.csv_dataset(strings.column_names)
+        named = read_as(path)
+        dataset = named.dataset or datasets.csv_dataset(strings.column_names)
         if dataset and dataset != RECORDS:  # a dataset's export: its reader maps the rows, Arrow checks them
             frame = strings.to_pandas()
             frame["record_line"] = lines
-            mapped = datasets.read_csv_dataset(dataset, frame, name, read_as(path).date_order)
+            mapped = datasets.read_csv_dataset(dataset, frame, name, named.date_order)
             strings = _flat_strings(mapped)
         typed, clean = _typed(strings, registries, bad_bytes, dataset if mapped is not None else None)
         if mapped is not None and mapped.issues:

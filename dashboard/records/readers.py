@@ -403,7 +403,7 @@ def _json_records(text: str, name: str, read_as: ReadAs) -> tuple[Iterator[tuple
     notes: list[Problem] = []
     first = next((item for _, item in items if not isinstance(item, YamlError | ValueError)), None)
     if read_as.dataset == timemap.NAME or (read_as.dataset is None and timemap.matches(first)):
-        dates, _, note = timemap.settle_dates([item for _, item in items], read_as.date_order)
+        dates, note = timemap.settle_dates([item for _, item in items], read_as.date_order)
         if note:
             notes.append(_file_problem(name, note, severity=Severity.WARNING))
         items = [

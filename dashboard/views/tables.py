@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.records.registries import Registries
+from dashboard.store.queries import DUPLICATE_DISTANCE_KM
 
 EVENTS_COLUMN_CONFIG = {
     "id": None,  # kept for selection, not shown
@@ -72,6 +73,14 @@ def dataset_actors(counts: pd.Series, registries: Registries) -> pd.DataFrame:
     most events first: each is listed once, so a missing mapping is easy to spot and add."""
     kept = counts[~counts.index.isin(registries.actors.index)]
     return pd.DataFrame({"Dataset actor": kept.index.astype(str), "Events": kept.to_numpy()})
+
+
+DUPLICATES_RULE = (
+    "Events from different datasets (curated records count as one) of the same type, on overlapping dates"
+    " within their precision, placed closer than their location precision allows ("
+    + ", ".join(f"{km:g} km {precision}" for precision, km in DUPLICATE_DISTANCE_KM.items())
+    + ")."
+)
 
 
 def duplicates_table(pairs: pd.DataFrame, registries: Registries) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.records.datasets import acled, gdelt, ucdp  # noqa: F401 - gdelt: read by its first line
+from dashboard.records.datasets import acled, ucdp
 from dashboard.records.readers import RawFile
 
 CSV_READERS = {acled.NAME: acled, ucdp.NAME: ucdp}

@@ -38,7 +38,7 @@ def matches(item: object) -> bool:
     )
 
 
-def settle_dates(items: list[object], order: str | None) -> tuple[dict[int, str | None], str | None, str]:
+def settle_dates(items: list[object], order: str | None) -> tuple[dict[int, str | None], str]:
     """ISO dates for the events (by position), and how slashed dates were read: as the file shows, else as
     named, else TimeMap's documented default (``MM/DD/YYYY``), said in a warning."""
     texts = pd.Series([item.get("date") if isinstance(item, dict) else None for item in items], dtype=object)
@@ -48,7 +48,7 @@ def settle_dates(items: list[object], order: str | None) -> tuple[dict[int, str 
         dates.evidence = "TimeMap's default date format is MM/DD/YYYY, and nothing in the file says otherwise"
     iso = {position: (None if pd.isna(value) else value) for position, value in dates.iso.items()}
     note = f"slashed dates read {ORDER_WORDS[dates.order]}: {dates.evidence}" if dates.order else ""
-    return iso, dates.order, note
+    return iso, note
 
 
 def _text(value: object) -> str | None:
