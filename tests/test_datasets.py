@@ -14,7 +14,8 @@ import pytest
 
 from dashboard.exports import datafiles
 from dashboard.records.datapaths import data_paths, read_as
-from dashboard.records.datasets.dates import parse_dates
+from dashboard.records.datasets.common import joined_lists, labelled
+from dashboard.records.datasets.dates import month_start, parse_dates, shift_days, year_start
 from dashboard.records.loader import load_events
 from dashboard.records.problems import Severity
 from tests_support import FIXTURES
@@ -325,3 +326,27 @@ def test_a_damaged_dataset_file_is_reported_never_a_crash(registries, tmp_path: 
     events = result.events
     if not events.empty:
         assert events["dataset"].notna().all() and events["id"].str.fullmatch(r"[A-Za-z0-9._-]+").all()
+
+
+def test_list_and_note_columns_keep_every_row_whatever_is_missing() -> None:
+    # Arrow's own null-skipping join returns fewer rows than it is given; these must not.
+    chunked = pd.Series(pd.array(["a", None, " b ", None, ""], dtype="str"))
+    nothing = pd.Series([None] * 5, dtype=object)
+    assert joined_lists(chunked, nothing).tolist() == ["a", "", "b", "", ""]
+    assert joined_lists(nothing, nothing).tolist() == [""] * 5
+    assert joined_lists(chunked, chunked).tolist() == ["a; a", "", "b; b", "", ""]
+    notes = labelled({"ACLED": chunked, "admin1": pd.Series(["K", None, None, "L", None])})
+    assert notes.fillna("-").tolist() == ["ACLED: a; admin1: K", "-", "ACLED: b", "admin1: L", "-"]
+
+
+def test_dataset_dates_move_to_the_start_of_their_week_month_and_year() -> None:
+    iso = pd.Series(["2024-05-16", None, "2024-03-02", "2024-02-29"], index=[4, 5, 6, 7])
+    assert shift_days(iso, -3).fillna("-").tolist() == ["2024-05-13", "-", "2024-02-28", "2024-02-26"]
+    assert month_start(iso).fillna("-").tolist() == ["2024-05-01", "-", "2024-03-01", "2024-02-01"]
+    assert year_start(iso).fillna("-").tolist() == ["2024-01-01", "-", "2024-01-01", "2024-01-01"]
+    assert list(shift_days(iso, 1).index) == [4, 5, 6, 7]
+
+
+def test_plain_iso_dates_outside_the_calendar_are_not_read() -> None:
+    values = pd.Series(["2024-02-30", "2023-02-29", "2024-13-01", "2024-00-10", "2024-02-29"])
+    assert parse_dates(values).iso.fillna("-").tolist() == ["-", "-", "-", "-", "2024-02-29"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dashboard.records import fastload
@@ -130,6 +130,7 @@ def test_a_clean_file_is_typed_on_arrow_row_for_row_as_the_general_loader_types_
     line_end=st.sampled_from(["\n", "\r\n"]),
     bom=st.booleans(),
 )
+@example(changes=[(0, 24, "-0")], line_end="\n", bom=False)  # -0 alone as a latitude: shown as 0.0 both ways
 def test_any_value_in_any_cell_gives_the_same_table_and_report(changes, line_end: str, bom: bool) -> None:
     header, rows = _rows()
     for row, column, value in changes:

@@ -180,7 +180,7 @@ def _fast_csv(path: Path, registries: Registries) -> _CsvPart | None:
         if dataset and dataset != RECORDS:  # a dataset's export: its reader maps the rows, Arrow checks them
             frame = strings.to_pandas()
             frame["record_line"] = lines
-            mapped = datasets.read_csv_dataset(dataset, frame, name, named.date_order)
+            mapped = datasets.mapped_csv_dataset(dataset, frame, name, named.date_order)
             strings = _flat_strings(mapped)
         typed, clean = _typed(strings, registries, bad_bytes, dataset if mapped is not None else None)
         if mapped is not None and mapped.issues:
@@ -198,19 +198,21 @@ def _flat_strings(mapped: RawFile) -> pa.Table:
     """A dataset reader's rows in the flat (CSV) form, as text: field columns and numbered source columns."""
     records = mapped.records
     columns = {
-        name: pa.array(records[name].astype(object).where(records[name].notna(), None), pa.string())
+        name: pa.array(records[name], pa.string(), from_pandas=True)
         for name in records.columns
         if name != "record_line"
     }
     sources = mapped.sources
     count = len(records)
-    for number in sorted(sources["number"].unique()) if not sources.empty else []:
-        of_number = sources[sources["number"] == number]
-        rows = of_number["row"].to_numpy(dtype=np.int64)
+    numbers = sources["number"].to_numpy(dtype=np.int64)
+    for number in np.unique(numbers):
+        chosen = np.flatnonzero(numbers == number)
+        where = np.full(count, -1, dtype=np.int64)  # each row's position among this number's sources
+        where[sources["row"].to_numpy(dtype=np.int64)[chosen]] = np.arange(len(chosen))
+        positions = pa.array(where, mask=where < 0)
         for item in SOURCE_FIELDS:
-            values = np.full(count, None, dtype=object)
-            values[rows] = of_number[item.name].to_numpy(dtype=object)
-            columns[csv_source_column(int(number), item.name)] = pa.array(values, pa.string())
+            values = pa.array(sources[item.name].iloc[chosen], pa.string(), from_pandas=True)
+            columns[csv_source_column(int(number), item.name)] = values.take(positions)
     return pa.table(columns) if columns else pa.table({"id": pa.nulls(count, pa.string())})
 
 
@@ -223,7 +225,8 @@ def _mapped_rows(mapped: RawFile, rows: np.ndarray) -> RawFile:
     sources = mapped.sources[mapped.sources["row"].isin(renumbered)].copy()
     sources["row"] = sources["row"].map(renumbered)
     issues = [issue._replace(row=renumbered[issue.row]) for issue in mapped.issues if issue.row in renumbered]
-    return RawFile(mapped.path, records, sources.reset_index(drop=True), list(mapped.problems), issues)
+    rows = RawFile(mapped.path, records, sources.reset_index(drop=True), list(mapped.problems), issues)
+    return datasets.common.as_read_file(rows)
 
 
 def _read_strings(path: Path) -> tuple[pa.Table, np.ndarray, bool] | None:
@@ -389,7 +392,7 @@ def _text(raw: pa.ChunkedArray, bad_bytes: bool) -> tuple[pa.ChunkedArray, np.nd
 def _number(kind: Kind, raw: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     """Plain decimals as float64, in range for the kind; anything else given is left to the general checks."""
     plain = pc.match_substring_regex(raw, _PLAIN_DECIMAL)
-    numbers = pc.cast(pc.if_else(plain, raw, _NO_STRING), pa.float64())
+    numbers = pc.add(pc.cast(pc.if_else(plain, raw, _NO_STRING), pa.float64()), 0.0)  # -0 is 0
     good = _numpy(pc.or_kleene(pc.is_null(raw), plain))
     if kind in _LIMITS:
         good &= _numpy(pc.less_equal(pc.abs(numbers), _LIMITS[kind]), fill=True)

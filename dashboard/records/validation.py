@@ -162,7 +162,7 @@ def _numbers(values: pd.Series, present: pd.Series, checker: _Checker, field: st
     checker.report(non_finite, field, values, "must be a finite number (not NaN or infinity)")
     not_number = present & numbers.isna() & values.notna() & ~non_finite & ~wrong
     checker.report(not_number, field, values, "not a number")
-    return numbers.where(~non_finite)
+    return numbers.where(~non_finite) + 0.0  # -0 is 0 (however it was parsed)
 
 
 def _to_float(values: pd.Series) -> pd.Series:

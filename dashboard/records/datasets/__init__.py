@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.records.datasets import acled, ucdp
+from dashboard.records.datasets import acled, common, ucdp
 from dashboard.records.readers import RawFile
 
 CSV_READERS = {acled.NAME: acled, ucdp.NAME: ucdp}
@@ -20,5 +20,12 @@ def csv_dataset(columns: list[str]) -> str | None:
     return next((name for name, reader in CSV_READERS.items() if reader.matches(columns)), None)
 
 
-def read_csv_dataset(dataset: str, frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
+def mapped_csv_dataset(dataset: str, frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
+    """A dataset's CSV rows (text columns as read, plus ``record_line``) mapped to flat records, their text
+    still on Arrow (see `common.as_read_file`)."""
     return CSV_READERS[dataset].read(frame, name, order)
+
+
+def read_csv_dataset(dataset: str, frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
+    """A dataset's CSV rows as flat records, as the general checks take them."""
+    return common.as_read_file(mapped_csv_dataset(dataset, frame, name, order))

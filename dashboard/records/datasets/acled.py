@@ -60,11 +60,8 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
     precision_code = column("time_precision").str.strip()
     precision = precision_code.map(TIME_PRECISIONS)
     issues += common.code_issues(precision_code, precision, "date", "ACLED time_precision", TIME_PRECISIONS)
-    start = dates.iso.copy()
-    week = precision.eq("week")
-    start[week] = shift_days(dates.iso[week], -3)
-    month = precision.eq("month")
-    start[month] = month_start(dates.iso[month])
+    week, month = precision.eq("week"), precision.eq("month")
+    start = dates.iso.mask(week, shift_days(dates.iso[week], -3)).mask(month, month_start(dates.iso[month]))
     geo_code = column("geo_precision").str.strip()
     location_precision = geo_code.map(GEO_PRECISIONS)
     issues += common.code_issues(geo_code, location_precision, "location", "ACLED geo_precision", GEO_PRECISIONS)
@@ -115,7 +112,6 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
         },
         index=frame.index,
     )
-    records = common.as_read(records)
     sources = common.named_sources(column("source"), "ACLED event " + acled_id.fillna("?"), notes, start)
     raw = RawFile(name, records, sources, issues=issues)
     raw.problems += common.order_note(name, dates, "event_date")

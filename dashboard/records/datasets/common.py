@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.records.datasets.dates import ORDER_WORDS, ParsedDates
 from dashboard.records.problems import Problem, Severity
-from dashboard.records.readers import SOURCE_COLUMNS, RowIssue
+from dashboard.records.readers import SOURCE_COLUMNS, RawFile, RowIssue
 
 UNATTRIBUTED = "Unattributed"  # the initiator of a dataset's event that names no actor (a dataset actor)
 CATEGORY_STEP = " > "  # "event type > sub-event type": the most specific category that is mapped wins
@@ -30,12 +34,17 @@ def keyed_columns(frame: pd.DataFrame, renamed: dict[str, str]) -> pd.DataFrame:
 
 
 def column_getter(frame: pd.DataFrame) -> Callable[[str], pd.Series]:
-    """``column(name)``: the text column, or an all-missing one when the file has none by that name."""
+    """``column(name)``: the text column stripped, empty as missing (on Arrow, each worked out once), or an
+    all-missing one when the file has none by that name."""
+    seen: dict[str, pd.Series] = {}
 
     def column(name: str) -> pd.Series:
-        if name in frame:
-            return frame[name].astype("string").str.strip().replace("", pd.NA)
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
+        if name not in seen:
+            if name in frame:
+                seen[name] = _as_series(_arrow_text(frame[name]), frame.index)
+            else:
+                seen[name] = pd.Series(np.nan, index=frame.index, dtype="str")
+        return seen[name]
 
     return column
 
@@ -55,25 +64,45 @@ def as_read_sources(sources: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([sources[["row", "number"]].astype(int), text], axis=1)
 
 
-def _joined(pieces: list[pd.Series], separator: str) -> pd.Series:
-    """The non-empty pieces of each row joined by ``separator`` (column by column, never row by row)."""
-    result = pd.Series("", index=pieces[0].index, dtype=object) if pieces else pd.Series(dtype=object)
-    for piece in pieces:
-        piece = piece.astype("string").str.strip().fillna("").astype(object)
-        between = pd.Series(separator, index=piece.index).where(result.ne("") & piece.ne(""), "")
-        result = result + between + piece
-    return result
+def as_read_file(raw: RawFile) -> RawFile:
+    """A reader's mapped rows (Arrow-backed text) as the general checks take them."""
+    return replace(raw, records=as_read(raw.records), sources=as_read_sources(raw.sources))
+
+
+def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Stripped text on Arrow, empty as missing."""
+    text = pc.utf8_trim_whitespace(pa.array(values, pa.string(), from_pandas=True))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def _as_series(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=index)
+
+
+def _joined(pieces: list[pa.Array | pa.ChunkedArray], separator: str) -> pa.Array:
+    """The pieces of each row that are not missing joined by ``separator`` ("" when none), in one pass: the
+    pieces become a list per row (Arrow's own null-skipping join drops rows)."""
+    count, width = len(pieces[0]), len(pieces)
+    arrays = [piece.combine_chunks() if isinstance(piece, pa.ChunkedArray) else piece for piece in pieces]
+    given = np.vstack([np.asarray(pc.is_valid(array), dtype=bool) for array in arrays])  # piece × row
+    positions = (np.arange(width)[None, :] * count + np.arange(count)[:, None]).ravel()  # row by row
+    values = pa.concat_arrays([array.cast(pa.string()) for array in arrays]).take(positions[given.T.ravel()])
+    offsets = np.zeros(count + 1, dtype=np.int32)
+    np.cumsum(given.sum(axis=0), out=offsets[1:])
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values), separator)
 
 
 def joined_lists(*columns: pd.Series) -> pd.Series:
-    """Several ``;``-separated text columns as one ``;``-separated list (validation drops blank items)."""
-    return _joined(list(columns), "; ")
+    """Several ``;``-separated text columns as one ``;``-separated list ("" when all are empty)."""
+    return _as_series(_joined([_arrow_text(column) for column in columns], "; "), columns[0].index)
 
 
 def labelled(parts: dict[str, pd.Series]) -> pd.Series:
     """``"ACLED: UKR1; interaction: State forces-Civilians"``: the given parts, each after its label."""
-    pieces = [(label + ": " + values.astype("string")).fillna("") for label, values in parts.items()]
-    return _joined(pieces, "; ").replace("", None)
+    pieces = [pc.binary_join_element_wise(label + ": ", _arrow_text(values), "") for label, values in parts.items()]
+    joined = _joined(pieces, "; ")
+    index = next(iter(parts.values())).index
+    return _as_series(pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined), index)
 
 
 def country_codes(codes: pd.Series, names: pd.Series) -> pd.Series:
@@ -84,16 +113,26 @@ def country_codes(codes: pd.Series, names: pd.Series) -> pd.Series:
 
 def named_sources(names: pd.Series, title: pd.Series, quote: pd.Series, published: pd.Series) -> pd.DataFrame:
     """Long-form sources: each ``;``-separated name a source titled ``title``, the first quoting ``quote``."""
-    split = names.fillna("").str.split(";").explode().str.strip()
-    split = split[split.ne("")]
-    rows = split.index.to_numpy()
-    frame = pd.DataFrame({"row": rows, "publisher": split.to_numpy()})
-    frame["number"] = frame.groupby("row").cumcount() + 1
-    frame["title"] = title.reindex(rows).to_numpy()
-    frame["url"] = None
-    frame["published"] = None
-    frame["quote"] = quote.reindex(rows).where(frame["number"].eq(1).to_numpy(), None).to_numpy()
-    return as_read_sources(frame[["row", "number", *SOURCE_COLUMNS]])
+    lists = pc.split_pattern(pa.array(names.fillna(""), pa.string(), from_pandas=True), ";")
+    items = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    kept = pc.not_equal(items, "")
+    rows = pc.filter(pc.list_parent_indices(lists), kept).to_numpy().astype(np.int64)
+    position = np.arange(len(rows))
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    number = position - np.maximum.accumulate(np.where(first, position, 0)) + 1
+    index = names.index
+    return pd.DataFrame(
+        {
+            "row": index.to_numpy()[rows],
+            "number": number,
+            "publisher": _as_series(pc.filter(items, kept), pd.RangeIndex(len(rows))),
+            "title": title.iloc[rows].reset_index(drop=True),
+            "url": None,
+            "published": None,
+            "quote": quote.iloc[rows].reset_index(drop=True).where(first),
+        }
+    )[["row", "number", *SOURCE_COLUMNS]]
 
 
 def date_issues(dates: ParsedDates, values: pd.Series, label: str) -> list[RowIssue]:

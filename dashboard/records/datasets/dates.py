@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
 DATE_ORDERS = (DAY_FIRST, MONTH_FIRST)
@@ -74,13 +76,32 @@ def _two_digit_years(years: pd.Series) -> pd.Series:
     return numbers.where(years.str.len() != 2, numbers + 2000)  # 24 → 2024 (these datasets start after 1989)
 
 
+def plain_iso(values: pd.Series) -> np.ndarray:
+    """Which values are real dates written exactly ``YYYY-MM-DD`` (most of a large file), found on Arrow."""
+    text = pa.array(values, pa.string(), from_pandas=True)
+    plain = np.asarray(pc.fill_null(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$"), False), dtype=bool)
+    if not plain.any():
+        return plain
+    written = pc.filter(text, pa.array(plain))
+    year, month, day = (
+        pc.cast(pc.utf8_slice_codeunits(written, start, stop), pa.int64()).to_numpy()
+        for start, stop in ((0, 4), (5, 7), (8, 10))
+    )
+    first = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    date = first.astype("datetime64[D]") + (day - 1)
+    real = (month >= 1) & (month <= 12) & (day >= 1) & (date.astype("datetime64[M]") == first)
+    plain[plain] = real & (year >= 1900) & (year <= 2100)  # other years: the general reading below
+    return plain
+
+
 def candidates(values: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
     """The unambiguous reading of each value (ISO text or None) and, for slashed values, both readings:
     columns ``dmy``, ``mdy`` (ISO text or None), ``a``, ``b`` (the two numbers) and ``ampm``. Each form is
     tried only on the values no earlier form read (most files write one form throughout)."""
     text = values.astype("string")
-    iso = pd.Series(None, index=values.index, dtype=object)
-    rest = text[text.notna()]
+    plain = plain_iso(values)
+    iso = values.astype("str").where(plain)  # stays on Arrow: most values are plain ISO dates
+    rest = text[text.notna() & ~plain]
     for pattern in (_ISO, _COMPACT):
         parts = rest.str.extract(pattern)
         found = parts["y"].notna()
@@ -189,17 +210,25 @@ def unix_days(stamps: pd.Series) -> pd.Series:
     return dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None).astype(object)
 
 
+def _days(iso: pd.Series) -> np.ndarray:
+    """ISO date text as days (NaT where missing or not a date)."""
+    text = pa.array(iso, pa.string(), from_pandas=True)
+    parsed = pc.cast(pc.strptime(text, "%Y-%m-%d", "s", error_is_null=True), pa.date32())
+    return np.asarray(parsed.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
+
+
+def _iso_series(days: np.ndarray, index: pd.Index) -> pd.Series:
+    text = pc.cast(pa.array(days, pa.date32(), from_pandas=True), pa.string())
+    return pd.Series(pd.array(text, dtype="str"), index=index)
+
+
 def shift_days(iso: pd.Series, days: int) -> pd.Series:
-    dates = pd.to_datetime(iso, errors="coerce") + pd.Timedelta(days=days)
-    return dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None).astype(object)
+    return _iso_series(_days(iso) + np.timedelta64(days, "D"), iso.index)
 
 
 def month_start(iso: pd.Series) -> pd.Series:
-    dates = pd.to_datetime(iso, errors="coerce")
-    start = dates - pd.to_timedelta(dates.dt.day - 1, unit="D")
-    return start.dt.strftime("%Y-%m-%d").where(dates.notna(), None).astype(object)
+    return _iso_series(_days(iso).astype("datetime64[M]").astype("datetime64[D]"), iso.index)
 
 
 def year_start(iso: pd.Series) -> pd.Series:
-    years = pd.to_datetime(iso, errors="coerce").dt.year
-    return pd.Series(np.where(years.notna(), years.astype("Int64").astype(str) + "-01-01", None), index=iso.index)
+    return _iso_series(_days(iso).astype("datetime64[Y]").astype("datetime64[D]"), iso.index)

@@ -112,7 +112,6 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
         },
         index=frame.index,
     )
-    records = common.as_read(records)
     published = parse_dates(column("source_date").str.split(";").str[0]).iso
     sources = pd.DataFrame(
         {
@@ -125,4 +124,4 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
             "quote": column("source_article").to_numpy(),
         }
     )[["row", "number", *SOURCE_COLUMNS]]
-    return RawFile(name, records, common.as_read_sources(sources), issues=issues)
+    return RawFile(name, records, sources, issues=issues)
