@@ -18,6 +18,7 @@ from dashboard.records.datasets.common import joined_lists, labelled
 from dashboard.records.datasets.dates import month_start, parse_dates, shift_days, year_start
 from dashboard.records.loader import load_events
 from dashboard.records.problems import Severity
+from dashboard.records.registries import load_registries
 from tests_support import FIXTURES
 
 DATASETS = FIXTURES / "datasets"
@@ -350,3 +351,41 @@ def test_dataset_dates_move_to_the_start_of_their_week_month_and_year() -> None:
 def test_plain_iso_dates_outside_the_calendar_are_not_read() -> None:
     values = pd.Series(["2024-02-30", "2023-02-29", "2024-13-01", "2024-00-10", "2024-02-29"])
     assert parse_dates(values).iso.fillna("-").tolist() == ["-", "-", "-", "-", "2024-02-29"]
+
+
+def test_a_later_ucdp_candidate_release_replaces_the_earlier_rows_of_the_same_ids() -> None:
+    folder = FIXTURES / "datasets" / "ucdp_candidate"  # v24_0_10 revises event 900002 of v24_0_3
+    result = load_events([folder])
+    by_id = result.events.set_index("id")
+    assert sorted(by_id.index) == ["ucdp-900001", "ucdp-900002", "ucdp-900003", "ucdp-900004"]
+    assert by_id.loc["ucdp-900002", "killed_best"] == 35  # the revised figure, not the first release's 40
+    assert by_id.loc["ucdp-900002", "record_file"].endswith("GEDEvent_v24_0_10.csv")  # release 10 is after 3
+    counts = {Path(count.file).name: count for count in result.files}
+    earlier = counts["GEDEvent_v24_0_3.csv"]
+    assert (earlier.read, earlier.loaded, earlier.rejected, earlier.replaced) == (3, 2, 0, 1)
+    assert result.read == result.loaded + result.rejected + result.replaced
+    assert result.report.summary() == "5 read, 4 loaded, 0 rejected, 1 replaced by later releases"
+    (note,) = [problem for problem in result.problems if "later release" in problem.message]
+    assert note.severity is Severity.WARNING and note.file.endswith("GEDEvent_v24_0_3.csv")
+    assert "900002" in note.message and "GEDEvent_v24_0_10.csv (1)" in note.message
+    assert not result.errors
+
+
+def test_the_same_id_twice_in_one_ucdp_file_is_still_an_error(tmp_path: Path) -> None:
+    source = (FIXTURES / "datasets" / "ucdp_candidate" / "GEDEvent_v24_0_3.csv").read_text(encoding="utf-8")
+    path = tmp_path / "GEDEvent_v24_0_4.csv"
+    path.write_text(source + source.splitlines()[1] + "\n", encoding="utf-8")
+    result = load_events([path])
+    assert result.rejected == 1 and result.replaced == 0
+    assert any("ucdp-900001" in str(problem.message) or problem.record_id == "ucdp-900001" for problem in result.errors)
+
+
+def test_gdelt_places_get_their_country_from_the_fips_code() -> None:
+    result = load_events([FIXTURES / "datasets" / "gdelt_v2.export.CSV"])
+    countries = dict(zip(result.events["place"].astype(str), result.events["country"].astype(str), strict=True))
+    assert countries["Kharkiv, Kharkivs'ka Oblast', Ukraine"] == "UKR"  # FIPS UP
+    assert countries["Russia"] == "RUS"  # FIPS RS, not ISO RS (Serbia)
+    registries = load_registries()
+    assert registries.country_code("FIPS KN") == "PRK" and registries.country_code("FIPS KS") == "KOR"
+    assert registries.country_code("FIPS IR") == "IRN" and registries.country_code("FIPS ZZ") is None
+    assert not registries.problems

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -253,6 +255,30 @@ def test_a_dataset_export_is_checked_on_arrow_as_the_general_loader_checks_it(na
     # read by pyarrow, unless a quoted field holds a line break or a column has no name (the general reader)
     assert (fastload._fast_csv(path, REGISTRIES) is not None) == (name not in GENERAL_READER_CSVS)
     assert_same_both_ways(path)
+
+
+def test_later_dataset_releases_replace_rows_the_same_way_in_both_loaders(tmp_path: Path) -> None:
+    releases = FIXTURES / "datasets" / "ucdp_candidate"
+    assert_same_both_ways(releases)
+    # a JSON file the general reader reads, with an id a CSV release revises: replaced the same way
+    shutil.copytree(releases, tmp_path / "releases")
+    earlier = tmp_path / "releases" / "GEDEvent_v24_0_1.json"
+    record = {
+        "id": "old-900001",
+        "title": "First report",
+        "event_type": "battle",
+        "date_start": "2024-05-16",
+        "initiator": "Russia",
+        "dataset": "ucdp",
+        "dataset_id": "900001",
+        "place": "Kupiansk",
+        "latitude": 49.7,
+        "longitude": 37.6,
+        "sources": [{"publisher": "UCDP GED"}],
+    }
+    earlier.write_text(json.dumps([record]), encoding="utf-8")
+    assert_same_both_ways(tmp_path / "releases")
+    assert load_events([tmp_path / "releases"], REGISTRIES).replaced == 2
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

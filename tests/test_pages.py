@@ -165,6 +165,19 @@ def test_data_quality_page_shows_counts_and_problems(monkeypatch) -> None:
     assert set(problems["record_id"].dropna()) == {"csv-bad-latitude", "csv-bad-type"}
 
 
+def test_data_quality_page_counts_rows_a_later_release_replaces(monkeypatch) -> None:
+    monkeypatch.setenv("DASHBOARD_DATA", str(FIXTURES / "datasets" / "ucdp_candidate"))
+    at = open_page("pages/data_quality.py")
+    assert [(metric.label, metric.value) for metric in at.metric] == [
+        ("Records read", "5"),
+        ("Loaded", "4"),
+        ("Rejected", "0"),
+        ("Replaced", "1"),
+    ]
+    files = at.dataframe[0].value.set_index("file")
+    assert files["replaced"].tolist() == [0, 1] and files.index[1].endswith("GEDEvent_v24_0_3.csv")
+
+
 def test_a_missing_data_path_is_a_message_not_a_traceback(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("DASHBOARD_DATA", str(tmp_path / "nowhere"))
     at = app()

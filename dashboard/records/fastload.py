@@ -20,7 +20,7 @@ import logging
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,15 @@ import pyarrow.csv as pcsv
 from dashboard.records import datasets
 from dashboard.records.columns import EVENT_SCHEMA, LIST_COLUMNS, SOURCE_TYPE, to_arrow
 from dashboard.records.datapaths import RECORDS, data_paths, find_record_files, read_as, shown_path
-from dashboard.records.loader import LoadReport, combine_isolated, load_events, read_one, skipped_problems
+from dashboard.records.loader import (
+    LoadReport,
+    combine_isolated,
+    load_events,
+    read_one,
+    skipped_problems,
+    without_rows,
+)
+from dashboard.records.problems import Problem
 from dashboard.records.readers import (
     CSV_SOURCE_COLUMN,
     REPLACEMENT_CHARACTER,
@@ -40,8 +48,10 @@ from dashboard.records.readers import (
     csv_header_problem,
     csv_rows,
     read_regular_file,
+    subset_rows,
 )
 from dashboard.records.registries import Registries, load_registries
+from dashboard.records.releases import identities, replaced_rows
 from dashboard.records.schema import (
     DISTANCE_UNITS_KM,
     FIELDS,
@@ -101,11 +111,14 @@ class _CsvPart:
     typed: pa.Table  # `EVENT_SCHEMA` columns of every row, meaningful where ``clean``
     clean: np.ndarray
     mapped: RawFile | None = None  # a dataset's rows as its reader maps them (``strings``: their flat form)
+    replaced: np.ndarray | None = None  # rows a later release of the dataset revises (not loaded)
+    replaced_problems: list[Problem] = field(default_factory=list)
 
 
 def _load_table(files: list[Path], skipped, registries: Registries) -> tuple[pa.Table, LoadReport]:
     parts = [_fast_csv(path, registries) if path.suffix.lower() == ".csv" else None for path in files]
     others = [read_one(path) if part is None else None for part, path in zip(parts, files, strict=True)]
+    others = _without_replaced(parts, others)
     _demote_shared_ids(parts, [raw for raw in others if raw is not None])
     raws = [_general_rows(part) if part else other for part, other in zip(parts, others, strict=True)]
     result = combine_isolated(raws, registries)
@@ -132,12 +145,37 @@ def _in_file_order(table: pa.Table, names: list[str]) -> pa.Table:
     return table.take(pa.array(np.argsort(key, kind="stable")))
 
 
+def _without_replaced(parts: list[_CsvPart | None], others: list[RawFile | None]) -> list[RawFile | None]:
+    """Mark the rows of CSV parts a later release revises, and leave them out of the other files, as
+    `loader.without_replaced` does."""
+    keys = [
+        identities(raw.path, raw.records) if part is None else identities(part.name, _identity_columns(part.strings))
+        for part, raw in zip(parts, others, strict=True)
+    ]
+    kept = []
+    for part, raw, (replaced, problems) in zip(parts, others, replaced_rows(keys), strict=True):
+        if part is not None:
+            part.replaced, part.replaced_problems = replaced, problems
+            part.clean &= ~replaced
+        elif replaced.any():
+            raw = without_rows(raw, replaced, problems)
+        kept.append(raw)
+    return kept
+
+
+def _identity_columns(strings: pa.Table) -> pd.DataFrame:
+    names = [name for name in ("dataset", "dataset_id") if name in strings.column_names]
+    return strings.select(names).to_pandas() if names else pd.DataFrame(index=pd.RangeIndex(strings.num_rows))
+
+
 def _demote_shared_ids(parts: list[_CsvPart | None], others: list[RawFile]) -> None:
     """Send clean rows whose id any other row uses back to the general checks, which report the duplicates
     with where each id was first used."""
     if all(part is None for part in parts):
         return
-    ids = [pc.drop_null(part.typed["id"]) for part in parts if part is not None]  # stripped, as checked
+    ids = [  # stripped, as checked; rows a later release replaces are not loaded
+        pc.drop_null(part.typed["id"].filter(pa.array(~part.replaced))) for part in parts if part is not None
+    ]
     loose = [str(value).strip() for raw in others for value in raw.records.get("id", pd.Series(dtype=object)).dropna()]
     ids.append(pa.array(loose, pa.string()))  # ids of other files as text: too many at worst, never too few
     counts = pc.value_counts(pa.chunked_array([chunk for column in ids for chunk in _chunks(column)], pa.string()))
@@ -154,13 +192,17 @@ def _chunks(column: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
 
 
 def _general_rows(part: _CsvPart) -> RawFile:
-    """The rows of ``part`` that are not clean, as the general CSV reader gives them."""
+    """The rows of ``part`` that are neither clean nor replaced, as the general CSV reader gives them."""
+    rows = ~part.clean & ~part.replaced
     if part.mapped is not None:
-        return _mapped_rows(part.mapped, ~part.clean)
-    rows = part.strings.filter(pa.array(~part.clean))
-    frame = rows.to_pandas()
-    frame["record_line"] = part.lines[~part.clean]
-    return csv_rows(frame, part.name, 1)
+        raw = datasets.common.as_read_file(subset_rows(part.mapped, rows))
+    else:
+        frame = part.strings.filter(pa.array(rows)).to_pandas()
+        frame["record_line"] = part.lines[rows]
+        raw = csv_rows(frame, part.name, 1)
+    raw.replaced = int(part.replaced.sum())
+    raw.problems += part.replaced_problems
+    return raw
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -214,19 +256,6 @@ def _flat_strings(mapped: RawFile) -> pa.Table:
             values = pa.array(sources[item.name].iloc[chosen], pa.string(), from_pandas=True)
             columns[csv_source_column(int(number), item.name)] = values.take(positions)
     return pa.table(columns) if columns else pa.table({"id": pa.nulls(count, pa.string())})
-
-
-def _mapped_rows(mapped: RawFile, rows: np.ndarray) -> RawFile:
-    """The ``rows`` (a mask) of a dataset reader's output, with their sources and issues, and every problem
-    about the file: what the general checks need to report them exactly as the general reader would."""
-    positions = np.flatnonzero(rows)
-    renumbered = {int(old): new for new, old in enumerate(positions)}
-    records = mapped.records.iloc[positions].reset_index(drop=True)
-    sources = mapped.sources[mapped.sources["row"].isin(renumbered)].copy()
-    sources["row"] = sources["row"].map(renumbered)
-    issues = [issue._replace(row=renumbered[issue.row]) for issue in mapped.issues if issue.row in renumbered]
-    rows = RawFile(mapped.path, records, sources.reset_index(drop=True), list(mapped.problems), issues)
-    return datasets.common.as_read_file(rows)
 
 
 def _read_strings(path: Path) -> tuple[pa.Table, np.ndarray, bool] | None:

@@ -3,7 +3,7 @@
 >>> result = load_events()                      # the bundled data/events
 >>> result.events.columns[:3].tolist()
 ['id', 'title', 'summary']
->>> result.read == result.loaded + result.rejected
+>>> result.read == result.loaded + result.rejected + result.replaced
 True
 """
 
@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dashboard.records.datapaths import SkippedFile, data_paths, find_record_files, shown_path
 from dashboard.records.problems import Problem, Severity, problems_frame, shorten
-from dashboard.records.readers import RawFile, read_file
+from dashboard.records.readers import RawFile, read_file, subset_rows
 from dashboard.records.registries import Registries, load_registries
+from dashboard.records.releases import identities, replaced_rows
 from dashboard.records.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
 from dashboard.records.validation import check_records
 
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class FileCount:
-    """Records read, loaded and rejected for one file."""
+    """Records read, loaded, rejected and replaced (by a later release of a dataset) for one file."""
 
     file: str
     read: int
@@ -36,11 +38,13 @@ class FileCount:
     rejected: int
     errors: int
     warnings: int
+    replaced: int = 0
 
 
 @dataclass
 class LoadReport:
-    """What loading found: every problem and the counts per file. ``read == loaded + rejected`` always."""
+    """What loading found: every problem and the counts per file. ``read == loaded + rejected + replaced``
+    always (``replaced``: rows a later release of a dataset revises, see `dashboard.records.releases`)."""
 
     problems: list[Problem]
     files: list[FileCount] = field(default_factory=list)
@@ -58,12 +62,17 @@ class LoadReport:
         return sum(count.rejected for count in self.files)
 
     @property
+    def replaced(self) -> int:
+        return sum(count.replaced for count in self.files)
+
+    @property
     def errors(self) -> list[Problem]:
         return [problem for problem in self.problems if problem.severity is Severity.ERROR]
 
     def summary(self) -> str:
-        """``"18 read, 18 loaded, 0 rejected"``."""
-        return f"{self.read} read, {self.loaded} loaded, {self.rejected} rejected"
+        """``"18 read, 18 loaded, 0 rejected"`` (and how many later releases replaced, when any did)."""
+        replaced = f", {self.replaced} replaced by later releases" if self.replaced else ""
+        return f"{self.read} read, {self.loaded} loaded, {self.rejected} rejected{replaced}"
 
     def files_frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(count) for count in self.files], columns=list(FileCount.__dataclass_fields__))
@@ -96,7 +105,7 @@ def load_events(paths: Sequence[str | Path] | None = None, registries: Registrie
     """
     registries = registries or load_registries()
     files, skipped = find_record_files(data_paths(paths))
-    raws = [read_one(path) for path in files]
+    raws = without_replaced([read_one(path) for path in files])
     result = combine_isolated(raws, registries)
     result.problems[:0] = skipped_problems(skipped)
     return result
@@ -136,6 +145,22 @@ def _failed(raw: RawFile, error: BaseException) -> RawFile:
         )
     ]
     return failed
+
+
+def without_replaced(raws: list[RawFile]) -> list[RawFile]:
+    """The files with the rows a later release of their dataset revises left out (counted and noted)."""
+    kept = []
+    found = replaced_rows([identities(raw.path, raw.records) for raw in raws])
+    for raw, (replaced, problems) in zip(raws, found, strict=True):
+        kept.append(without_rows(raw, replaced, problems) if replaced.any() else raw)
+    return kept
+
+
+def without_rows(raw: RawFile, replaced: np.ndarray, problems: list[Problem]) -> RawFile:
+    """``raw`` without the ``replaced`` rows, counting them and noting why."""
+    kept = subset_rows(raw, ~replaced)
+    kept.replaced, kept.problems = int(replaced.sum()), kept.problems + problems
+    return kept
 
 
 def combine_isolated(raws: list[RawFile], registries: Registries) -> LoadResult:
@@ -245,7 +270,7 @@ def _counts(
         rows = int(rows_per_file.get(number, 0))
         rejected = int(rejected_series.get(number, 0)) + raw.unreadable
         errors, warnings = by_file.get(raw.path, [0, 0])
-        counts.append(
-            FileCount(raw.path, rows + raw.unreadable, rows - (rejected - raw.unreadable), rejected, errors, warnings)
-        )
+        read = rows + raw.unreadable + raw.replaced
+        loaded = rows - (rejected - raw.unreadable)
+        counts.append(FileCount(raw.path, read, loaded, rejected, errors, warnings, raw.replaced))
     return counts

@@ -17,7 +17,7 @@ import stat
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,6 +66,19 @@ class RawFile:
     issues: list[RowIssue] = field(default_factory=list)  # about rows of `records`
     unreadable: int = 0  # records seen but not readable as rows (each has a problem)
     has_bad_bytes: bool = False  # bytes that are not UTF-8 were replaced by U+FFFD
+    replaced: int = 0  # rows left out because a later release of the dataset revises them
+
+
+def subset_rows(raw: RawFile, keep: np.ndarray) -> RawFile:
+    """``raw`` with only the rows ``keep`` (a mask) holds, their sources and issues renumbered to match."""
+    positions = np.flatnonzero(keep)
+    renumbered = {int(old): new for new, old in enumerate(positions)}
+    records = raw.records.iloc[positions].reset_index(drop=True)
+    sources = raw.sources[raw.sources["row"].isin(renumbered)].copy()
+    sources["row"] = sources["row"].map(renumbered)
+    issues = [issue._replace(row=renumbered[issue.row]) for issue in raw.issues if issue.row in renumbered]
+    sources = sources.reset_index(drop=True)
+    return replace(raw, records=records, sources=sources, problems=list(raw.problems), issues=issues)
 
 
 def _empty_sources() -> pd.DataFrame:

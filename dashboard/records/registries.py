@@ -24,7 +24,9 @@ REGISTRY_FILES = {
     "gazetteer": "gazetteer.csv",
     "dataset_event_types": "dataset_event_types.yaml",
     "dataset_actors": "dataset_actors.yaml",
+    "fips_countries": "fips_countries.csv",
 }
+FIPS_PREFIX = "FIPS "  # a country given as a FIPS 10-4 code (GDELT): "FIPS UP" is Ukraine
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -48,6 +50,8 @@ class Registries:
     dataset_types: dict[str, dict[str, str]] = field(default_factory=dict)
     # (pattern, actor id) in file order, from dataset_actors.yaml
     dataset_actor_patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # FIPS 10-4 code -> alpha-3 code of the country registry, from fips_countries.csv
+    fips_countries: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.actor_names: dict[str, str] = self.actors["name"].astype(str).to_dict()
@@ -81,10 +85,13 @@ class Registries:
         return self.event_type_lookup.get(name_key(category))
 
     def country_code(self, text: str) -> str | None:
-        """An ISO alpha-3 code for a code or a country name of the registry (any case)."""
+        """An ISO alpha-3 code for a code or a country name of the registry (any case), or for a FIPS 10-4
+        code written ``"FIPS UP"``."""
         code = str(text).strip().upper()
         if code in self.countries.index:
             return code
+        if code.startswith(FIPS_PREFIX):
+            return self.fips_countries.get(code.removeprefix(FIPS_PREFIX).strip())
         return self.country_names.get(name_key(text))
 
     def dataset_actor(self, name: str) -> str:
@@ -162,6 +169,8 @@ def load_registries(folder: Path | None = None) -> Registries:
         )
     dataset_types = _read_dataset_types(folder / REGISTRY_FILES["dataset_event_types"], event_types, problems)
     dataset_actor_patterns = _read_dataset_actors(folder / REGISTRY_FILES["dataset_actors"], actors, problems)
+    fips_path = folder / REGISTRY_FILES["fips_countries"]
+    fips = _read_csv_table(fips_path, ("fips", "iso_a3"), problems) if fips_path.exists() else None  # optional
     return Registries(
         event_types=event_types,
         actors=actors,
@@ -171,7 +180,19 @@ def load_registries(folder: Path | None = None) -> Registries:
         problems=problems,
         dataset_types=dataset_types,
         dataset_actor_patterns=dataset_actor_patterns,
+        fips_countries={} if fips is None else _fips_codes(fips, countries, fips_path, problems),
     )
+
+
+def _fips_codes(table: pd.DataFrame, countries: pd.DataFrame, path: Path, problems: list[Problem]) -> dict[str, str]:
+    """FIPS code -> alpha-3 code; a row naming a country the registry lacks is a problem and left out."""
+    codes = {}
+    for fips, code in zip(table["fips"].str.strip().str.upper(), table["iso_a3"].str.strip().str.upper(), strict=True):
+        if code in countries.index:
+            codes[fips] = code
+        else:
+            problems.append(_registry_problem(path, fips, "iso_a3", f"{code!r} is not in countries.csv"))
+    return codes
 
 
 def _read_mapping_file(path: Path, problems: list[Problem]) -> object:

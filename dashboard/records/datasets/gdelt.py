@@ -9,6 +9,7 @@ GDELT codes events by machine from news reports, so every record is ``unverified
 - ``Actor1Name`` as initiator and ``Actor2Name`` as counterpart (``RUSSIA`` is the registry's Russia; other
   names are kept as dataset actors);
 - ``SQLDATE`` as the day;
+- ``ActionGeo_CountryCode`` (FIPS 10-4) as the country, written ``FIPS UP`` for validation to map to ISO;
 - the action's place (``ActionGeo_*``): ``ActionGeo_Type`` 1 ``country``, 2 and 5 ``region`` (a US state, a
   first-order division elsewhere), 3 and 4 ``city``; no place when GDELT found none;
 - ``SOURCEURL`` as the source, published on the day the event was added.
@@ -21,6 +22,7 @@ import pandas as pd
 from dashboard.records.datasets import common
 from dashboard.records.datasets.dates import parse_dates
 from dashboard.records.readers import SOURCE_COLUMNS, RawFile
+from dashboard.records.registries import FIPS_PREFIX
 
 NAME = "gdelt"
 _ACTOR = (
@@ -150,6 +152,7 @@ def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
             "initiator": actor1.fillna(common.UNATTRIBUTED),
             "counterpart": actor2,
             "place": place,
+            "country": (FIPS_PREFIX + column("ActionGeo_CountryCode")),  # validation maps FIPS 10-4 to ISO
             "latitude": column("ActionGeo_Lat").where(located),
             "longitude": column("ActionGeo_Long").where(located),
             "location_precision": geo_type.map(GEO_PRECISIONS).fillna("country"),
