@@ -62,6 +62,20 @@ def test_png_has_the_expected_size_and_other_formats_their_signatures(events, re
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
 
 
+def test_an_exported_timeline_has_whole_lane_labels_and_no_widgets(events, registries) -> None:
+    browser_or_skip()
+    selection = Selection.of_frame(events, registries)
+    svg = images.chart_file("timeline", "svg", selection, CONTEXT).decode()
+    for lane in ("North Korea", "Russia", "Ukraine", "Iran"):
+        assert f">{lane}</text>" in svg, lane
+    for button in ("1m", "3m", "1y", "all"):  # the on-screen range buttons
+        assert f">{button}</text>" not in svg, button
+    assert "rangeslider" not in svg
+    png = Image.open(io.BytesIO(images.chart_file("timeline", "png", selection, CONTEXT))).convert("L")
+    darkest = png.crop((0, 0, 8, png.height)).getextrema()[0]
+    assert darkest > 240, "something is drawn against the left edge: a lane label is cut"
+
+
 def test_missing_browser_gives_a_message_naming_what_to_install(monkeypatch, events, registries) -> None:
     monkeypatch.setattr(images, "find_browser", lambda: None)
     with pytest.raises(images.ExportError, match="install Debian's `chromium`"):

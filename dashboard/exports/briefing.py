@@ -118,7 +118,7 @@ def build_briefing(
 ) -> Briefing:
     """Render the charts (one browser session for both) and gather the slide content."""
     registries = selection.registries
-    timeline = images.with_caption(figures.timeline_figure(selection), context, "Timeline")
+    timeline = images.for_print(images.with_caption(figures.timeline_figure(selection), context, "Timeline"))
     timeline.update_layout(height=None)
     width, height = static_map.MAP_IMAGE_SIZE
     event_map = static_map.static_map_figure(

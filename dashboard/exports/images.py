@@ -81,7 +81,7 @@ def with_caption(figure: go.Figure, context: ExportContext, title: str) -> go.Fi
             "text": f"<b>{escape_html(title)}</b><br>"
             f"<span style='font-size:12px'>{escape_html(context.caption)}</span>",
             "x": 0.01,
-            "y": 0.985,
+            "y": 0.97,
             "yanchor": "top",
         },
         margin={"t": 110},
@@ -100,6 +100,18 @@ def with_caption(figure: go.Figure, context: ExportContext, title: str) -> go.Fi
         font={"size": 10, "color": "#555555"},
     )
     return captioned
+
+
+def for_print(figure: go.Figure) -> go.Figure:
+    """A copy of ``figure`` for a still image: no range buttons or range slider (nothing to click on paper),
+    and the lane labels given the room they need instead of being cut at the left edge."""
+    still = go.Figure(figure)
+    still.update_xaxes(rangeslider_visible=False, rangeselector_visible=False)
+    still.update_yaxes(automargin=True)
+    still.update_layout(margin={"l": 20, "r": 30, "b": 20})
+    if still.layout.legend.y is not None and still.layout.legend.y < 0:  # the slider's room below the axis
+        still.update_layout(legend={"y": -0.08})
+    return still
 
 
 def chart_html(figure: go.Figure, context: ExportContext, title: str) -> bytes:
@@ -205,6 +217,8 @@ def chart_file(
             figures.timeline_figure(selection, lanes) if chart == "timeline" else figures.counts_figure(selection, per)
         )
         figure, size = with_caption(drawn, context, chart.capitalize()), (1600, 900)
+        if fmt != "html":
+            figure = for_print(figure)
     else:
         raise ExportError(f"unknown chart {chart!r}: use one of {', '.join(CHARTS)}")
     if fmt == "html":

@@ -210,14 +210,15 @@ def _layout(figure: go.Figure, lane_order: list[str], start: pd.Series, end: pd.
                     {"count": 1, "label": "1y", "step": "year", "stepmode": "backward"},
                     {"step": "all", "label": "all"},
                 ],
-                "x": 1,
-                "xanchor": "right",
+                "x": 0,  # left: the chart's mode bar sits at the top right and would cover them
+                "xanchor": "left",
                 "y": 1.01,
                 "yanchor": "bottom",
             },
         },
         yaxis={
             "title": None,
+            "automargin": True,  # whole lane labels, however long the actor's name
             "categoryorder": "array",
             "categoryarray": lane_order[::-1],
             "fixedrange": True,

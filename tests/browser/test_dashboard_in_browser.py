@@ -15,6 +15,7 @@ from browser_support import (
     centre,
     click_until_shown,
     hover_until_shown,
+    poll,
     screenshot,
     settled_box,
     settled_canvas,
@@ -122,6 +123,21 @@ def test_clicking_an_event_on_the_timeline_opens_its_detail_card(app: Page) -> N
     click_until_shown(app, point, app.locator("[data-testid='stMain']").get_by_text("Sources ("))
     expect(app.locator("[data-testid='stMain']").get_by_text("Ashgabat, Turkmenistan").first).to_be_attached()
     screenshot(app, "timeline_detail_card")
+
+
+def test_a_real_click_on_the_3m_button_shows_the_last_three_months(app: Page) -> None:
+    open_app(app, "/")
+    wait_until_settled(app)
+    chart = app.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first
+    settled_box(chart)
+    span_days = "el => { const r = el._fullLayout.xaxis.range.map(v => new Date(v)); return (r[1] - r[0]) / 864e5; }"
+    before = chart.evaluate(span_days)
+    app.mouse.move(*centre(chart.bounding_box()))  # the mode bar shows while the pointer is over the chart
+    button = app.locator("[data-testid='stPlotlyChart'] .rangeselector .button").filter(has_text="3m")
+    app.mouse.click(*centre(settled_box(button)))  # a click where the button is drawn, whatever lies on top
+    after = poll(app, lambda: (days := chart.evaluate(span_days)) != before and days, "the range to change")
+    assert 88 <= after <= 93, after
+    screenshot(app, "timeline_3m")
 
 
 def test_a_range_ring_can_be_added_and_appears_on_the_map(app: Page) -> None:
