@@ -323,8 +323,11 @@ def run_export(args: argparse.Namespace) -> int:
     except DataPathError:
         linked = set()
     protected = [BUNDLED_DATA_DIR, *paths, *linked, *([settings.dataset] if settings.dataset else [])]
+    described = out.with_name(out.name + ".json") if args.format == "csv" else None  # what the CSV holds
     try:
         outfiles.check_output(out, protected, force=args.force)
+        if described is not None:
+            outfiles.check_output(described, protected, force=args.force)
         if new_folder:
             out.parent.mkdir(parents=True, exist_ok=True)
     except outfiles.OutputRefused as error:
@@ -352,6 +355,9 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_REJECTED
     try:
         size = outfiles.write_output(out, data, protected, force=args.force)
+        if described is not None:
+            description = datafiles.csv_description(context, selection.count, out.name)
+            outfiles.write_output(described, description, protected, force=args.force)
     except outfiles.OutputRefused as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
@@ -359,4 +365,6 @@ def run_export(args: argparse.Namespace) -> int:
         say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
         return EXIT_REJECTED
     say(f"wrote {out} ({size:,} bytes): {context.caption}")
+    if described is not None:
+        say(f"wrote {described}: what the CSV holds, from which data, when")
     return EXIT_OK

@@ -24,6 +24,17 @@ for column, fmt in zip(columns, datafiles.DATA_FORMATS, strict=True):
         on_click="ignore",
         width="stretch",
     )
+csv_name = datafiles.file_name("events", view.selection.date_bounds, view.filters, "csv")
+columns[0].download_button(
+    "About the CSV (JSON)",
+    data=lambda: datafiles.csv_description(ui.export_context(view), view.selection.count, csv_name),
+    file_name=csv_name + ".json",
+    mime=ui.MIME["json"],
+    key="download_events_csv_description",
+    on_click="ignore",
+    width="stretch",
+    help="The caption, the data and the time behind the CSV: the CSV itself starts with its header",
+)
 
 st.subheader("Charts and map")
 for chart, label in (("timeline", "Timeline"), ("counts", "Events per period"), ("map", "Map")):

@@ -342,13 +342,24 @@ def test_existing_file_is_refused_without_force_and_left_untouched(data: Path, t
     assert sorted(path.name for path in tmp_path.iterdir()) == ["cases", "existing.csv"]
 
 
+def test_a_csv_export_writes_its_description_beside_it_and_never_over_one(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "events.csv"
+    (tmp_path / "events.csv.json").write_bytes(b"an analyst's notes")
+    assert export(data, "--out", str(out)) == 2  # refused before anything is written
+    assert not out.exists() and (tmp_path / "events.csv.json").read_bytes() == b"an analyst's notes"
+    assert export(data, "--out", str(out), "--force") == 0
+    about = json.loads((tmp_path / "events.csv.json").read_text(encoding="utf-8"))
+    assert about["file"] == "events.csv" and about["events"] == 20 and "20 events" in about["caption"]
+    assert pd.read_csv(out)["id"].nunique() == 20
+
+
 def test_force_replaces_an_existing_file(data: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "existing.csv"
     out.write_bytes(b"old")
     assert export(data, "--out", str(out), "--force") == 0
-    assert out.read_bytes().startswith("\ufeff# Conflict Event Dashboard export".encode())
+    assert out.read_bytes().startswith("\ufeffid,title,".encode())
     assert f"wrote {out}" in capsys.readouterr().out
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["cases", "existing.csv"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cases", "existing.csv", "existing.csv.json"]
 
 
 @pytest.mark.parametrize(
@@ -402,7 +413,7 @@ def test_a_link_at_the_target_is_replaced_only_with_force_and_its_target_never(d
     assert export(data, "--out", str(link)) == 2
     assert link.is_symlink() and victim.read_bytes() == b"do not touch"
     assert export(data, "--out", str(link), "--force") == 0
-    assert not link.is_symlink() and link.read_bytes().startswith(b"\xef\xbb\xbf# Conflict")
+    assert not link.is_symlink() and link.read_bytes().startswith(b"\xef\xbb\xbfid,title,")
     assert victim.read_bytes() == b"do not touch"
 
 

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dashboard.exports import datafiles
@@ -25,18 +26,17 @@ def events(registries):
 
 
 def csv_rows(data: bytes) -> list[dict]:
-    text = data.decode("utf-8-sig")
-    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("#")]
-    return list(csv.DictReader(io.StringIO("".join(lines))))
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_csv_says_what_it_holds_and_when_it_was_made(events, registries) -> None:
-    text = datafiles.data_export("csv", events, registries, CONTEXT).decode("utf-8-sig")
-    first, second = text.splitlines()[:2]
-    assert first == "# Conflict Event Dashboard export: All 20 events"
-    assert second == "# Generated 2026-11-25 09:40 UTC from data/events; 20 events"
-    rows = csv_rows(datafiles.data_export("csv", events, registries, CONTEXT))
-    assert len(rows) == 20 and rows[0]["source1_publisher"]
+def test_csv_opens_with_no_options_and_its_description_says_what_it_holds(events, registries) -> None:
+    data = datafiles.data_export("csv", events, registries, CONTEXT)
+    assert data.startswith(b"\xef\xbb\xbfid,title,")  # the header on the first line, after the BOM
+    frame = pd.read_csv(io.BytesIO(data))
+    assert len(frame) == 20 and frame.columns[0] == "id" and frame["source1_publisher"].notna().all()
+    about = json.loads(datafiles.csv_description(CONTEXT, 20, "events.csv"))
+    assert about["caption"] == "All 20 events" and about["events"] == 20 and about["file"] == "events.csv"
+    assert about["generated"] == "2026-11-25T09:40:00+00:00" and about["data_source"] == "data/events"
 
 
 @pytest.mark.parametrize("payload", ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)"])
@@ -72,6 +72,15 @@ def test_csv_and_json_exports_load_again_unchanged(events, registries, tmp_path:
     left = events.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
     right = reloaded.events.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
     assert left.equals(right)
+
+
+def test_a_csv_export_of_an_earlier_version_with_comment_lines_still_loads(events, registries, tmp_path: Path) -> None:
+    data = datafiles.data_export("csv", events, registries, CONTEXT).decode("utf-8-sig")
+    earlier = "# Conflict Event Dashboard export: All 20 events\n# Generated 2026-11-25 09:40 UTC from data/events\n"
+    path = tmp_path / "events.csv"
+    path.write_text("\ufeff" + earlier + data, encoding="utf-8")
+    reloaded = load_events([path], registries)
+    assert reloaded.problems == [] and reloaded.loaded == len(events)
 
 
 def test_geojson_has_one_point_per_event_with_sources(events, registries) -> None:

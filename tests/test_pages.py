@@ -202,7 +202,7 @@ def test_export_page_offers_every_download() -> None:
     at = open_page("pages/export.py", type="Depot hit")
     assert main_caption(at) == "5 of 20 events · types: Depot hit"
     buttons = at.get("download_button")
-    assert len(buttons) == 4 + 3 * 4 + 2  # data, three charts in four formats, the pack twice
+    assert len(buttons) == 4 + 1 + 3 * 4 + 2  # data and the CSV's description, three charts in four formats, the pack
 
 
 def test_export_page_with_no_events_says_so() -> None:

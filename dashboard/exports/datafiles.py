@@ -20,7 +20,7 @@ from dashboard.records.registries import Registries
 from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
-from dashboard.views.text import escape_html, terminal_safe, xml_safe_text
+from dashboard.views.text import escape_html, xml_safe_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PRODUCT = "Conflict Event Dashboard"
@@ -132,10 +132,10 @@ def flat_frame(events: pd.DataFrame, most_sources: int | None = None) -> pd.Data
 def _csv_chunks(
     batches: Iterable[pd.DataFrame], count: int, most_sources: int, context: ExportContext
 ) -> Iterator[str]:
-    """CSV (UTF-8 with a byte-order mark, for spreadsheets): two ``#`` lines say what it holds, then the rows."""
-    # Comment lines: a line break in the caption or a file name must not end the comment early.
-    yield "\ufeff" + terminal_safe(f"# {PRODUCT} export: {context.caption}") + "\n"
-    yield terminal_safe(f"# Generated {context.generated_text} from {context.data_source}; {count} events") + "\n"
+    """CSV (UTF-8 with a byte-order mark, for spreadsheets): the header on the first line, then the rows, so a
+    spreadsheet and ``pandas.read_csv`` open it with no options. What it holds is in its name and in
+    `csv_description`."""
+    yield "\ufeff"
     header = True
     for events in batches:
         frame = flat_frame(events, most_sources)
@@ -146,6 +146,21 @@ def _csv_chunks(
             frame[name] = _neutralised(frame[name])
         yield frame.to_csv(index=False, header=header, lineterminator="\n")
         header = False
+
+
+def csv_description(context: ExportContext, count: int, file_name: str) -> bytes:
+    """The JSON file that goes beside a CSV export (``NAME.csv.json``): what it holds, from which data, when."""
+    about = {
+        "product": PRODUCT,
+        "file": file_name,
+        "caption": context.caption,
+        "generated": context.generated.isoformat(timespec="seconds"),
+        "data_source": context.data_source,
+        "events": count,
+        "form": "UTF-8 with a byte-order mark; header on the first line; one event per row; sources in "
+        "source<n>_<field> columns; text that a spreadsheet would run as a formula starts with an apostrophe",
+    }
+    return (json.dumps(about, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _records(events: pd.DataFrame) -> list[dict]:

@@ -173,7 +173,7 @@ def test_a_shared_address_reproduces_rings_and_band(app: Page) -> None:
 @pytest.mark.parametrize(
     ("button", "name", "starts"),
     [
-        ("CSV", "events_2024-09-18_2024-10-09.csv", b"\xef\xbb\xbf# Conflict Event Dashboard export"),
+        ("CSV", "events_2024-09-18_2024-10-09.csv", b"\xef\xbb\xbfid,title,"),
         ("PNG", "timeline_2024-09-18_2024-10-09.png", b"\x89PNG"),
     ],
 )
