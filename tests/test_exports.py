@@ -87,7 +87,8 @@ def test_geojson_has_one_point_per_event_with_sources(events, registries) -> Non
     collection = json.loads(datafiles.data_export("geojson", events, registries, CONTEXT))
     assert collection["type"] == "FeatureCollection" and collection["caption"] == "All 20 events"
     assert collection["generated"].startswith("2026-11-25T09:40")
-    assert len(collection["features"]) == len(events)
+    points = [feature for feature in collection["features"] if feature["geometry"]["type"] == "Point"]
+    assert len(points) == len(events)
     karachev = next(
         feature for feature in collection["features"] if feature["id"] == "2024-10-09-karachev-depot-strike"
     )
@@ -99,13 +100,56 @@ def test_geojson_has_one_point_per_event_with_sources(events, registries) -> Non
 def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> None:
     root = ET.fromstring(datafiles.data_export("kml", events, registries, CONTEXT))
     ns = {"k": datafiles.KML_NS}
-    placemarks = root.findall(".//k:Placemark", ns)
+    placemarks = root.findall(".//k:Placemark[k:Point]", ns)
     assert len(placemarks) == len(events)
     assert root.find("k:Document/k:name", ns).text.endswith("All 20 events")
     karachev = root.find(".//k:Placemark[@id='2024-10-09-karachev-depot-strike']", ns)
     assert karachev.find("k:Point/k:coordinates", ns).text == "34.9498,53.1424,0"
     assert "Sources:" in karachev.find("k:description", ns).text
     assert karachev.find("k:TimeSpan/k:begin", ns).text == "2024-10-09"
+
+
+def test_routes_leave_as_lines_from_origin_to_destination(events, registries) -> None:
+    routed = events[events["origin_latitude"].notna() & events["destination_latitude"].notna()]
+    assert len(routed) >= 5
+    collection = json.loads(datafiles.data_export("geojson", events, registries, CONTEXT))
+    lines = {feature["properties"]["id"]: feature for feature in collection["features"] if "route" in feature["id"]}
+    assert sorted(lines) == sorted(routed["id"])
+    for event in routed.itertuples():
+        line = lines[event.id]
+        assert line["geometry"]["type"] == "LineString" and line["properties"]["feature"] == "route"
+        first, *_, last = line["geometry"]["coordinates"]
+        assert first == pytest.approx([event.origin_longitude, event.origin_latitude])  # the direction: from
+        assert last == pytest.approx([event.destination_longitude, event.destination_latitude])  # ... to
+    tehran = lines["2024-09-10-iran-fath-360-deliveries-confirmed"]
+    assert (tehran["properties"]["from"], tehran["properties"]["to"]) == ("Tehran", "Moscow")
+    assert len(tehran["geometry"]["coordinates"]) > 20  # along the geodesic, not a straight chord
+    root = ET.fromstring(datafiles.data_export("kml", events, registries, CONTEXT))
+    ns = {"k": datafiles.KML_NS}
+    kml_lines = root.findall(".//k:Placemark[k:LineString]", ns)
+    assert len(kml_lines) == len(routed)
+    line = root.find(".//k:Placemark[@id='2024-09-10-iran-fath-360-deliveries-confirmed-route']", ns)
+    assert "Tehran → Moscow" in line.find("k:name", ns).text
+    assert line.find("k:LineString/k:tessellate", ns).text == "1"
+    assert line.find("k:LineString/k:coordinates", ns).text.startswith("51.4215,35.6944,0 ")
+
+
+def test_a_route_across_the_antimeridian_is_split_there() -> None:
+    geometry = datafiles._route_geometry([[170.0, 60.0], [179.0, 61.0], [-179.0, 61.5], [-170.0, 62.0]])
+    assert geometry["type"] == "MultiLineString"
+    (*_, end), (start, *_) = geometry["coordinates"]
+    assert end == [180.0, 61.25] and start == [-180.0, 61.25]
+
+
+def test_an_event_without_a_place_leaves_without_a_geometry(registries, tmp_path: Path) -> None:
+    frame = load_frame(tmp_path, registries, location={"precision": "country", "country": "RUS"})
+    text = datafiles.data_export("geojson", frame, registries, CONTEXT).decode()
+    assert "NaN" not in text
+    (feature,) = json.loads(text)["features"]
+    assert feature["geometry"] is None
+    root = ET.fromstring(datafiles.data_export("kml", frame, registries, CONTEXT))
+    placemark = root.find(f".//{{{datafiles.KML_NS}}}Placemark")
+    assert placemark is not None and placemark.find(f"{{{datafiles.KML_NS}}}Point") is None
 
 
 def test_kml_escapes_markup_in_record_text(registries, tmp_path: Path) -> None:

@@ -13,9 +13,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pandas as pd
 
+from dashboard.geo import geodesy
 from dashboard.records.registries import Registries
 from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
 from dashboard.store.filters import Filters
@@ -213,6 +215,44 @@ def _json_chunks(batches: Iterable[pd.DataFrame], count: int, context: ExportCon
     return _json_document(head, records, "events", 2)
 
 
+def _has_point(event: Mapping[str, object], lat: str = "latitude", lon: str = "longitude") -> bool:
+    return not (_is_missing(event[lat]) or _is_missing(event[lon]))
+
+
+def _has_route(event: Mapping[str, object]) -> bool:
+    """Whether an event goes from an origin to a destination (a transfer, a deployment)."""
+    return _has_point(event, "origin_latitude", "origin_longitude") and _has_point(
+        event, "destination_latitude", "destination_longitude"
+    )
+
+
+def _route_path(event: Mapping[str, object]) -> list[list[float]]:
+    """The geodesic from the event's origin to its destination, longitudes within -180..180."""
+    path = geodesy.route(
+        float(event["origin_latitude"]),
+        float(event["origin_longitude"]),
+        float(event["destination_latitude"]),
+        float(event["destination_longitude"]),
+    )
+    return [[round((lon + 180.0) % 360.0 - 180.0, 6), lat] for lon, lat in path]
+
+
+def _route_geometry(path: list[list[float]]) -> dict:
+    """A LineString, or a MultiLineString split where the route crosses the antimeridian (RFC 7946, 3.1.9)."""
+    parts = [[path[0]]]
+    for (lon0, lat0), (lon1, lat1) in pairwise(path):
+        if abs(lon1 - lon0) > 180:  # crossing: end this part at the meridian, start the next from it
+            edge = 180.0 if lon0 > 0 else -180.0
+            across = lon1 + 360.0 if lon0 > 0 else lon1 - 360.0
+            lat = lat0 + (lat1 - lat0) * (edge - lon0) / (across - lon0)
+            parts[-1].append([edge, lat])
+            parts.append([[-edge, lat]])
+        parts[-1].append([lon1, lat1])
+    if len(parts) == 1:
+        return {"type": "LineString", "coordinates": parts[0]}
+    return {"type": "MultiLineString", "coordinates": parts}
+
+
 def _features(events: pd.DataFrame, registries: Registries) -> Iterator[dict]:
     flat = flat_frame(events)
     fields = [name for name in flat.columns if not name.startswith("source")]
@@ -224,16 +264,36 @@ def _features(events: pd.DataFrame, registries: Registries) -> Iterator[dict]:
         properties["sources"] = [source._asdict() for source in event["sources"]]
         properties["event_type_label"] = registries.event_type_label(str(event["event_type"]))
         properties["colour"] = registries.event_type_colour(str(event["event_type"]))
+        point = [float(event["longitude"]), float(event["latitude"])] if _has_point(event) else None
         yield {
             "type": "Feature",
             "id": str(event["id"]),
-            "geometry": {"type": "Point", "coordinates": [float(event["longitude"]), float(event["latitude"])]},
+            "geometry": {"type": "Point", "coordinates": point} if point else None,  # no place: no geometry
             "properties": properties,
         }
+        if _has_route(event):
+            yield {
+                "type": "Feature",
+                "id": f"{event['id']}/route",
+                "geometry": _route_geometry(_route_path(event)),
+                "properties": {
+                    "id": str(event["id"]),
+                    "feature": "route",
+                    "title": str(event["title"]),
+                    "from": _plain(event["origin_place"]),
+                    "to": _plain(event["destination_place"]),
+                    "direction": "from the first coordinate (origin) to the last (destination)",
+                    "event_type": str(event["event_type"]),
+                    "event_type_label": properties["event_type_label"],
+                    "colour": properties["colour"],
+                    "date_start": properties.get("date_start"),
+                },
+            }
 
 
 def _geojson_chunks(batches: Iterable[pd.DataFrame], registries: Registries, context: ExportContext) -> Iterator[str]:
-    """GeoJSON: one Point per event (longitude, latitude) with every field and its sources as properties."""
+    """GeoJSON: one Point per event (longitude, latitude; no geometry when it has no place) with every field and
+    its sources as properties, and for a transfer or deployment a LineString from origin to destination."""
     head = {
         "type": "FeatureCollection",
         "name": f"{PRODUCT} export",
@@ -298,13 +358,33 @@ def _placemark(event: Mapping[str, object], registries: Registries) -> ET.Elemen
     for name in ("id", "event_type", "confidence", "date_precision", "location_precision", "place", "country"):
         data = ET.SubElement(extended, "Data", name=name)
         ET.SubElement(data, "value").text = "" if _is_missing(event[name]) else str(event[name])
-    point = ET.SubElement(placemark, "Point")
-    ET.SubElement(point, "coordinates").text = f"{float(event['longitude'])},{float(event['latitude'])},0"
+    if _has_point(event):
+        point = ET.SubElement(placemark, "Point")
+        ET.SubElement(point, "coordinates").text = f"{float(event['longitude'])},{float(event['latitude'])},0"
+    return placemark
+
+
+def _route_placemark(event: Mapping[str, object]) -> ET.Element:
+    """A transfer's or deployment's route as a line from origin to destination, drawn along the ground."""
+    placemark = ET.Element("Placemark", id=f"{event['id']}-route")
+    origin, destination = event["origin_place"], event["destination_place"]
+    ET.SubElement(placemark, "name").text = (
+        f"{event['title']} (route: {'origin' if _is_missing(origin) else origin}"
+        f" → {'destination' if _is_missing(destination) else destination})"
+    )
+    ET.SubElement(placemark, "styleUrl").text = f"#type-{event['event_type']}"
+    span = ET.SubElement(placemark, "TimeSpan")
+    ET.SubElement(span, "begin").text = f"{event['date_start']:%Y-%m-%d}"
+    ET.SubElement(span, "end").text = f"{event['date_span_end']:%Y-%m-%d}"
+    line = ET.SubElement(placemark, "LineString")
+    ET.SubElement(line, "tessellate").text = "1"
+    ET.SubElement(line, "coordinates").text = " ".join(f"{lon},{lat},0" for lon, lat in _route_path(event))
     return placemark
 
 
 def _kml_chunks(batches: Iterable[pd.DataFrame], registries: Registries, context: ExportContext) -> Iterator[str]:
-    """KML for Google Earth: one Placemark per event, styled by type, with its time span and sources."""
+    """KML for Google Earth: one Placemark per event, styled by type, with its time span and sources, and one
+    more with the route (a line along the ground from origin to destination) of a transfer or deployment."""
     ET.register_namespace("", KML_NS)
     kml = ET.Element(f"{{{KML_NS}}}kml")
     document = ET.SubElement(kml, "Document")
@@ -317,6 +397,9 @@ def _kml_chunks(batches: Iterable[pd.DataFrame], registries: Registries, context
         icon_style = ET.SubElement(style, "IconStyle")
         ET.SubElement(icon_style, "color").text = _kml_colour(registries.event_type_colour(event_type))
         ET.SubElement(icon_style, "scale").text = "1.1"
+        line_style = ET.SubElement(style, "LineStyle")
+        ET.SubElement(line_style, "color").text = _kml_colour(registries.event_type_colour(event_type))
+        ET.SubElement(line_style, "width").text = "3"
     ET.SubElement(document, "Placemark")  # where the events go, written one at a time
     _xml_safe_tree(kml)
     ET.indent(kml)
@@ -326,11 +409,11 @@ def _kml_chunks(batches: Iterable[pd.DataFrame], registries: Registries, context
     first = True
     for events in batches:
         for event in _records(events):
-            placemark = _placemark(event, registries)
-            _xml_safe_tree(placemark)
-            ET.indent(placemark, level=2)
-            yield ("" if first else "\n") + between + ET.tostring(placemark, encoding="unicode")
-            first = False
+            for placemark in [_placemark(event, registries), *([_route_placemark(event)] if _has_route(event) else [])]:
+                _xml_safe_tree(placemark)
+                ET.indent(placemark, level=2)
+                yield ("" if first else "\n") + between + ET.tostring(placemark, encoding="unicode")
+                first = False
     yield tail if not first else tail.lstrip("\n")
 
 

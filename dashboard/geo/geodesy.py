@@ -80,6 +80,23 @@ def ring(lat: float, lon: float, radius_km: float, points: int = RING_POINTS) ->
     return path
 
 
+_WGS84 = pyproj.Geod(ellps="WGS84")
+ROUTE_STEP_KM = 50  # one vertex every 50 km along a route
+
+
+def route(lat1: float, lon1: float, lat2: float, lon2: float) -> list[list[float]]:
+    """The geodesic from (lat1, lon1) to (lat2, lon2) as ``[lon, lat]`` pairs, a vertex every `ROUTE_STEP_KM`
+    (so a GIS that joins vertices with straight lines still draws the shortest way), longitudes unwrapped."""
+    _check_point(lat1, lon1)
+    _check_point(lat2, lon2)
+    between = int(geodesic_km(lat1, lon1, lat2, lon2) // ROUTE_STEP_KM)
+    inner = _WGS84.npts(lon1, lat1, lon2, lat2, min(between, 400)) if between else []
+    lons = np.degrees(np.unwrap(np.radians([lon1, *(x for x, _ in inner), lon2])))
+    lons += 360.0 * round((lon1 - lons[0]) / 360.0)
+    lats = [lat1, *(y for _, y in inner), lat2]
+    return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lons, lats, strict=True)]
+
+
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return geodesic((lat1, lon1), (lat2, lon2)).km
 
