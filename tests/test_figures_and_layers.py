@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
+import pandas as pd
 import pytest
 
 from dashboard.geo import overlays
@@ -28,15 +30,45 @@ def test_every_event_is_on_the_timeline_with_its_id(events, registries) -> None:
     assert trace_ids(figure) == set(events["id"])
 
 
+def lanes_of_marks(figure) -> set[str]:
+    """The lane names of the marks: each mark sits within half a lane of its lane's line."""
+    names = dict(zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True))
+    return {names[round(value)] for trace in figure.data for value in trace.y}
+
+
 def test_actor_lanes_hold_every_actor_involved(events, registries) -> None:
     figure = figures.timeline_figure(Selection.of_frame(events, registries), "actor")
-    lanes = {lane for trace in figure.data for lane in trace.y}
-    assert {"Russia", "North Korea", "Iran", "Ukraine"} <= lanes
+    assert {"Russia", "North Korea", "Iran", "Ukraine"} <= lanes_of_marks(figure)
 
 
 def test_type_lanes_are_event_type_labels(events, registries) -> None:
     figure = figures.timeline_figure(Selection.of_frame(events, registries), "type")
-    assert {lane for trace in figure.data for lane in trace.y} <= set(registries.event_types["label"])
+    assert lanes_of_marks(figure) <= set(registries.event_types["label"])
+
+
+def test_events_of_one_lane_on_the_same_day_are_side_by_side(registries) -> None:
+    day = pd.Timestamp("2024-10-09")
+    events = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "event_type": pd.Categorical(["strike"] * 4, categories=registries.event_types.index),
+            "date_start": [day, day, day, day + pd.Timedelta(days=30)],
+            "date_span_end": [day, day, day, day + pd.Timedelta(days=30)],
+            "date_precision": "day",
+            "date_phrase": None,
+            "title": ["A", "B", "C", "D"],
+            "confidence": "confirmed",
+            "initiator": "russia",
+            "counterpart": None,
+            "associated_actors": [[], [], [], []],
+        }
+    )
+    figure = figures.events_timeline_figure(events, registries, "actor")
+    marks = {row[0]: y for trace in figure.data for row, y in zip(trace.customdata, trace.y, strict=True)}
+    same_day = sorted(marks[key] for key in "abc")
+    assert len(set(same_day)) == 3 and min(b - a for a, b in pairwise(same_day)) >= 0.19
+    assert max(abs(value - round(value)) for value in marks.values()) < 0.5  # each within its own lane
+    assert marks["d"] == round(marks["d"])  # alone on its day: on the lane's line
 
 
 def test_month_precision_is_drawn_as_a_span_not_a_point(events, registries) -> None:

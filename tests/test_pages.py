@@ -153,7 +153,7 @@ def test_map_is_offline_unless_tiles_are_turned_on() -> None:
 def test_timeline_lanes_can_be_per_type() -> None:
     at = open_page("pages/timeline.py", lanes="type")
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    lanes = {lane for trace in figure["data"] for lane in trace["y"]}
+    lanes = set(figure["layout"]["yaxis"]["ticktext"])
     assert "Depot hit" in lanes and "Russia" not in lanes
 
 

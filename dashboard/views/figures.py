@@ -77,10 +77,33 @@ def timeline_figure(selection: Selection, lanes: str = "actor") -> go.Figure:
     return events_timeline_figure(selection.rows(), selection.registries, lanes)
 
 
+DODGE_STEP = 0.2  # lane heights between two events of one lane on the same day, side by side
+DODGE_SPREAD = 0.42  # the most a mark moves off its lane's line, up or down
+
+
+def lane_positions(lane_order: list[str]) -> dict[str, float]:
+    """Each lane's place on the y axis: the first lane on top."""
+    return {lane: float(len(lane_order) - 1 - number) for number, lane in enumerate(lane_order)}
+
+
+def _dodged(rows: pd.DataFrame, positions: dict[str, float]) -> pd.Series:
+    """Each mark's y: its lane, moved up or down when other events of the lane fall on the same day, so that
+    none hides another (steps shrink when many share a day, to stay within the lane)."""
+    day = rows["date_start"].dt.floor("D")
+    group = rows.groupby([rows["lane"], day], sort=False)
+    order, size = group.cumcount(), group["id"].transform("size")
+    step = (2 * DODGE_SPREAD / (size - 1).clip(lower=1)).clip(upper=DODGE_STEP)
+    return rows["lane"].map(positions) + (order - (size - 1) / 2) * step
+
+
 def events_timeline_figure(events: pd.DataFrame, registries: Registries, lanes: str = "actor") -> go.Figure:
-    """Events on a time axis, one lane per actor (or type), coloured by type; spans for imprecise dates."""
+    """Events on a time axis, one lane per actor (or type), coloured by type; spans for imprecise dates; events
+    of one lane on the same day side by side."""
     rows = _lane_rows(events, registries, lanes)
     rows["hover"] = _hover(rows)
+    lane_order = rows["lane"].value_counts().index.tolist()
+    positions = lane_positions(lane_order)
+    rows["y"] = _dodged(rows, positions)
     figure = go.Figure()
     for event_type in registries.event_types.index:
         of_type = rows[rows["event_type"] == event_type]
@@ -94,7 +117,7 @@ def events_timeline_figure(events: pd.DataFrame, registries: Registries, lanes: 
                 go.Bar(
                     x=(spans["date_span_end"] - spans["date_start"] + pd.Timedelta(days=1)).dt.total_seconds() * 1000,
                     base=spans["date_start"],
-                    y=spans["lane"],
+                    y=spans["y"],
                     orientation="h",
                     width=0.35,
                     marker={"color": colour, "opacity": 0.45, "line": {"color": colour, "width": 1}},
@@ -109,7 +132,7 @@ def events_timeline_figure(events: pd.DataFrame, registries: Registries, lanes: 
         figure.add_trace(
             go.Scatter(
                 x=of_type["date_start"],
-                y=of_type["lane"],
+                y=of_type["y"],
                 mode="markers",
                 marker={
                     "color": colour,
@@ -124,7 +147,17 @@ def events_timeline_figure(events: pd.DataFrame, registries: Registries, lanes: 
                 legendgroup=event_type,
             )
         )
-    return _layout(figure, rows["lane"].value_counts().index.tolist(), rows["date_start"], rows["date_span_end"])
+    _layout(figure, lane_order, rows["date_start"], rows["date_span_end"])
+    figure.update_yaxes(  # lanes on a numeric axis (marks can sit between lines), labelled by name
+        type="linear",
+        tickmode="array",
+        tickvals=list(positions.values()),
+        ticktext=list(positions),
+        range=[-0.6, len(lane_order) - 0.4],
+        showgrid=True,
+        zeroline=False,
+    )
+    return figure
 
 
 DENSITY_COLOURS = [[0.0, "#deebf7"], [0.5, "#4292c6"], [1.0, "#08306b"]]  # light to dark blue: few to many
