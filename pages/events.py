@@ -8,23 +8,23 @@ from dashboard.views import tables
 view = sidebar.current_view()
 st.title("Events")
 ui.show_caption(view)
-if not ui.show_empty_state(view):
-    pages = tables.page_count(view.shown)
-    number = 1
-    if pages > 1:
-        number = int(
-            st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="page", bind="query-params")
+with ui.beside_detail(view):
+    if not ui.show_empty_state(view):
+        pages = tables.page_count(view.shown)
+        number = 1
+        if pages > 1:
+            number = int(
+                st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="page", bind="query-params")
+            )
+        table = tables.events_table(view.selection.page(number - 1, tables.PAGE_SIZE), view.data.registries)
+        if pages > 1:
+            st.caption(tables.page_caption(number, len(table), view.shown))
+        st.dataframe(
+            tables.with_selected_row(table, None if view.selected is None else str(view.selected["id"])),
+            key="events_table",
+            on_select=selection.on_table_select("events_table", table),
+            selection_mode="single-row",
+            hide_index=True,
+            height=min(36 * (len(table) + 1) + 4, 640),
+            column_config=tables.EVENTS_COLUMN_CONFIG,
         )
-    table = tables.events_table(view.selection.page(number - 1, tables.PAGE_SIZE), view.data.registries)
-    if pages > 1:
-        st.caption(tables.page_caption(number, len(table), view.shown))
-    st.dataframe(
-        table,
-        key="events_table",
-        on_select=selection.on_table_select("events_table", table),
-        selection_mode="single-row",
-        hide_index=True,
-        height=min(36 * (len(table) + 1) + 4, 640),
-        column_config=tables.EVENTS_COLUMN_CONFIG,
-    )
-ui.show_detail(view)

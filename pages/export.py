@@ -9,69 +9,69 @@ view = sidebar.current_view()
 registries = view.data.registries
 st.title("Export")
 ui.show_caption(view)
-st.write("Every file carries this caption and the time it was made; file names say what they hold.")
+with ui.beside_detail(view):
+    st.write("Every file carries this caption and the time it was made; file names say what they hold.")
 
-st.subheader("Data")
-st.caption("CSV and JSON can be loaded again (`--data FILE`); GeoJSON and KML open in GIS tools and Google Earth.")
-columns = st.columns(4)
-for column, fmt in zip(columns, datafiles.DATA_FORMATS, strict=True):
-    column.download_button(
-        fmt.upper() if fmt != "geojson" else "GeoJSON",
-        data=lambda fmt=fmt: b"".join(datafiles.selection_export(fmt, view.selection, ui.export_context(view))),
-        file_name=datafiles.file_name("events", view.selection.date_bounds, view.filters, fmt),
-        mime=ui.MIME[fmt],
-        key=f"download_events_{fmt}",
+    st.subheader("Data")
+    st.caption("CSV and JSON can be loaded again (`--data FILE`); GeoJSON and KML open in GIS tools and Google Earth.")
+    columns = st.columns(4)
+    for column, fmt in zip(columns, datafiles.DATA_FORMATS, strict=True):
+        column.download_button(
+            fmt.upper() if fmt != "geojson" else "GeoJSON",
+            data=lambda fmt=fmt: b"".join(datafiles.selection_export(fmt, view.selection, ui.export_context(view))),
+            file_name=datafiles.file_name("events", view.selection.date_bounds, view.filters, fmt),
+            mime=ui.MIME[fmt],
+            key=f"download_events_{fmt}",
+            on_click="ignore",
+            width="stretch",
+        )
+    csv_name = datafiles.file_name("events", view.selection.date_bounds, view.filters, "csv")
+    columns[0].download_button(
+        "About the CSV (JSON)",
+        data=lambda: datafiles.csv_description(ui.export_context(view), view.selection.count, csv_name),
+        file_name=csv_name + ".json",
+        mime=ui.MIME["json"],
+        key="download_events_csv_description",
         on_click="ignore",
         width="stretch",
+        help="The caption, the data and the time behind the CSV: the CSV itself starts with its header",
     )
-csv_name = datafiles.file_name("events", view.selection.date_bounds, view.filters, "csv")
-columns[0].download_button(
-    "About the CSV (JSON)",
-    data=lambda: datafiles.csv_description(ui.export_context(view), view.selection.count, csv_name),
-    file_name=csv_name + ".json",
-    mime=ui.MIME["json"],
-    key="download_events_csv_description",
-    on_click="ignore",
-    width="stretch",
-    help="The caption, the data and the time behind the CSV: the CSV itself starts with its header",
-)
 
-st.subheader("Charts and map")
-for chart, label in (("timeline", "Timeline"), ("counts", "Events per period"), ("map", "Map")):
-    st.markdown(f"**{label}**")
-    ui.chart_downloads(view, chart)
+    st.subheader("Charts and map")
+    for chart, label in (("timeline", "Timeline"), ("counts", "Events per period"), ("map", "Map")):
+        st.markdown(f"**{label}**")
+        ui.chart_downloads(view, chart)
 
-st.subheader("Briefing pack")
-title = st.text_input("Title", value="Conflict events briefing", key="pack_title")
-handling = st.text_input(
-    "Handling banner",
-    value="",
-    key="pack_handling",
-    placeholder="e.g. UNCLASSIFIED",
-    help="Printed at the top and bottom of every slide. Left empty, no banner is printed.",
-)
-st.caption(
-    "16:9 slides: title (with the filters, the data's as-of date and the banner), timeline, map with rings, "
-    "key events, sources, and what confidence and precision mean."
-)
-browser = images.find_browser()
-if browser is None:
-    st.warning(images.INSTALL_HINT)
-
-
-pptx_column, pdf_column, _ = st.columns([1, 1, 3])
-for column, fmt in ((pptx_column, "pptx"), (pdf_column, "pdf")):
-    column.download_button(
-        f"Briefing pack ({fmt.upper()})",
-        data=lambda fmt=fmt: briefing.briefing_file(
-            fmt, view.selection, ui.export_context(view, handling), view.rings, view.band, title
-        ),
-        file_name=datafiles.file_name("briefing", view.selection.date_bounds, view.filters, fmt),
-        mime=ui.MIME[fmt],
-        key=f"download_pack_{fmt}",
-        on_click="ignore",
-        type="primary",
-        disabled=browser is None or view.empty,
+    st.subheader("Briefing pack")
+    title = st.text_input("Title", value="Conflict events briefing", key="pack_title")
+    handling = st.text_input(
+        "Handling banner",
+        value="",
+        key="pack_handling",
+        placeholder="e.g. UNCLASSIFIED",
+        help="Printed at the top and bottom of every slide. Left empty, no banner is printed.",
     )
-if view.empty:
-    st.info(ui.EMPTY_MESSAGE)
+    st.caption(
+        "16:9 slides: title (with the filters, the data's as-of date and the banner), timeline, map with rings, "
+        "key events, sources, and what confidence and precision mean."
+    )
+    browser = images.find_browser()
+    if browser is None:
+        st.warning(images.INSTALL_HINT)
+
+    pptx_column, pdf_column, _ = st.columns([1, 1, 3])
+    for column, fmt in ((pptx_column, "pptx"), (pdf_column, "pdf")):
+        column.download_button(
+            f"Briefing pack ({fmt.upper()})",
+            data=lambda fmt=fmt: briefing.briefing_file(
+                fmt, view.selection, ui.export_context(view, handling), view.rings, view.band, title
+            ),
+            file_name=datafiles.file_name("briefing", view.selection.date_bounds, view.filters, fmt),
+            mime=ui.MIME[fmt],
+            key=f"download_pack_{fmt}",
+            on_click="ignore",
+            type="primary",
+            disabled=browser is None or view.empty,
+        )
+    if view.empty:
+        st.info(ui.EMPTY_MESSAGE)

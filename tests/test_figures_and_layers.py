@@ -12,7 +12,7 @@ from dashboard.geo import overlays
 from dashboard.records.loader import load_events
 from dashboard.records.synthetic import synthetic_frame, write_csv
 from dashboard.store.selection import Selection
-from dashboard.views import figures, layers
+from dashboard.views import figures, layers, tables
 from tests_support import load_frame
 
 
@@ -227,3 +227,42 @@ def test_aggregated_cells_stay_small_however_many_events_they_hold() -> None:
     radius = layers._cells(cells, load_registries())["radius"].tolist()
     assert radius[0] < radius[1] < radius[2] == layers.CELL_MAX_RADIUS_PX
     assert radius[0] >= layers.CELL_MIN_RADIUS_PX
+
+
+def test_the_map_opens_on_the_events_not_on_a_lone_statement_far_away(events, registries) -> None:
+    model = layers.build_map(Selection.of_frame(events, registries))
+    view = model.deck.initial_view_state
+    assert 30 < view.longitude < 110 and view.zoom > 1.2  # Ukraine to Korea, not a world centred on the Atlantic
+    (note,) = [note for note in model.notes if "far from the rest" in note]
+    assert "New York" in note and "London" in note and note.startswith("2 events")
+    korea = events[events["place"].isin(["Pyongyang", "Najin", "Vladivostok", "Vostochny Cosmodrome"])]
+    framed, _ = layers.framing(korea)  # a cluster is never left out, however far it lies
+    assert len(framed) == len(korea)
+
+
+def test_a_selected_event_is_ringed_and_the_map_opens_on_it(events, registries) -> None:
+    karachev = events.set_index("id").loc["2024-10-09-karachev-depot-strike"].copy()
+    karachev["id"] = "2024-10-09-karachev-depot-strike"
+    model = layers.build_map(Selection.of_frame(events, registries), selected=karachev)
+    view = model.deck.initial_view_state
+    assert (view.latitude, view.longitude) == (53.1424, 34.9498) and view.zoom >= layers.SELECTED_ZOOM
+    ring = next(layer for layer in deck_json(model)["layers"] if layer["id"] == "selected-event")
+    assert ring["data"] == [{"position": [34.9498, 53.1424]}]
+
+
+def test_the_selected_event_is_ringed_on_the_timeline(events, registries) -> None:
+    figure = figures.timeline_figure(Selection.of_frame(events, registries), "actor")
+    marked = figures.highlighted(figure, "2024-10-09-karachev-depot-strike")
+    ring = marked.data[-1]
+    assert ring.name == "Selected event" and len(ring.x) == 3  # one ring in each lane it sits in
+    assert figures.highlighted(figure, "not-shown") is figure and figures.highlighted(figure, None) is figure
+
+
+def test_the_events_table_shows_date_spans_and_the_selected_row(events, registries) -> None:
+    table = tables.events_table(events, registries)
+    dates = dict(zip(table["id"], table["Date"], strict=True))
+    assert dates["2024-10-09-karachev-depot-strike"] == "2024-10-09"
+    assert any(" to " in text and text.endswith("(month)") for text in dates.values())
+    styled = tables.with_selected_row(table, "2024-10-09-karachev-depot-strike").to_html()
+    assert styled.count(tables.SELECTED_ROW_STYLE.split(";")[0]) >= 1
+    assert tables.with_selected_row(table, "not-here") is table

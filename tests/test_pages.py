@@ -266,3 +266,13 @@ def test_the_detail_card_links_a_possible_duplicate_in_another_dataset(monkeypat
         table.value for table in open_page("pages/data_quality.py").dataframe if "Its dataset" in table.value.columns
     ]
     assert list(duplicates["Possibly the same as"]) == ["ucdp-900001"]
+
+
+def test_a_selected_event_is_ringed_and_its_card_is_beside_the_map() -> None:
+    at = open_page("pages/map.py", event="2024-10-09-karachev-depot-strike")
+    layer_ids = [layer["id"] for layer in deck(at)["layers"]]
+    assert "selected-event" in layer_ids
+    assert deck(at)["initialViewState"]["latitude"] == 53.1424
+    widths = [column.proto.weight for column in at.main.columns]
+    card = at.main.columns[widths.index(0.35)]  # the page's content takes 0.65 of the width, the card the rest
+    assert widths[0] == 0.65 and card.markdown[0].value.startswith("### Ukraine says its drones hit")

@@ -7,6 +7,8 @@ elsewhere in the package.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +37,8 @@ EMPTY_MESSAGE = "No events match these filters. Widen the filters in the sidebar
 
 def timeline_figure(view: View, lanes: str) -> figures.go.Figure:
     """The timeline of the filtered events, built once per filters and lanes: a rerun only sends it again."""
-    return view.selection.remember(("timeline figure", lanes), lambda: figures.timeline_figure(view.selection, lanes))
+    figure = view.selection.remember(("timeline figure", lanes), lambda: figures.timeline_figure(view.selection, lanes))
+    return figures.highlighted(figure, None if view.selected is None else str(view.selected["id"]))
 
 
 def counts_figure(view: View, per: str) -> figures.go.Figure:
@@ -71,6 +74,21 @@ def show_detail(view: View) -> None:
                     args=(other,),
                 )
         st.button("Close", key="close_detail", on_click=select_event, args=(None,))
+
+
+@contextmanager
+def beside_detail(view: View) -> Iterator[None]:
+    """The page's content, with the selected event's card beside it at the top right, in view without scrolling
+    (on a narrow screen the card comes first); with no event selected, the hint after the content."""
+    if view.selected is None:
+        yield
+        show_detail(view)
+        return
+    content, card = st.columns([13, 7], gap="medium")
+    with card:
+        show_detail(view)
+    with content:
+        yield
 
 
 def show_empty_state(view: View) -> bool:

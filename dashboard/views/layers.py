@@ -181,6 +181,38 @@ def fit_view(lons: pd.Series, lats: pd.Series) -> pdk.ViewState:
     return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
 
 
+FAR_KM = 2_000  # an event with few others this close is "far from the rest" when framing the map
+FRAMING_LIMIT = 1_000  # above this many events the map frames all of them (outliers weigh little there)
+SELECTED_ZOOM = 6.0  # the least zoom the map opens at around a selected event
+
+
+def _far_from_the_rest(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Which points lie far from the others: fewer than a tenth of the points (and at most two) within
+    `FAR_KM`, when such points are at most a quarter of all. A statement made in New York does not make a
+    war in Ukraine open as a map of the world; a cluster in Korea next to one in Ukraine stays."""
+    count = len(lons)
+    if count < 4 or count > FRAMING_LIMIT:
+        return np.zeros(count, dtype=bool)
+    lat, lon = np.radians(lats), np.radians(lons)
+    dlat, dlon = lat[:, None] - lat[None, :], lon[:, None] - lon[None, :]
+    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    near = (2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))) <= FAR_KM).sum(axis=1)
+    far = near <= max(2, count // 10) if count >= 10 else near <= 1
+    return far if far.sum() <= count // 4 else np.zeros(count, dtype=bool)
+
+
+def framing(points: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The events the map opens on (``longitude``, ``latitude``, ``place`` columns), and a note naming those
+    left outside the first view because they lie far from the rest."""
+    far = _far_from_the_rest(points["longitude"].to_numpy(float), points["latitude"].to_numpy(float))
+    if not far.any():
+        return points, None
+    places = points.loc[far, "place"].dropna().astype(str).unique().tolist()
+    where = f" ({', '.join(places[:3])}{', ...' if len(places) > 3 else ''})" if places else ""
+    events = "1 event lies" if far.sum() == 1 else f"{int(far.sum())} events lie"
+    return points[~far], f"{events} far from the rest{where}: outside the first view; zoom out to see them."
+
+
 def basemap_layers(online_tiles: bool) -> list[pdk.Layer]:
     return [
         pdk.Layer(
@@ -381,20 +413,59 @@ def event_layers(selection: Selection) -> tuple[list[pdk.Layer], list[str], bool
     return layers, notes, aggregated
 
 
+def selected_layers(event: pd.Series | None) -> list[pdk.Layer]:
+    """A ring around the selected event, so it stands out from the others."""
+    if event is None or pd.isna(event.get("latitude")) or pd.isna(event.get("longitude")):
+        return []
+    return [
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="selected-event",
+            data=[{"position": [float(event["longitude"]), float(event["latitude"])]}],
+            get_position="position",
+            get_radius=16,
+            radius_units="'pixels'",
+            stroked=True,
+            filled=False,
+            get_line_color=[17, 17, 17, 255],
+            line_width_units="'pixels'",
+            get_line_width=3,
+            pickable=False,
+        )
+    ]
+
+
 def build_map(
     selection: Selection,
     rings: list[Ring] = (),
     band: Band | None = None,
     online_tiles: bool = False,
+    selected: pd.Series | None = None,
 ) -> MapModel:
-    """The whole map of the selected events. Offline unless ``online_tiles``: no layer fetches anything."""
+    """The whole map of the selected events, opened on where they are (or on ``selected``, ringed). Offline
+    unless ``online_tiles``: no layer fetches anything."""
     layers, notes, aggregated = event_layers(selection)
-    all_layers = basemap_layers(online_tiles) + band_layers(band) + ring_layers(list(rings)) + layers
+    all_layers = (
+        basemap_layers(online_tiles) + band_layers(band) + ring_layers(list(rings)) + layers + selected_layers(selected)
+    )
     ring_points = [point for ring in rings for point in ring.path]  # fit whole rings, not only their centres
-    extent = selection.located.extent
-    corners = [(extent[0], extent[2]), (extent[1], extent[3])] if extent else []
+    located = selection.located
+    if aggregated or located.count == 0:
+        extent = located.extent
+        corners = [(extent[0], extent[2]), (extent[1], extent[3])] if extent else []
+    else:
+        framed, note = framing(located.rows())
+        corners = list(zip(framed["longitude"], framed["latitude"], strict=True))
+        notes += [note] if note else []
     lons = pd.Series([point[0] for point in [*corners, *ring_points]], dtype=float)
     lats = pd.Series([point[1] for point in [*corners, *ring_points]], dtype=float)
+    view = fit_view(lons, lats)
+    if selected_layers(selected):  # open on the selected event
+        view = pdk.ViewState(
+            latitude=float(selected["latitude"]),
+            longitude=float(selected["longitude"]),
+            zoom=max(view.zoom, SELECTED_ZOOM),
+        )
     # Offline: no map provider and pydeck's default style marker, which Streamlit reads as "no basemap"
     # (map_style=None or "" would make it fetch Carto's style).
     basemap = (
@@ -402,7 +473,7 @@ def build_map(
     )
     deck = CompactDeck(
         layers=all_layers,
-        initial_view_state=fit_view(lons, lats),
+        initial_view_state=view,
         views=[pdk.View(type="MapView", controller=True, repeat=True)],
         tooltip={"text": "{tooltip}", "style": TOOLTIP_STYLE},
         **basemap,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from dashboard.records.registries import Registries
 from dashboard.store.queries import DUPLICATE_DISTANCE_KM
@@ -27,12 +28,14 @@ def actors_text(events: pd.DataFrame, registries: Registries) -> pd.Series:
 
 
 def date_text(events: pd.DataFrame) -> pd.Series:
-    """Start date, with the end date or precision when the date is not a single known day."""
+    """The date as a span when it is not one known day: ``2024-09-01 to 2024-09-30 (month)`` for a date known
+    to the month, ``2024-06-01 to 2024-08-31`` for an event lasting that long."""
     start = events["date_start"].dt.strftime("%Y-%m-%d")
-    end = events["date_end"].dt.strftime("%Y-%m-%d")
+    end = events["date_span_end"].dt.strftime("%Y-%m-%d")
     precision = events["date_precision"].astype(str)
-    text = start.where(precision.eq("day"), start + " (" + precision + ")")
-    return text.where(events["date_end"].isna() | events["date_end"].eq(events["date_start"]), start + " to " + end)
+    text = start.where(events["date_span_end"].isna() | events["date_span_end"].le(events["date_start"]))
+    text = text.fillna(start + " to " + end)
+    return text.where(precision.eq("day"), text + " (" + precision + ")")
 
 
 PAGE_SIZE = 500  # rows per page of the events table
@@ -66,6 +69,17 @@ def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
         }
     )
     return table.sort_values("_start", ascending=False, kind="stable").drop(columns="_start").reset_index(drop=True)
+
+
+SELECTED_ROW_STYLE = "background-color: #fff3c4; font-weight: 600"
+
+
+def with_selected_row(table: pd.DataFrame, event_id: str | None) -> pd.DataFrame | Styler:
+    """The table with the selected event's row highlighted (the table itself when it is not on this page)."""
+    if event_id is None or not table["id"].eq(event_id).any():
+        return table
+    chosen = table["id"].eq(event_id).to_numpy()
+    return table.style.apply(lambda row: [SELECTED_ROW_STYLE if chosen[row.name] else ""] * len(row), axis=1)
 
 
 def dataset_actors(counts: pd.Series, registries: Registries) -> pd.DataFrame:

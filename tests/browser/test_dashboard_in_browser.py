@@ -108,7 +108,8 @@ def test_clicking_an_event_on_the_map_opens_its_detail_card(app: Page) -> None:
     point = centre(app.locator(DECK_CANVAS).first.bounding_box())  # the only event, at the centre
     tooltip = hover_until_shown(app, point, app.locator(DECK_TOOLTIP).filter(has_text="67th GRAU arsenal"))
     expect(tooltip).to_contain_text("Depot hit")
-    click_until_shown(app, point, app.get_by_text("Distance to the Russia–Ukraine border"))
+    card = click_until_shown(app, point, app.get_by_text("Distance to the Russia–Ukraine border"))
+    expect(card).to_be_in_viewport()  # beside the map, not below the fold
     screenshot(app, "map_detail_card")
     expect(app.get_by_text("source claims", exact=False).first).to_be_visible()
     assert parse_qs(urlsplit(app.url).query)["event"] == [KARACHEV]
@@ -120,8 +121,11 @@ def test_clicking_an_event_on_the_timeline_opens_its_detail_card(app: Page) -> N
     wait_until_settled(app)
     point = centre(settled_box(app.locator(TIMELINE_MARKS).first))
     hover_until_shown(app, point, app.locator(PLOTLY_HOVER_LABEL).filter(has_text="Ashgabat"))
-    click_until_shown(app, point, app.locator("[data-testid='stMain']").get_by_text("Sources ("))
-    expect(app.locator("[data-testid='stMain']").get_by_text("Ashgabat, Turkmenistan").first).to_be_attached()
+    card = click_until_shown(app, point, app.locator("[data-testid='stMain']").get_by_text("Sources ("))
+    expect(app.locator("[data-testid='stMain']").get_by_text("Ashgabat, Turkmenistan").first).to_be_in_viewport()
+    expect(card).to_be_attached()
+    ring = app.locator("[data-testid='stPlotlyChart'] .scatterlayer .trace").last.locator("path.point")
+    expect(ring).to_have_count(3)  # the selected event ringed in each of its three lanes
     screenshot(app, "timeline_detail_card")
 
 
