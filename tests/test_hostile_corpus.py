@@ -478,11 +478,8 @@ def _not_a_number(text: str) -> float:
 
 
 def _csv_rows(data: bytes) -> list[dict[str, str]]:
-    """The rows of an exported CSV, after the ``#`` lines that say what it holds."""
-    text = data.decode("utf-8-sig")
-    while text.startswith("#"):
-        text = text.partition("\n")[2]
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    """The rows of an exported CSV: the header is its first line."""
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
 def _reloaded_ids(path: Path) -> tuple[set[str], list[str]]:
@@ -494,7 +491,10 @@ def check_csv(path: Path, ids: set[str]) -> list[str]:
     wrong = []
     rows = _csv_rows(path.read_bytes())
     if rows and "id" not in rows[0]:
-        return [f"the header is not the first line after the # lines: {brief(list(rows[0])[:5], 300)}"]
+        return [f"the header is not the first line: {brief(list(rows[0])[:5], 300)}"]
+    about = json.loads(path.with_name(path.name + ".json").read_bytes(), parse_constant=_not_a_number)
+    if about["events"] != len(ids) or about["file"] != path.name:
+        wrong.append(f"the description beside the CSV says {about['events']} events in {about['file']!r}")
     text_columns = {"title", "summary", "date_phrase", "place", "notes", "claimed_by", "quantity_unit", "tags"}
     for row in rows:
         for column, cell in row.items():
@@ -523,11 +523,18 @@ def check_json(path: Path, ids: set[str]) -> list[str]:
 def check_geojson(path: Path, ids: set[str]) -> list[str]:
     collection = json.loads(path.read_bytes(), parse_constant=_not_a_number)
     wrong = []
-    if {feature["id"] for feature in collection["features"]} != ids:
-        wrong.append(f"{len(collection['features'])} features, not the {len(ids)} records that loaded")
+    points = [feature for feature in collection["features"] if feature["properties"].get("feature") != "route"]
+    if {feature["id"] for feature in points} != ids:
+        wrong.append(f"{len(points)} event features, not the {len(ids)} records that loaded")
     for feature in collection["features"]:
-        if not all(math.isfinite(value) for value in feature["geometry"]["coordinates"]):
-            wrong.append(f"{feature['id']}: coordinates {feature['geometry']['coordinates']}")
+        geometry = feature["geometry"]
+        if geometry is None:  # an event with no place
+            continue
+        coordinates = geometry["coordinates"]
+        values = {"Point": [coordinates], "LineString": coordinates}.get(geometry["type"])
+        values = values if values is not None else [pair for part in coordinates for pair in part]
+        if not all(math.isfinite(value) for pair in values for value in pair):
+            wrong.append(f"{feature['id']}: coordinates {brief(coordinates, 200)}")
     return wrong
 
 
@@ -537,8 +544,9 @@ def check_kml(path: Path, ids: set[str]) -> list[str]:
     except ET.ParseError as error:
         line = path.read_bytes().splitlines()[error.position[0] - 1]
         return [f"not well-formed XML: {error}; the line: {brief(line, 200)}"]
-    placemarks = root.findall(".//{http://www.opengis.net/kml/2.2}Placemark")
-    return [] if len(placemarks) == len(ids) else [f"{len(placemarks)} placemarks for {len(ids)} records"]
+    kml = "{http://www.opengis.net/kml/2.2}"
+    placemarks = [mark for mark in root.iter(f"{kml}Placemark") if mark.find(f"{kml}LineString") is None]
+    return [] if len(placemarks) == len(ids) else [f"{len(placemarks)} event placemarks for {len(ids)} records"]
 
 
 def check_html(path: Path, ids: set[str]) -> list[str]:
@@ -581,7 +589,10 @@ def test_export_of_records_with_lone_surrogates_is_written(key: str, background:
 
 def _export_strays(key: str, background: Background) -> list[str]:
     _, out = background.exports[key]
-    return background.strays(f"export {key}") + sorted(ascii(path.name) for path in out.parent.iterdir() if path != out)
+    expected = {out, out.with_name(out.name + ".json")} if out.suffix == ".csv" else {out}  # a CSV's description
+    return background.strays(f"export {key}") + sorted(
+        ascii(path.name) for path in out.parent.iterdir() if path not in expected
+    )
 
 
 def browser_or_skip() -> None:
