@@ -121,6 +121,13 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--band-width", help="e.g. 70 (above 0, at most 500)")
     export.add_argument("--band-unit", choices=UNITS)
     export.add_argument("--title", default="Conflict events briefing", help="title of the briefing pack")
+    export.add_argument(
+        "--judgement",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a key judgement for the pack's bottom-line slide (repeat for several; also read from --query)",
+    )
     export.add_argument("--handling", default="", help='handling banner on every slide, e.g. "UNCLASSIFIED"')
     export.add_argument(
         "--force", action="store_true", help="replace an existing file (never one in the data being read)"
@@ -345,7 +352,8 @@ def run_export(args: argparse.Namespace) -> int:
         elif args.format in ("pptx", "pdf"):
             from dashboard.exports import briefing
 
-            data = briefing.briefing_file(args.format, selection, context, rings, view.band, args.title)
+            judgements = params.judgement_lines(_export_params(args).get("judgements", [])) + args.judgement
+            data = briefing.briefing_file(args.format, selection, context, rings, view.band, args.title, judgements)
         else:
             from dashboard.exports import images
 

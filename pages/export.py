@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.app import sidebar, ui
 from dashboard.exports import briefing, datafiles, images
+from dashboard.views import params
 
 view = sidebar.current_view()
 registries = view.data.registries
@@ -51,9 +52,18 @@ with ui.beside_detail(view):
         placeholder="e.g. UNCLASSIFIED",
         help="Printed at the top and bottom of every slide. Left empty, no banner is printed.",
     )
+    judgements = st.text_area(
+        "Key judgements (one per line)",
+        key="judgements",
+        bind="query-params",
+        placeholder="e.g. North Korean munitions and troops are now part of Russia's war effort.",
+        help="The pack's bottom-line slide lists them with the events and the period behind them. They are kept in"
+        " the page's address, so `python -m dashboard export --query ADDRESS` puts them in a scheduled pack.",
+    )
     st.caption(
-        "16:9 slides: title (with the filters, the data's as-of date and the banner), timeline, map with rings, "
-        "key events, sources, and what confidence and precision mean."
+        "16:9 slides: title (with the filters, the data's as-of date and the banner), the bottom line (your key"
+        " judgements with the events and period behind them), timeline, map with rings, key events with their"
+        " numbered sources (summaries in the speaker notes), sources, and what confidence and precision mean."
     )
     browser = images.find_browser()
     if browser is None:
@@ -64,7 +74,13 @@ with ui.beside_detail(view):
         column.download_button(
             f"Briefing pack ({fmt.upper()})",
             data=lambda fmt=fmt: briefing.briefing_file(
-                fmt, view.selection, ui.export_context(view, handling), view.rings, view.band, title
+                fmt,
+                view.selection,
+                ui.export_context(view, handling),
+                view.rings,
+                view.band,
+                title,
+                params.judgement_lines([judgements or ""]),
             ),
             file_name=datafiles.file_name("briefing", view.selection.date_bounds, view.filters, fmt),
             mime=ui.MIME[fmt],

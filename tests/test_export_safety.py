@@ -262,14 +262,19 @@ def test_briefing_writers_take_any_text() -> None:
         as_of=hostile_text("as of"),
         count=2,
         timeline_png=_png(),
-        map_png=_png(),
+        maps=[(hostile_text("Map") + long, _png()), (hostile_text("Map: around") + long, _png())],
         key_events=pd.DataFrame(
-            {name: [hostile_text(name) + long] * 12 for name in ("Date", "Title", "Actors", "Confidence")},
+            {
+                name: [hostile_text(name) + long] * 12
+                for name in ("Date", "Title", "Place", "Actors", "Confidence", "Sources", "Summary")
+            },
             dtype=object,  # pandas' own string type cannot even hold a lone surrogate
         ),
         more_events=0,
         sources=[hostile_text("source") + long] * 3,
         explanations=[(hostile_text("heading"), [(hostile_text("term"), hostile_text("meaning"))])],
+        judgements=[hostile_text("judgement") + long] * 9,
+        behind=hostile_text("behind") + long,
     )
     presentation = Presentation(io.BytesIO(briefing.briefing_pptx(pack)))
     first = [shape.text_frame.text for shape in presentation.slides[0].shapes if shape.has_text_frame]

@@ -109,7 +109,17 @@ def test_map_html_escapes_the_caption(events, registries) -> None:
 @pytest.fixture(scope="module")
 def pack(events, registries, rings):
     browser_or_skip()
-    return briefing.build_briefing(Selection.of_frame(events, registries), CONTEXT, rings, overlays.DEFAULT_BAND)
+    return briefing.build_briefing(
+        Selection.of_frame(events, registries),
+        CONTEXT,
+        rings,
+        overlays.DEFAULT_BAND,
+        judgements=[
+            "North Korean munitions and troops now sustain Russia's war effort.",
+            "  ",
+            "Iran supplies missiles.",
+        ],
+    )
 
 
 def slide_texts(slide) -> str:
@@ -126,7 +136,7 @@ def test_briefing_pptx_has_every_slide(pack) -> None:
     slides = list(presentation.slides)
     texts = [slide_texts(slide) for slide in slides]
     pictures = sum(1 for slide in slides for shape in slide.shapes if shape.shape_type == 13)
-    assert pictures == 2  # timeline and map
+    assert pictures == 4  # the timeline, the overview map and two closer maps
     assert "Conflict events briefing" in texts[0] and "All 20 events" in texts[0] and "Data as of" in texts[0]
     assert all("UNCLASSIFIED" in text for text in texts)
     assert all("generated 2026-11-25 09:40 UTC" in text for text in texts)
@@ -135,6 +145,35 @@ def test_briefing_pptx_has_every_slide(pack) -> None:
     assert "confidence and precision" in texts[-1]
     key_events = "\n".join(text for text in texts if "Key events" in text)
     assert "Ukraine says its drones hit the 67th GRAU arsenal" in key_events and "claimed" in key_events
+    assert all("data as of 2024-10-" in text for text in texts[1:])
+
+
+def test_the_bottom_line_comes_first_with_the_events_behind_it(pack) -> None:
+    slides = list(Presentation(io.BytesIO(briefing.briefing_pptx(pack))).slides)
+    bottom = slide_texts(slides[1])
+    assert "Bottom line" in bottom
+    assert "• North Korean munitions and troops now sustain Russia's war effort." in bottom
+    assert "• Iran supplies missiles." in bottom and "•  " not in bottom  # the blank line is not a bullet
+    assert "Behind them: 20 events from 2023-09-" in bottom and "× Depot hit" in bottom
+
+
+def test_key_events_cite_numbered_sources_and_carry_their_summaries_as_notes(pack) -> None:
+    slides = list(Presentation(io.BytesIO(briefing.briefing_pptx(pack))).slides)
+    table_slides = [slide for slide in slides if "Key events" in slide_texts(slide)]
+    tables = [next(shape.table for shape in slide.shapes if shape.has_table) for slide in table_slides]
+    header = [cell.text for cell in tables[0].rows[0].cells]
+    assert header == ["Date", "Title", "Place", "Actors", "Confidence", "Sources"]
+    rows = [[cell.text for cell in row.cells] for table in tables for row in list(table.rows)[1:]]
+    karachev = next(row for row in rows if "67th GRAU arsenal" in row[1])
+    assert karachev[2] == "67th GRAU arsenal (Karachev)"
+    numbers = [int(number) for number in karachev[5].split(", ")]
+    sources = "\n".join(slide_texts(slide) for slide in slides if "Sources" in slide_texts(slide))
+    for number in numbers:  # each number the event cites is a line of the sources slide
+        assert f"[{number}] " in sources
+    notes = "\n".join(slide.notes_slide.notes_text_frame.text for slide in table_slides)
+    assert "Ukraine's General Staff said its drones struck the 67th arsenal" in notes
+    cited = sorted({int(n) for row in rows for n in row[5].split(", ") if n})
+    assert cited[0] == 1 and cited == list(range(1, len(cited) + 1))  # numbered in the order they are cited
 
 
 def test_briefing_pdf_has_the_same_pages(pack) -> None:
@@ -144,6 +183,7 @@ def test_briefing_pdf_has_the_same_pages(pack) -> None:
     first, last = pdf.pages[0].extract_text(), pdf.pages[-1].extract_text()
     assert "Conflict events briefing" in first and "UNCLASSIFIED" in first
     assert "confidence and precision" in last
+    assert "Iran supplies missiles." in pdf.pages[1].extract_text()
     width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
     assert width / height == pytest.approx(16 / 9, rel=0.01)
 
@@ -158,6 +198,57 @@ def test_export_command_writes_every_format(tmp_path) -> None:
         assert main(["export", "--format", fmt, "--out", str(tmp_path), "--type", "Depot hit", "--handling", "X"]) == 0
     written = sorted(path.name for path in tmp_path.iterdir())
     assert "events_2024-09-18_2024-10-09.geojson" in written
-    assert len(written) == len(formats)
+    assert len(written) == len(formats) + 1  # and the CSV's description beside it
     collection = json.loads((tmp_path / "events_2024-09-18_2024-10-09.geojson").read_text())
     assert len(collection["features"]) == 5
+
+
+def test_a_scheduled_export_takes_the_judgements_from_the_address(tmp_path) -> None:
+    browser_or_skip()
+    from dashboard.cli import main
+
+    out = tmp_path / "pack.pptx"
+    address = "http://127.0.0.1:8501/export?type=Depot+hit&judgements=Depots+burn.%0A%0AStrikes+go+deeper."
+    assert main(["export", "--format", "pptx", "--out", str(out), "--query", address, "--judgement", "More come."]) == 0
+    bottom = slide_texts(list(Presentation(str(out)).slides)[1])
+    assert [line for line in bottom.splitlines() if line.startswith("• ")] == [
+        "• Depots burn.",
+        "• Strikes go deeper.",
+        "• More come.",
+    ]
+    assert "Behind them: 5 events from 2024-09-18 to 2024-10-09: 5 × Depot hit" in bottom
+
+
+def test_the_pack_maps_frame_the_events_and_their_clusters(events, registries, rings) -> None:
+    selection = Selection.of_frame(events, registries)
+    overview = static_map.static_map_figure(selection, rings, overlays.DEFAULT_BAND)
+    west, east = overview.layout.geo.lonaxis.range
+    south, north = overview.layout.geo.lataxis.range
+    framed = events[~events["place"].isin(["UN Headquarters (New York)", "London"])]
+    assert west <= framed["longitude"].min() and framed["longitude"].max() <= east
+    assert south <= framed["latitude"].min() and framed["latitude"].max() <= north
+    assert west > -20  # not the Atlantic: New York and London are named in a note instead
+    notes = overview.layout.annotations[0].text
+    assert "2 events lie far from the rest" in notes and "New York" in notes
+    groups = static_map.clusters(selection.located.rows())
+    assert [static_map.cluster_name(group) for group in groups] == [
+        "around Najin (8 events)",
+        "around Kharkiv (7 events)",
+    ]
+    detail = static_map.static_map_figure(selection, rings, overlays.DEFAULT_BAND, focus=groups[1])
+    d_west, d_east = detail.layout.geo.lonaxis.range
+    assert d_east - d_west < (east - west) / 2 and d_west <= 30 <= d_east
+    legend = {trace.name for trace in detail.data if trace.showlegend is not False and trace.name}
+    assert "Strike" in legend and "Arms transfer" not in legend  # only what the closer map shows
+    texts = {text for trace in detail.data if trace.mode == "text" for text in trace.text}
+    assert {"Kharkiv", "UKRAINE", "500 km (311 mi)"} <= texts  # place and country names, the scale bar
+
+
+def test_the_pack_map_legend_is_readable_at_the_back_of_the_room(pack) -> None:
+    presentation = Presentation(io.BytesIO(briefing.briefing_pptx(pack)))
+    headings = [slide_texts(slide).split("\n") for slide in presentation.slides]
+    assert sum("Map" in " ".join(text[:4]) for text in headings) == 3  # the overview and two closer maps
+    slide = next(slide for slide in presentation.slides if "Map" in slide_texts(slide))
+    picture = next(shape for shape in slide.shapes if shape.shape_type == 13)
+    inches_per_pixel = picture.width / 914400 / static_map.MAP_IMAGE_SIZE[0]
+    assert static_map.LEGEND_PX * inches_per_pixel * 72 >= 12  # points on the slide

@@ -1,8 +1,10 @@
 """The briefing pack: a 16:9 PPTX and the same pack as PDF.
 
-Slides: title (title, filter caption, data as-of date, handling banner), timeline, map with rings, key
-events, sources, and what confidence and precision mean. Every slide carries the handling banner and a
-footer with the filter caption and the generation time.
+Slides: title (title, filter caption, data as-of date, handling banner), the bottom line (the analyst's key
+judgements, with the events and the period behind them), timeline, map with rings, key events (each with the
+numbers of its sources; speaker notes hold their summaries), sources numbered to match, and what confidence
+and precision mean. Every slide carries the handling banner and a footer with the filter caption, the data's
+as-of date, the generation time and the page number.
 
 Record text can hold anything: both writers start from `fit_for_slides`, which passes every text through
 `dashboard.views.text.xml_safe_text` (lxml, under python-pptx, refuses control characters) and shortens texts too
@@ -47,6 +49,8 @@ DARK, MUTED, BANNER = RGBColor(0x1F, 0x29, 0x33), RGBColor(0x55, 0x5F, 0x6B), RG
 # The most characters one text shows: a longer one would not fit its slide (and a PDF table row higher than a
 # page cannot be drawn at all).
 TITLE_CHARS, CAPTION_CHARS, CELL_CHARS, SOURCE_CHARS = 200, 300, 240, 400
+MAX_JUDGEMENTS = 6  # bullets on the bottom-line slide
+NOTE_CHARS = 1_500  # an event's summary in the speaker notes
 
 
 @dataclass
@@ -58,11 +62,13 @@ class Briefing:
     as_of: str  # latest date the data speaks of
     count: int
     timeline_png: bytes
-    map_png: bytes
-    key_events: pd.DataFrame  # Date, Title, Actors, Confidence
+    maps: list[tuple[str, bytes]]  # (slide heading, PNG): the overview, then closer maps of its clusters
+    key_events: pd.DataFrame  # Date, Title, Place, Actors, Confidence, Sources (their numbers), Summary
     more_events: int  # events not listed on the key-event slides
-    sources: list[str]
+    sources: list[str]  # "[n] publisher: title, date — address", numbered as the key events cite them
     explanations: list[tuple[str, list[tuple[str, str]]]]
+    judgements: list[str]  # the analyst's key judgements, one per bullet (none: the slide says so)
+    behind: str  # the events and the period the judgements rest on
 
 
 def shorten(text: object, limit: int) -> str:
@@ -85,7 +91,14 @@ def fit_for_slides(briefing: Briefing) -> Briefing:
             handling=shorten(context.handling, TITLE_CHARS),
         ),
         as_of=shorten(briefing.as_of, CELL_CHARS),
-        key_events=briefing.key_events.astype(object).map(lambda cell: shorten(cell, CELL_CHARS)),
+        judgements=[shorten(line, SOURCE_CHARS) for line in briefing.judgements[:MAX_JUDGEMENTS]],
+        behind=shorten(briefing.behind, SOURCE_CHARS),
+        key_events=briefing.key_events.astype(object).apply(
+            lambda column: column.map(
+                lambda cell: shorten(cell, NOTE_CHARS if column.name == "Summary" else CELL_CHARS)
+            )
+        ),
+        maps=[(shorten(heading, TITLE_CHARS), png) for heading, png in briefing.maps],
         sources=[shorten(line, SOURCE_CHARS) for line in briefing.sources],
         explanations=[
             (
@@ -97,16 +110,44 @@ def fit_for_slides(briefing: Briefing) -> Briefing:
     )
 
 
-def _sources(sources: pd.DataFrame) -> list[str]:
-    """One line per source (publisher and title), with its date and address when known, sorted."""
-    seen: dict[tuple, str] = {}
-    for source in sources.itertuples(index=False):
+def _source_line(source: object) -> str:
+    date = f", {source.published}" if source.published else ""
+    address = f" — {source.url}" if source.url else ""
+    return f"{source.publisher}: {source.title}{date}{address}"
+
+
+def numbered_sources(listed: pd.DataFrame, others: pd.DataFrame) -> tuple[list[list[int]], list[str]]:
+    """Numbers for the sources (one per publisher and title): first those of the key events, in the order the
+    slides list them, then the rest (``others``, sorted). Returns each listed event's source numbers and the
+    numbered lines of the sources slide."""
+    numbers: dict[tuple, int] = {}
+    lines: list[str] = []
+    cited = []
+    for sources in listed["sources"]:
+        mine = []
+        for source in sources:
+            key = (source.publisher, source.title)
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                lines.append(f"[{numbers[key]}] {_source_line(source)}")
+            mine.append(numbers[key])
+        cited.append(sorted(set(mine)))
+    for source in others.itertuples(index=False):
         key = (source.publisher, source.title)
-        if key not in seen:
-            date = f", {source.published}" if source.published else ""
-            address = f" — {source.url}" if source.url else ""
-            seen[key] = f"{source.publisher}: {source.title}{date}{address}"
-    return sorted(seen.values())
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            lines.append(f"[{numbers[key]}] {_source_line(source)}")
+    return cited, lines
+
+
+def behind_the_judgements(selection: Selection) -> str:
+    """``"20 events from 2023-09-13 to 2024-10-13: 6 depot hits, 4 arms transfers, ..."``."""
+    bounds = selection.date_bounds
+    period = f" from {bounds[0]:%Y-%m-%d} to {bounds[1]:%Y-%m-%d}" if bounds else ""
+    registries = selection.registries
+    counts = selection.type_counts().head(4)
+    kinds = ", ".join(f"{count:,} × {registries.event_type_label(kind)}" for kind, count in counts.items())
+    return f"{selection.count:,} events{period}" + (f": {kinds}" if kinds else "")
 
 
 def build_briefing(
@@ -115,28 +156,39 @@ def build_briefing(
     rings: list[Ring] = (),
     band: Band | None = None,
     title: str = "Conflict events briefing",
+    judgements: list[str] = (),
 ) -> Briefing:
     """Render the charts (one browser session for both) and gather the slide content."""
     registries = selection.registries
     timeline = images.for_print(images.with_caption(figures.timeline_figure(selection), context, "Timeline"))
     timeline.update_layout(height=None)
     width, height = static_map.MAP_IMAGE_SIZE
-    event_map = static_map.static_map_figure(
-        selection, list(rings), band, "Map", context.caption, f"Generated {context.generated_text}"
+    generated = f"Generated {context.generated_text}"
+    maps = [("Map", static_map.static_map_figure(selection, list(rings), band, "Map", context.caption, generated))]
+    located = selection.located
+    for group in static_map.clusters(located.rows()) if located.count <= figures.POINT_LIMIT else []:
+        heading = f"Map: {static_map.cluster_name(group)}"
+        figure = static_map.static_map_figure(
+            selection, list(rings), band, heading, context.caption, generated, focus=group
+        )
+        maps.append((heading, figure))
+    timeline_png, *map_pngs = images.render_images(
+        [(timeline, "png", *TIMELINE_SIZE, 2)] + [(figure, "png", width, height, 2) for _, figure in maps]
     )
-    timeline_png, map_png = images.render_images(
-        [(timeline, "png", *TIMELINE_SIZE, 2), (event_map, "png", width, height, 2)]
-    )
-    listed = selection.newest(ROWS_PER_SLIDE * MAX_TABLE_SLIDES)
+    listed = selection.newest(ROWS_PER_SLIDE * MAX_TABLE_SLIDES).reset_index(drop=True)
+    cited, sources = numbered_sources(listed, queries.sources(selection.table, MAX_SOURCES))
+    sources = sources[:MAX_SOURCES]
     key_events = pd.DataFrame(
         {
             "Date": date_text(listed),
             "Title": listed["title"],
+            "Place": listed["place"].fillna("").astype(str),
             "Actors": actors_text(listed, registries),
             "Confidence": listed["confidence"].astype(str),
+            "Sources": [", ".join(map(str, numbers)) for numbers in cited],
+            "Summary": listed["summary"].fillna("").astype(str).map(lambda text: text[:NOTE_CHARS]),
         }
     )
-    sources = _sources(queries.sources(selection.table, MAX_SOURCES))
     more = queries.source_total(selection.table) - len(sources)
     if more > 0:
         sources.append(f"… and {more:,} more sources: export the data for all of them.")
@@ -152,12 +204,27 @@ def build_briefing(
         latest,
         selection.count,
         timeline_png,
-        map_png,
+        [(heading, png) for (heading, _), png in zip(maps, map_pngs, strict=True)],
         key_events.reset_index(drop=True),
         selection.count - len(listed),
         sources,
         explanations,
+        [line.strip() for line in judgements if line.strip()],
+        behind_the_judgements(selection),
     )
+
+
+NO_JUDGEMENTS = "No key judgements were written for this pack (type them on the Export page, or pass --judgement)."
+KEY_COLUMNS = (("Date", 1.5), ("Title", 4.4), ("Place", 2.0), ("Actors", 2.3), ("Confidence", 1.2), ("Sources", 0.9))
+
+
+def _footer(briefing: Briefing) -> str:
+    context = briefing.context
+    return f"{context.caption} · data as of {briefing.as_of} · generated {context.generated_text} · {PRODUCT}"
+
+
+def _speaker_notes(rows: list[dict]) -> str:
+    return "\n\n".join(f"{row['Date']} — {row['Title']}: {row['Summary']}" for row in rows)
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -187,14 +254,13 @@ def _frame(presentation: Presentation, briefing: Briefing, heading: str | None):
             _text(slide, 0, top, width, Inches(0.3), briefing.context.handling, 12, True, BANNER, PP_ALIGN.CENTER)
     if heading:
         _text(slide, Inches(0.5), Inches(0.35), width - Inches(1), Inches(0.6), heading, 26, True)
-    footer = f"{briefing.context.caption} · generated {briefing.context.generated_text} · {PRODUCT}"
     _text(
         slide,
         Inches(0.5),
         presentation.slide_height - Inches(0.65),
         width - Inches(1.6),
         Inches(0.3),
-        footer,
+        _footer(briefing),
         9,
         colour=MUTED,
     )
@@ -241,23 +307,49 @@ def briefing_pptx(briefing: Briefing) -> bytes:
         14,
         colour=MUTED,
     )
+    slide = _frame(presentation, briefing, "Bottom line")
+    box = _text(slide, Inches(0.8), Inches(1.3), width - Inches(1.6), Inches(4.2), "", 20)
+    for number, line in enumerate(briefing.judgements or [NO_JUDGEMENTS]):
+        paragraph = box.text_frame.paragraphs[0] if number == 0 else box.text_frame.add_paragraph()
+        paragraph.text = f"• {line}" if briefing.judgements else line
+        paragraph.font.size = Pt(20 if briefing.judgements else 16)
+        paragraph.font.color.rgb = DARK if briefing.judgements else MUTED
+        paragraph.space_after = Pt(10)
+    _text(
+        slide,
+        Inches(0.8),
+        Inches(5.7),
+        width - Inches(1.6),
+        Inches(0.8),
+        f"Behind them: {briefing.behind} · data as of {briefing.as_of}",
+        14,
+        colour=MUTED,
+    )
     _picture(_frame(presentation, briefing, "Timeline"), briefing.timeline_png, presentation)
-    _picture(_frame(presentation, briefing, "Map"), briefing.map_png, presentation)
+    for heading, png in briefing.maps:
+        _picture(_frame(presentation, briefing, heading), png, presentation)
     rows = briefing.key_events.to_dict("records")
     for page, chunk in enumerate(_chunks(rows, ROWS_PER_SLIDE), start=1):
         pages = len(_chunks(rows, ROWS_PER_SLIDE))
         slide = _frame(presentation, briefing, "Key events" + (f" ({page}/{pages})" if pages > 1 else ""))
         table = slide.shapes.add_table(
-            len(chunk) + 1, 4, Inches(0.5), Inches(1.1), width - Inches(1), Inches(0.4) * (len(chunk) + 1)
+            len(chunk) + 1,
+            len(KEY_COLUMNS),
+            Inches(0.5),
+            Inches(1.1),
+            width - Inches(1),
+            Inches(0.4) * (len(chunk) + 1),
         ).table
-        for column, (name, share) in enumerate((("Date", 1.7), ("Title", 6.3), ("Actors", 2.9), ("Confidence", 1.4))):
+        for column, (name, share) in enumerate(KEY_COLUMNS):
             table.columns[column].width = Inches(share)
             table.cell(0, column).text = name
+            table.cell(0, column).text_frame.paragraphs[0].font.size = Pt(12)
         for row_number, row in enumerate(chunk, start=1):
-            for column, name in enumerate(("Date", "Title", "Actors", "Confidence")):
+            for column, (name, _share) in enumerate(KEY_COLUMNS):
                 cell = table.cell(row_number, column)
                 cell.text = str(row[name])
                 cell.text_frame.paragraphs[0].font.size = Pt(11)
+        slide.notes_slide.notes_text_frame.text = _speaker_notes(chunk)
         if page == pages and briefing.more_events:
             _text(
                 slide,
@@ -335,8 +427,7 @@ class _Pack(FPDF):
         self.set_font("DejaVu", "", 8)
         self.set_text_color(0x55, 0x5F, 0x6B)
         self.set_xy(12, self.h - 15)
-        context = self.briefing.context
-        self.cell(self.w - 40, 5, f"{context.caption} · generated {context.generated_text} · {PRODUCT}")
+        self.cell(self.w - 40, 5, _footer(self.briefing))
         self.set_xy(self.w - 28, self.h - 15)
         self.cell(16, 5, str(self.page_no()), align="R")
         self.set_text_color(0x1F, 0x29, 0x33)
@@ -365,20 +456,38 @@ def briefing_pdf(briefing: Briefing) -> bytes:
         f"Data as of {briefing.as_of} · {briefing.count} events · source: {briefing.context.data_source}\n"
         f"Generated {briefing.context.generated_text} by the {PRODUCT}",
     )
+    pdf.new_page("Bottom line")
+    pdf.set_xy(20, 30)
+    for line in briefing.judgements or [NO_JUDGEMENTS]:
+        pdf.set_font("DejaVu", "", 15 if briefing.judgements else 12)
+        pdf.set_text_color(*((0x1F, 0x29, 0x33) if briefing.judgements else (0x55, 0x5F, 0x6B)))
+        pdf.set_x(20)
+        pdf.multi_cell(pdf.w - 40, 8, f"• {line}" if briefing.judgements else line, align="L")
+        pdf.ln(3)
+    pdf.set_font("DejaVu", "", 11)
+    pdf.set_text_color(0x55, 0x5F, 0x6B)
+    pdf.set_xy(20, pdf.h - 40)
+    pdf.multi_cell(pdf.w - 40, 6, f"Behind them: {briefing.behind} · data as of {briefing.as_of}", align="L")
+    pdf.set_text_color(0x1F, 0x29, 0x33)
     pdf.new_page("Timeline")
     pdf.picture(briefing.timeline_png)
-    pdf.new_page("Map")
-    pdf.picture(briefing.map_png)
+    pdf.new_page(briefing.maps[0][0])
+    pdf.picture(briefing.maps[0][1])
+    for heading, png in briefing.maps[1:]:
+        pdf.new_page(heading)
+        pdf.picture(png)
     rows = briefing.key_events.to_dict("records")
     chunks = _chunks(rows, ROWS_PER_SLIDE)
     for page, chunk in enumerate(chunks, start=1):
         pdf.new_page("Key events" + (f" ({page}/{len(chunks)})" if len(chunks) > 1 else ""))
         pdf.set_font("DejaVu", "", 9)
         pdf.set_xy(12, 26)
-        with pdf.table(col_widths=(26, 100, 46, 22), line_height=5, text_align="LEFT") as table:
-            table.row(["Date", "Title", "Actors", "Confidence"])
+        with pdf.table(
+            col_widths=tuple(share for _name, share in KEY_COLUMNS), line_height=5, text_align="LEFT"
+        ) as table:
+            table.row([name for name, _share in KEY_COLUMNS])
             for row in chunk:
-                table.row([str(row[name]) for name in ("Date", "Title", "Actors", "Confidence")])
+                table.row([str(row[name]) for name, _share in KEY_COLUMNS])
         if page == len(chunks) and briefing.more_events:
             pdf.set_x(12)
             pdf.cell(0, 8, f"{briefing.more_events} earlier events are not listed; the data exports hold all of them.")
@@ -413,9 +522,10 @@ def briefing_file(
     rings: list[Ring] = (),
     band: Band | None = None,
     title: str = "Conflict events briefing",
+    judgements: list[str] = (),
 ) -> bytes:
     """The briefing pack as ``pptx`` or ``pdf``; raises `images.ExportError` when there is nothing to brief."""
     if selection.empty:
         raise images.ExportError("no events match these filters: nothing to brief")
-    pack = build_briefing(selection, context, rings, band, title)
+    pack = build_briefing(selection, context, rings, band, title, judgements)
     return briefing_pptx(pack) if fmt == "pptx" else briefing_pdf(pack)

@@ -1,23 +1,32 @@
 """The map as a Plotly figure, for static images (PNG/SVG/PDF) that need no network.
 
-pydeck cannot export images, so the same content (outlines, border band, rings with labels, arcs, events,
-legend) is drawn with Plotly's geo projection. Every built-in geo layer is off (they fetch a world topojson
-from a CDN); the country outlines come from the shipped Natural Earth file.
+pydeck cannot export images, so the same content (outlines, border band, rings with labels, arcs with their
+direction, events, legend) is drawn with Plotly's geo projection, plus what a printed map needs: place labels,
+country names and a scale bar. Every built-in geo layer is off (they fetch a world topojson from a CDN); the
+country outlines come from the shipped Natural Earth file. The projection is Mercator (north is up, so no
+north arrow); the scale bar holds at the latitude it is drawn at.
+
+The map is framed on the events as the Map page frames them (a few far from all the others are left out, and
+the map says so); `main_cluster` finds the part of a widely spread set worth a second, closer map.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import shapely
+import shapely.geometry
 from pyproj import Geod
 
-from dashboard.geo.geodesy import border_band, border_line_paths
+from dashboard.geo.geodesy import border_band, border_line_paths, geodesic_km
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
 from dashboard.store.selection import Selection
-from dashboard.views.layers import ARC_LIMIT, CELL_DEGREES, FLOW_CELL_DEGREES, POINT_LIMIT, world_outlines
-from dashboard.views.text import escape_html
+from dashboard.views.layers import ARC_LIMIT, CELL_DEGREES, FLOW_CELL_DEGREES, POINT_LIMIT, framing, world_outlines
+from dashboard.views.text import escape_plotly
 
 _GEOD = Geod(ellps="WGS84")
 PRECISION_SIZE = {"exact": 7, "near": 9, "city": 11, "region": 14, "country": 18}
@@ -29,7 +38,13 @@ FLOW_COLUMNS = {
     "destination_lat": "destination_latitude",
     "type": "event_type",
 }
-MAP_IMAGE_SIZE = (1600, 1000)  # pixels before scaling; the map area inside is about 16:8
+MAP_IMAGE_SIZE = (1600, 900)  # pixels before scaling (16:9, as the slides); the map area inside is about 2:1
+# Text sizes in pixels of MAP_IMAGE_SIZE: on a 16:9 slide the image is about 10 inches wide, 160 px an inch, so
+# 30 px is 12 pt or more (the legend, readable at the back of a room) and 22 px about 9 pt (labels on the map).
+LEGEND_PX, LABEL_PX, COUNTRY_PX, TITLE_PX = 30, 22, 18, 30
+PLACE_LABELS = 14  # the most place names written on one map (the places with the most events first)
+CLUSTER_KM = 1_000  # events this close to the busiest place form the cluster a closer map shows
+NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000)
 
 
 def _lines(rings: list[list[list[float]]]) -> tuple[list[float | None], list[float | None]]:
@@ -98,6 +113,56 @@ def _arc(lon1: float, lat1: float, lon2: float, lat2: float, points: int = 48) -
     return list(np.degrees(np.unwrap(np.radians(lons)))), lats
 
 
+def _bounds(points: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    if points.empty:
+        return None
+    return (
+        float(points["longitude"].min()),
+        float(points["longitude"].max()),
+        float(points["latitude"].min()),
+        float(points["latitude"].max()),
+    )
+
+
+def clusters(events: pd.DataFrame, most: int = 2) -> list[pd.DataFrame]:
+    """Up to ``most`` groups of events worth a closer map of their own, busiest first: the events within
+    `CLUSTER_KM` of the place with the most events near it (then of the next, among the rest), when the whole
+    set is spread much wider than the group (Korea and Ukraine). None when the events sit close together."""
+    points = events.dropna(subset=["latitude", "longitude"])
+    if len(points) < 4 or len(points) > POINT_LIMIT:
+        return []
+    lat, lon = np.radians(points["latitude"].to_numpy(float)), np.radians(points["longitude"].to_numpy(float))
+    a = (
+        np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
+    )
+    near = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))) <= CLUSTER_KM
+    west, east, south, north = _bounds(points)
+    spread = max(east - west, north - south)
+    free = np.ones(len(points), dtype=bool)
+    found = []
+    while len(found) < most:
+        counts = (near & free[None, :]).sum(axis=1) * free
+        centre = int(counts.argmax())
+        members = near[centre] & free
+        if members.sum() < 3 or members.sum() == len(points):
+            break
+        group = points[members]
+        g_west, g_east, g_south, g_north = _bounds(group)
+        if max(g_east - g_west, g_north - g_south, 1.0) >= spread / 3:
+            break
+        found.append(group)
+        free &= ~members
+    return found
+
+
+def cluster_name(group: pd.DataFrame) -> str:
+    """``"around Najin (8 events)"``: the group's busiest place."""
+    places = group["place"].dropna().astype(str)
+    where = f"around {places.value_counts().index[0]}" if not places.empty else "detail"
+    return f"{where} ({len(group)} events)"
+
+
 def static_map_figure(
     selection: Selection,
     rings: list[Ring] = (),
@@ -105,16 +170,28 @@ def static_map_figure(
     title: str = "Events map",
     subtitle: str = "",
     footer: str = "",
-    aspect: float = 16 / 8,
+    aspect: float = 2.0,
+    focus: pd.DataFrame | None = None,
 ) -> go.Figure:
     """The map as drawn on the Map page, as a Plotly figure that renders without any network.
 
-    ``aspect`` is the width/height of the map area the figure will be drawn at (see `MAP_IMAGE_SIZE`).
+    ``aspect`` is the width/height of the map area the figure will be drawn at (see `MAP_IMAGE_SIZE`);
+    ``focus``: events to frame the map on (a `main_cluster`) instead of all of them.
     """
     registries = selection.registries
     located = selection.located
     rings = list(rings)
-    lon_range, lat_range = _extent(located.extent, rings, aspect)
+    events = located.rows() if located.count <= POINT_LIMIT else None
+    note = None
+    if focus is not None:
+        framed = focus
+        west, east, south, north = _bounds(focus)
+        rings = [ring for ring in rings if west - 5 <= ring.lon <= east + 5 and south - 5 <= ring.lat <= north + 5]
+    elif events is not None:
+        framed, note = framing(events)
+    else:
+        framed = None
+    lon_range, lat_range = _extent(_bounds(framed) if framed is not None else located.extent, rings, aspect)
     figure = go.Figure()
     lons, lats = _lines(_outline_rings(lon_range, lat_range))
     figure.add_trace(
@@ -128,8 +205,9 @@ def static_map_figure(
             name="countries",
         )
     )
-    if band is not None:
-        polygons = border_band(band.border, band.side, band.width_km)
+    polygons = border_band(band.border, band.side, band.width_km) if band is not None else []
+    band_points = np.asarray([point for polygon in polygons for point in polygon[0]]).reshape(-1, 2)
+    if band is not None and _within(band_points[:, 0], band_points[:, 1], lon_range, lat_range).any():
         lons, lats = _lines([polygon[0] for polygon in polygons])
         figure.add_trace(
             go.Scattergeo(
@@ -162,8 +240,8 @@ def static_map_figure(
                 lon=lons,
                 lat=lats,
                 mode="lines",
-                line={"color": ring.colour, "width": 2},
-                name=f"{ring.label} around {ring.centre_label} (range source: {ring.source})",
+                line={"color": ring.colour, "width": 4},
+                name=f"{ring.label} from {ring.centre_label}",
                 hoverinfo="name",
             )
         )
@@ -174,8 +252,8 @@ def static_map_figure(
                 lat=[top[1], ring.lat],
                 mode="text+markers",
                 text=[ring.label, ""],
-                textposition="top center",
-                textfont={"color": ring.colour, "size": 12},
+                textposition="top right",
+                textfont={"color": ring.colour, "size": LABEL_PX},
                 marker={"size": [0, 5], "color": ring.colour},
                 showlegend=False,
                 hoverinfo="skip",
@@ -187,10 +265,14 @@ def static_map_figure(
         _add_arcs(figure, flows.rename(columns=FLOW_COLUMNS), registries)
     else:
         _add_arcs(figure, routed.rows(), registries)
-    if located.count > POINT_LIMIT:
+    _add_country_names(figure, lon_range, lat_range)
+    if events is None:
         _add_cells(figure, located.cells(CELL_DEGREES), registries)
     else:
-        _add_points(figure, located.rows(), registries)
+        seen = events[_within(events["longitude"], events["latitude"], lon_range, lat_range)]
+        _add_points(figure, seen, registries)  # the legend names only what the map shows
+        _add_place_labels(figure, seen, lon_range, lat_range)
+    _add_scale_bar(figure, lon_range, lat_range)
     figure.update_geos(
         visible=False,  # no built-in layers: they would be fetched from a CDN
         showland=False,
@@ -207,24 +289,38 @@ def static_map_figure(
         lataxis_range=lat_range,
         bgcolor=BACKGROUND,
     )
+    notes = [footer] if footer else []
+    notes += ["marker size: location precision (larger = vaguer)", "outlines: Natural Earth"]
+    notes += [f"{ring.label.split(' · ')[0]} range: {ring.source}" for ring in rings]
+    notes += [note] if note else []
     figure.update_layout(
         title={
-            "text": f"<b>{escape_html(title)}</b><br><span style='font-size:12px'>{escape_html(subtitle)}</span>",
+            "text": f"<b>{escape_plotly(title)}</b><br>"
+            f"<span style='font-size:{LABEL_PX}px'>{escape_plotly(subtitle)}</span>",
             "x": 0.01,
+            "y": 0.97,
+            "yanchor": "top",
+            "font": {"size": TITLE_PX},
         },
-        margin={"l": 10, "r": 10, "t": 80, "b": 10},
-        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0, "font": {"size": 11}},
+        margin={"l": 10, "r": 10, "t": 150, "b": 10},
+        legend={
+            "orientation": "h",
+            "y": -0.02,
+            "yanchor": "top",
+            "x": 0,
+            "font": {"size": LEGEND_PX},
+            "itemsizing": "constant",
+        },
         paper_bgcolor="white",
         annotations=[
             {
-                "text": escape_html(footer) + (" · " if footer else "") + "marker size: location precision "
-                "(larger = vaguer) · outlines: Natural Earth",
+                "text": _wrapped(notes),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
                 "y": 1.0,
                 "showarrow": False,
-                "font": {"size": 10},
+                "font": {"size": 15, "color": "#444444"},
                 "xanchor": "left",
                 "yanchor": "bottom",
             }
@@ -233,12 +329,165 @@ def static_map_figure(
     return figure
 
 
+def _within(lons: object, lats: object, lon_range: list[float], lat_range: list[float]) -> np.ndarray:
+    """Which points (arrays of longitudes and latitudes) lie inside the map."""
+    lons, lats = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    return (lons >= lon_range[0]) & (lons <= lon_range[1]) & (lats >= lat_range[0]) & (lats <= lat_range[1])
+
+
+def _in_view(lon: float, lat: float, lon_range: list[float], lat_range: list[float]) -> bool:
+    return lon_range[0] <= lon <= lon_range[1] and lat_range[0] <= lat <= lat_range[1]
+
+
+def _add_place_labels(figure: go.Figure, events: pd.DataFrame, lon_range: list[float], lat_range: list[float]) -> None:
+    """The names of the places with the most events (at most `PLACE_LABELS`), beside their markers."""
+    places = events.dropna(subset=["place", "latitude", "longitude"])
+    if places.empty:
+        return
+    counted = (
+        places.groupby("place", observed=True)
+        .agg(events=("id", "size"), lon=("longitude", "first"), lat=("latitude", "first"))
+        .sort_values(["events"], ascending=False, kind="stable")
+    )
+    shown = counted[[_in_view(row.lon, row.lat, lon_range, lat_range) for row in counted.itertuples()]]
+    sides = _clear_of_each_other(shown, lon_range, lat_range)
+    shown = shown.loc[list(sides)].head(PLACE_LABELS)
+    figure.add_trace(
+        go.Scattergeo(
+            lon=shown["lon"],
+            lat=shown["lat"],
+            mode="text",
+            text=[escape_plotly(str(place)) for place in shown.index],
+            textposition=[sides[str(place)] for place in shown.index],
+            textfont={"size": LABEL_PX, "color": "#1f2933"},
+            showlegend=False,
+            hoverinfo="skip",
+            name="places",
+        )
+    )
+
+
+MAP_AREA_PX = (1500, 650)  # about the map's drawn size in MAP_IMAGE_SIZE, to keep labels from overlapping
+
+
+def _clear_of_each_other(places: pd.DataFrame, lon_range: list[float], lat_range: list[float]) -> dict[str, str]:
+    """The places (most events first) whose label fits inside the map without overlapping a label kept before
+    it, each with its side: right of the marker, else left of it."""
+    width_px, height_px = MAP_AREA_PX
+    top, bottom = _mercator_y(lat_range[1]), _mercator_y(lat_range[0])
+    scale = min(width_px / np.radians(lon_range[1] - lon_range[0]), height_px / (top - bottom))
+    width_px = np.radians(lon_range[1] - lon_range[0]) * scale
+    boxes: list[tuple[float, float, float, float]] = []
+    kept: dict[str, str] = {}
+    for place, row in places.iterrows():
+        x = np.radians(row.lon - lon_range[0]) * scale
+        y = (top - _mercator_y(row.lat)) * scale
+        length = 0.55 * LABEL_PX * len(str(place))
+        for side, left in (("middle right", x + 6), ("middle left", x - 6 - length)):
+            box = (left, y - LABEL_PX / 2, left + length, y + LABEL_PX / 2)
+            inside = box[0] >= 0 and box[2] <= width_px
+            clear = all(
+                box[2] < other[0] or box[0] > other[2] or box[3] < other[1] or box[1] > other[3] for other in boxes
+            )
+            if inside and clear:
+                boxes.append(box)
+                kept[str(place)] = side
+                break
+    return kept
+
+
+def _wrapped(parts: list[str], width: int = 190) -> str:
+    """Notes joined by " · ", broken into lines of at most about ``width`` characters (``<br>``)."""
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) + 3 > width:
+            lines.append("")
+        lines[-1] += (" · " if lines[-1] else "") + escape_plotly(part)
+    return "<br>".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _country_label_points() -> tuple[tuple[str, float, float, float], ...]:
+    """(name, lon, lat, area) of each shipped country: a point inside its largest part."""
+    points = []
+    for feature in world_outlines()["features"]:
+        geometry = shapely.geometry.shape(feature["geometry"])
+        largest = max(getattr(geometry, "geoms", [geometry]), key=lambda part: part.area)
+        inside = largest.representative_point()
+        points.append((str(feature["properties"]["name"]), inside.x, inside.y, largest.area))
+    return tuple(points)
+
+
+def _add_country_names(figure: go.Figure, lon_range: list[float], lat_range: list[float]) -> None:
+    """Country names in grey, for the countries large enough at this scale whose label point is in view."""
+    view_area = (lon_range[1] - lon_range[0]) * (lat_range[1] - lat_range[0])
+    shown = [
+        (name, lon, lat)
+        for name, lon, lat, area in _country_label_points()
+        if _in_view(lon, lat, lon_range, lat_range) and area > view_area / 150
+    ]
+    if not shown:
+        return
+    figure.add_trace(
+        go.Scattergeo(
+            lon=[lon for _, lon, _ in shown],
+            lat=[lat for _, _, lat in shown],
+            mode="text",
+            text=[escape_plotly(name.upper()) for name, _, _ in shown],
+            textfont={"size": COUNTRY_PX, "color": "#a8adb3"},
+            showlegend=False,
+            hoverinfo="skip",
+            name="countries (names)",
+        )
+    )
+
+
+def _add_scale_bar(figure: go.Figure, lon_range: list[float], lat_range: list[float]) -> None:
+    """A scale bar near the bottom left: a round distance about a fifth of the map's width, true at the
+    latitude it is drawn at (Mercator stretches distances away from the equator)."""
+    west, east = lon_range
+    south, north = lat_range
+    lat = south + (north - south) * 0.06
+    start = west + (east - west) * 0.03
+    width_km = geodesic_km(lat, west, lat, east) if east - west < 180 else 40_075 * np.cos(np.radians(lat)) / 2
+    target = width_km / 5
+    km = max([value for value in NICE_KM if value <= target] or [NICE_KM[0]])
+    end, end_lat, _ = _GEOD.fwd(start, lat, 90, km * 1000)
+    figure.add_trace(
+        go.Scattergeo(
+            lon=[start, end],
+            lat=[lat, end_lat],
+            mode="lines+markers",
+            line={"color": "#1f2933", "width": 4},
+            marker={"symbol": "line-ns", "size": 14, "line": {"width": 3, "color": "#1f2933"}},
+            showlegend=False,
+            hoverinfo="skip",
+            name="scale bar",
+        )
+    )
+    miles = km / 1.609344
+    figure.add_trace(
+        go.Scattergeo(
+            lon=[(start + end) / 2],
+            lat=[lat],
+            mode="text",
+            text=[f"{km:,} km ({miles:,.0f} mi)"],
+            textposition="top center",
+            textfont={"size": LABEL_PX, "color": "#1f2933"},
+            showlegend=False,
+            hoverinfo="skip",
+            name="scale",
+        )
+    )
+
+
 def _add_arcs(figure: go.Figure, routed: pd.DataFrame, registries: Registries) -> None:
-    """Origin→destination arcs, one trace per event type."""
+    """Origin→destination arcs, one trace per event type, each with an arrowhead at its destination."""
     for event_type in registries.event_types.index:
         of_type = routed[routed["event_type"] == event_type]
         lons: list[float | None] = []
         lats: list[float | None] = []
+        heads: list[int] = []
         for _, event in of_type.iterrows():
             arc_lons, arc_lats = _arc(
                 event["origin_longitude"],
@@ -248,16 +497,20 @@ def _add_arcs(figure: go.Figure, routed: pd.DataFrame, registries: Registries) -
             )
             lons += [*arc_lons, None]
             lats += [*arc_lats, None]
+            heads += [0] * (len(arc_lons) - 1) + [18, 0]  # the last point of each arc: its arrowhead
         if lons:
+            colour = registries.event_type_colour(event_type)
             figure.add_trace(
                 go.Scattergeo(
                     lon=lons,
                     lat=lats,
-                    mode="lines",
-                    line={"color": registries.event_type_colour(event_type), "width": 2},
-                    opacity=0.8,
+                    mode="lines+markers",
+                    line={"color": colour, "width": 3},
+                    marker={"symbol": "arrow", "size": heads, "angleref": "previous", "color": colour},
+                    opacity=0.85,
                     showlegend=False,
                     hoverinfo="skip",
+                    name="routes",
                 )
             )
 
@@ -280,7 +533,7 @@ def _add_points(figure: go.Figure, events: pd.DataFrame, registries: Registries)
                     "opacity": 0.9,
                 },
                 name=registries.event_type_label(event_type),
-                text=of_type["title"].map(escape_html),
+                text=of_type["title"].map(escape_plotly),
                 hoverinfo="text",
                 customdata=of_type[["id"]].to_numpy(),
             )

@@ -314,6 +314,14 @@ def distinct(table: ir.Table, column: str) -> list:
 
 
 @engine_call
+def type_counts(table: ir.Table) -> pd.Series:
+    """Events per type, the most frequent first (ties by type id)."""
+    counts = table.group_by("event_type").aggregate(events=table.count()).to_pyarrow().to_pandas()
+    counts = counts.sort_values(["events", "event_type"], ascending=[False, True], kind="stable")
+    return pd.Series(counts["events"].to_numpy(dtype="int64"), index=counts["event_type"].astype(str).to_numpy())
+
+
+@engine_call
 def extent(table: ir.Table) -> tuple[float, float, float, float] | None:
     """West, east, south, north of the located events, or None when none is located."""
     row = (

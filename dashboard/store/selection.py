@@ -141,6 +141,10 @@ class Selection:
         """The event types among the matching events."""
         return self.remember(("types",), lambda: set(queries.distinct(self.table, "event_type")))
 
+    def type_counts(self) -> pd.Series:
+        """Events per type, the most frequent first."""
+        return self.remember(("type counts",), lambda: queries.type_counts(self.table))
+
     @property
     def date_bounds(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         return self.remember(("bounds",), lambda: queries.date_bounds(self.table))

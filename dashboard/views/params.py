@@ -48,6 +48,7 @@ KNOWN_PARAMETERS = frozenset(
         "band_border",
         "band_side",
         "band_width",
+        "judgements",  # the briefing pack's key judgements, one per line (the Export page)
         "band_unit",
         "page",
     }
@@ -190,3 +191,8 @@ def view_from_params(
     if notes:
         raise ParameterError("; ".join(notes))
     return view
+
+
+def judgement_lines(values: list[str]) -> list[str]:
+    """Key judgements from the address's ``judgements`` (text with one judgement per line), blank lines out."""
+    return [line.strip() for value in values for line in str(value).splitlines() if line.strip()]
