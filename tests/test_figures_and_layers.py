@@ -8,7 +8,7 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from dashboard.geo import overlays
+from dashboard.geo import geodesy, overlays
 from dashboard.records.loader import load_events
 from dashboard.records.synthetic import synthetic_frame, write_csv
 from dashboard.store.selection import Selection
@@ -266,3 +266,27 @@ def test_the_events_table_shows_date_spans_and_the_selected_row(events, registri
     styled = tables.with_selected_row(table, "2024-10-09-karachev-depot-strike").to_html()
     assert styled.count(tables.SELECTED_ROW_STYLE.split(";")[0]) >= 1
     assert tables.with_selected_row(table, "not-here") is table
+
+
+def test_the_map_names_places_and_countries_has_a_scale_bar_and_arcs_that_show_direction(events, registries) -> None:
+    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
+    by_id = {layer["id"]: layer for layer in spec["layers"]}
+    places = {item["text"] for item in by_id["place-labels"]["data"]}
+    assert {"Najin", "Pyongyang", "Ashgabat"} <= places and len(places) <= layers.PLACE_LABELS
+    assert {"RUSSIA", "UKRAINE", "MONGOLIA"} <= {item["text"] for item in by_id["country-names"]["data"]}
+    (bar,) = by_id["scale-bar"]["data"]
+    (label,) = by_id["scale-bar-label"]["data"]
+    km = int(label["text"].split(" km")[0].replace(",", ""))
+    (west, lat), (east, _) = bar["path"]
+    assert geodesy.geodesic_km(lat, west, lat, east) == pytest.approx(km, rel=0.01)  # true at its latitude
+    for arc in by_id["arcs"]["data"]:  # faint at the origin, full colour at the destination
+        assert arc["source_colour"][3] < arc["colour"][3] and arc["source_colour"][:3] == arc["colour"][:3]
+
+
+def test_place_labels_never_overlap_at_the_opening_zoom() -> None:
+    places = pd.DataFrame(index=["Toropets arsenal", "Oktyabrsky arsenal", "Far away"])
+    sides = layers.label_sides(places, [100, 104, 600], [100, 102, 300], 13)
+    assert sides["Toropets arsenal"] == "right" and sides["Oktyabrsky arsenal"] == "left"
+    assert sides["Far away"] == "right"
+    crowded = layers.label_sides(pd.DataFrame(index=["a" * 20, "b" * 20, "c" * 20]), [100] * 3, [100] * 3, 13)
+    assert len(crowded) == 2  # no room for a third at the same spot

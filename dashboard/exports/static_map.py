@@ -12,20 +12,26 @@ the map says so); `main_cluster` finds the part of a widely spread set worth a s
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import shapely
-import shapely.geometry
 from pyproj import Geod
 
-from dashboard.geo.geodesy import border_band, border_line_paths, geodesic_km
+from dashboard.geo.geodesy import border_band, border_line_paths, scale_bar
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
 from dashboard.store.selection import Selection
-from dashboard.views.layers import ARC_LIMIT, CELL_DEGREES, FLOW_CELL_DEGREES, POINT_LIMIT, framing, world_outlines
+from dashboard.views.layers import (
+    ARC_LIMIT,
+    CELL_DEGREES,
+    FLOW_CELL_DEGREES,
+    POINT_LIMIT,
+    country_label_points,
+    framing,
+    label_sides,
+    place_counts,
+    world_outlines,
+)
 from dashboard.views.text import escape_plotly
 
 _GEOD = Geod(ellps="WGS84")
@@ -44,7 +50,6 @@ MAP_IMAGE_SIZE = (1600, 900)  # pixels before scaling (16:9, as the slides); the
 LEGEND_PX, LABEL_PX, COUNTRY_PX, TITLE_PX = 30, 22, 18, 30
 PLACE_LABELS = 14  # the most place names written on one map (the places with the most events first)
 CLUSTER_KM = 1_000  # events this close to the busiest place form the cluster a closer map shows
-NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000)
 
 
 def _lines(rings: list[list[list[float]]]) -> tuple[list[float | None], list[float | None]]:
@@ -341,14 +346,9 @@ def _in_view(lon: float, lat: float, lon_range: list[float], lat_range: list[flo
 
 def _add_place_labels(figure: go.Figure, events: pd.DataFrame, lon_range: list[float], lat_range: list[float]) -> None:
     """The names of the places with the most events (at most `PLACE_LABELS`), beside their markers."""
-    places = events.dropna(subset=["place", "latitude", "longitude"])
-    if places.empty:
+    counted = place_counts(events)
+    if counted.empty:
         return
-    counted = (
-        places.groupby("place", observed=True)
-        .agg(events=("id", "size"), lon=("longitude", "first"), lat=("latitude", "first"))
-        .sort_values(["events"], ascending=False, kind="stable")
-    )
     shown = counted[[_in_view(row.lon, row.lat, lon_range, lat_range) for row in counted.itertuples()]]
     sides = _clear_of_each_other(shown, lon_range, lat_range)
     shown = shown.loc[list(sides)].head(PLACE_LABELS)
@@ -371,29 +371,14 @@ MAP_AREA_PX = (1500, 650)  # about the map's drawn size in MAP_IMAGE_SIZE, to ke
 
 
 def _clear_of_each_other(places: pd.DataFrame, lon_range: list[float], lat_range: list[float]) -> dict[str, str]:
-    """The places (most events first) whose label fits inside the map without overlapping a label kept before
-    it, each with its side: right of the marker, else left of it."""
+    """The places whose label fits inside the map without overlapping another, each with its side."""
     width_px, height_px = MAP_AREA_PX
     top, bottom = _mercator_y(lat_range[1]), _mercator_y(lat_range[0])
     scale = min(width_px / np.radians(lon_range[1] - lon_range[0]), height_px / (top - bottom))
-    width_px = np.radians(lon_range[1] - lon_range[0]) * scale
-    boxes: list[tuple[float, float, float, float]] = []
-    kept: dict[str, str] = {}
-    for place, row in places.iterrows():
-        x = np.radians(row.lon - lon_range[0]) * scale
-        y = (top - _mercator_y(row.lat)) * scale
-        length = 0.55 * LABEL_PX * len(str(place))
-        for side, left in (("middle right", x + 6), ("middle left", x - 6 - length)):
-            box = (left, y - LABEL_PX / 2, left + length, y + LABEL_PX / 2)
-            inside = box[0] >= 0 and box[2] <= width_px
-            clear = all(
-                box[2] < other[0] or box[0] > other[2] or box[3] < other[1] or box[1] > other[3] for other in boxes
-            )
-            if inside and clear:
-                boxes.append(box)
-                kept[str(place)] = side
-                break
-    return kept
+    x = np.radians(places["lon"].to_numpy(float) - lon_range[0]) * scale
+    y = np.array([(top - _mercator_y(lat)) * scale for lat in places["lat"]])
+    sides = label_sides(places, x, y, LABEL_PX, np.radians(lon_range[1] - lon_range[0]) * scale)
+    return {place: f"middle {side}" for place, side in sides.items()}
 
 
 def _wrapped(parts: list[str], width: int = 190) -> str:
@@ -406,24 +391,12 @@ def _wrapped(parts: list[str], width: int = 190) -> str:
     return "<br>".join(lines)
 
 
-@lru_cache(maxsize=1)
-def _country_label_points() -> tuple[tuple[str, float, float, float], ...]:
-    """(name, lon, lat, area) of each shipped country: a point inside its largest part."""
-    points = []
-    for feature in world_outlines()["features"]:
-        geometry = shapely.geometry.shape(feature["geometry"])
-        largest = max(getattr(geometry, "geoms", [geometry]), key=lambda part: part.area)
-        inside = largest.representative_point()
-        points.append((str(feature["properties"]["name"]), inside.x, inside.y, largest.area))
-    return tuple(points)
-
-
 def _add_country_names(figure: go.Figure, lon_range: list[float], lat_range: list[float]) -> None:
     """Country names in grey, for the countries large enough at this scale whose label point is in view."""
     view_area = (lon_range[1] - lon_range[0]) * (lat_range[1] - lat_range[0])
     shown = [
         (name, lon, lat)
-        for name, lon, lat, area in _country_label_points()
+        for name, lon, lat, area in country_label_points()
         if _in_view(lon, lat, lon_range, lat_range) and area > view_area / 150
     ]
     if not shown:
@@ -449,10 +422,8 @@ def _add_scale_bar(figure: go.Figure, lon_range: list[float], lat_range: list[fl
     south, north = lat_range
     lat = south + (north - south) * 0.06
     start = west + (east - west) * 0.03
-    width_km = geodesic_km(lat, west, lat, east) if east - west < 180 else 40_075 * np.cos(np.radians(lat)) / 2
-    target = width_km / 5
-    km = max([value for value in NICE_KM if value <= target] or [NICE_KM[0]])
-    end, end_lat, _ = _GEOD.fwd(start, lat, 90, km * 1000)
+    km, end = scale_bar(start, east, lat)
+    end_lat = lat
     figure.add_trace(
         go.Scattergeo(
             lon=[start, end],

@@ -97,6 +97,19 @@ def route(lat1: float, lon1: float, lat2: float, lon2: float) -> list[list[float
     return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lons, lats, strict=True)]
 
 
+NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000)
+
+
+def scale_bar(west: float, east: float, lat: float) -> tuple[int, float]:
+    """A scale bar for a map spanning ``west`` to ``east`` at latitude ``lat``: a round distance about a fifth
+    of the span, and the longitude it reaches going east from ``west`` (true at that latitude)."""
+    _check_point(lat, west)
+    span_km = geodesic_km(lat, west, lat, east) if east - west < 180 else 40_075 * math.cos(math.radians(lat)) / 2
+    km = max([value for value in NICE_KM if value <= span_km / 5] or [NICE_KM[0]])
+    end, _, _ = _WGS84.fwd(west, lat, 90, km * 1000)
+    return km, float(end if end >= west else end + 360)
+
+
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return geodesic((lat1, lon1), (lat2, lon2)).km
 

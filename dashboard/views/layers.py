@@ -17,9 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+import shapely
+import shapely.geometry
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.geo.geodesy import GEO_DIR, border_band, border_line_paths, format_distance
+from dashboard.geo.geodesy import scale_bar as geodesy_scale_bar
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
 from dashboard.store.queries import ARC_TYPES, CELL_DEGREES
@@ -213,6 +216,143 @@ def framing(points: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return points[~far], f"{events} far from the rest{where}: outside the first view; zoom out to see them."
 
 
+PLACE_LABELS = 12  # the most place names written on the map (the places with the most events first)
+LABEL_PX = 13
+FONT = "'Source Sans Pro, Helvetica, Arial, sans-serif'"  # the page's font where the browser has it
+LABEL_COLOUR, COUNTRY_COLOUR = [31, 41, 51, 255], [120, 126, 134, 200]
+
+
+@lru_cache(maxsize=1)
+def country_label_points() -> tuple[tuple[str, float, float, float], ...]:
+    """(name, lon, lat, area in square degrees) of each shipped country: a point inside its largest part."""
+    points = []
+    for feature in world_outlines()["features"]:
+        geometry = shapely.geometry.shape(feature["geometry"])
+        largest = max(getattr(geometry, "geoms", [geometry]), key=lambda part: part.area)
+        inside = largest.representative_point()
+        points.append((str(feature["properties"]["name"]), inside.x, inside.y, largest.area))
+    return tuple(points)
+
+
+def label_sides(
+    places: pd.DataFrame, x: np.ndarray, y: np.ndarray, text_px: float, width_px: float | None = None
+) -> dict[str, str]:
+    """Which places (in order: the busiest first) get a label, and on which side of the marker ("right" or
+    "left"): a label must overlap no label placed before it (nor leave ``0..width_px``, when given). ``x``,
+    ``y``: each place's marker in pixels; labels are ``text_px`` high, about 0.55 of that per character."""
+    boxes: list[tuple[float, float, float, float]] = []
+    sides: dict[str, str] = {}
+    for place, left_x, top_y in zip(places.index, x, y, strict=True):
+        length = 0.55 * text_px * len(str(place))
+        for side, left in (("right", left_x + 8), ("left", left_x - 8 - length)):
+            box = (left, top_y - text_px / 2, left + length, top_y + text_px / 2)
+            inside = width_px is None or (box[0] >= 0 and box[2] <= width_px)
+            clear = all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes)
+            if inside and clear:
+                boxes.append(box)
+                sides[str(place)] = side
+                break
+    return sides
+
+
+def _web_mercator_px(lons: np.ndarray, lats: np.ndarray, zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in screen pixels at ``zoom`` (deck.gl's 512-pixel world)."""
+    size = 512 * 2**zoom
+    x = (np.asarray(lons, dtype=float) + 180) / 360 * size
+    lat = np.radians(np.clip(np.asarray(lats, dtype=float), -85, 85))
+    y = (1 - np.log(np.tan(lat) + 1 / np.cos(lat)) / np.pi) / 2 * size
+    return x, y
+
+
+def place_counts(events: pd.DataFrame) -> pd.DataFrame:
+    """Each named place with its events' count and position, the busiest first."""
+    places = events.dropna(subset=["place", "latitude", "longitude"])
+    counted = places.groupby("place", observed=True).agg(
+        events=("id", "size"), lon=("longitude", "first"), lat=("latitude", "first")
+    )
+    return counted.sort_values("events", ascending=False, kind="stable")
+
+
+def label_layers(events: pd.DataFrame, view: tuple[float, float, float, float] | None, zoom: float) -> list[pdk.Layer]:
+    """What a reader needs to find their way, drawn offline: the busiest places' names (those that do not
+    overlap at the opening ``zoom``), country names and a scale bar (a geographic object: true at its latitude
+    at any zoom) below the events' south-west corner. ``view``: west, east, south, north of the events."""
+    if view is None:
+        return []
+    west, east, south, north = view
+    counted = place_counts(events)
+    sides = label_sides(counted, *_web_mercator_px(counted["lon"], counted["lat"], zoom), LABEL_PX)
+    places = counted.loc[list(sides)].head(PLACE_LABELS)
+    area = max((east - west) * (north - south), 1.0)
+    countries = [
+        {"text": name.upper(), "position": [lon, lat]}
+        for name, lon, lat, size in country_label_points()
+        if west - 5 <= lon <= east + 5 and south - 5 <= lat <= north + 5 and size > area / 300
+    ]
+    bar_lat = max(south - max((north - south) * 0.08, 0.3), -80.0)
+    km, end = geodesy_scale_bar(west, max(east, west + 0.5), bar_lat)
+    font = {"font_family": FONT, "character_set": "'auto'"}
+    return [
+        pdk.Layer(
+            "TextLayer",
+            id="country-names",
+            data=countries,
+            get_position="position",
+            get_text="text",
+            get_size=12,
+            get_color=COUNTRY_COLOUR,
+            get_text_anchor="'middle'",
+            pickable=False,
+            **font,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="place-labels",
+            data=[
+                {
+                    "text": str(place),
+                    "position": [row.lon, row.lat],
+                    "anchor": "start" if sides[str(place)] == "right" else "end",
+                    "offset": [8, 0] if sides[str(place)] == "right" else [-8, 0],
+                }
+                for place, row in places.iterrows()
+            ],
+            get_position="position",
+            get_text="text",
+            get_size=LABEL_PX,
+            get_color=LABEL_COLOUR,
+            get_text_anchor="anchor",
+            get_pixel_offset="offset",
+            get_alignment_baseline="'center'",
+            pickable=False,
+            **font,
+        ),
+        pdk.Layer(
+            "PathLayer",
+            id="scale-bar",
+            data=[{"path": [[west, bar_lat], [end, bar_lat]]}],
+            get_path="path",
+            get_color=LABEL_COLOUR,
+            get_width=3,
+            width_units="'pixels'",
+            pickable=False,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="scale-bar-label",
+            data=[{"text": f"{km:,} km ({km / 1.609344:,.0f} mi)", "position": [west, bar_lat]}],
+            get_position="position",
+            get_text="text",
+            get_size=12,
+            get_color=LABEL_COLOUR,
+            get_pixel_offset=[0, -12],
+            get_text_anchor="'start'",
+            pickable=False,
+            **font,
+        ),
+    ]
+
+
 def basemap_layers(online_tiles: bool) -> list[pdk.Layer]:
     return [
         pdk.Layer(
@@ -398,10 +538,10 @@ def event_layers(selection: Selection) -> tuple[list[pdk.Layer], list[str], bool
             pdk.Layer(
                 "ArcLayer",
                 id="arcs",
-                data=arcs.to_dict("records"),
+                data=[record | {"source_colour": [*record["colour"][:3], 45]} for record in arcs.to_dict("records")],
                 get_source_position="source",
                 get_target_position="target",
-                get_source_color="colour",
+                get_source_color="source_colour",  # faint at the origin, full colour at the destination
                 get_target_color="colour",
                 get_width="width",
                 width_units="'pixels'",
@@ -445,21 +585,33 @@ def build_map(
     """The whole map of the selected events, opened on where they are (or on ``selected``, ringed). Offline
     unless ``online_tiles``: no layer fetches anything."""
     layers, notes, aggregated = event_layers(selection)
-    all_layers = (
-        basemap_layers(online_tiles) + band_layers(band) + ring_layers(list(rings)) + layers + selected_layers(selected)
-    )
     ring_points = [point for ring in rings for point in ring.path]  # fit whole rings, not only their centres
     located = selection.located
     if aggregated or located.count == 0:
-        extent = located.extent
-        corners = [(extent[0], extent[2]), (extent[1], extent[3])] if extent else []
+        view_box = located.extent
+        events = pd.DataFrame(columns=["id", "place", "latitude", "longitude"])
     else:
-        framed, note = framing(located.rows())
-        corners = list(zip(framed["longitude"], framed["latitude"], strict=True))
+        events = located.rows()
+        framed, note = framing(events)
         notes += [note] if note else []
+        view_box = (
+            float(framed["longitude"].min()),
+            float(framed["longitude"].max()),
+            float(framed["latitude"].min()),
+            float(framed["latitude"].max()),
+        )
+    corners = [(view_box[0], view_box[2]), (view_box[1], view_box[3])] if view_box else []
     lons = pd.Series([point[0] for point in [*corners, *ring_points]], dtype=float)
     lats = pd.Series([point[1] for point in [*corners, *ring_points]], dtype=float)
     view = fit_view(lons, lats)
+    all_layers = (
+        basemap_layers(online_tiles)
+        + label_layers(events, view_box, view.zoom)
+        + band_layers(band)
+        + ring_layers(list(rings))
+        + layers
+        + selected_layers(selected)
+    )
     if selected_layers(selected):  # open on the selected event
         view = pdk.ViewState(
             latitude=float(selected["latitude"]),

@@ -71,7 +71,7 @@ def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
     return table.sort_values("_start", ascending=False, kind="stable").drop(columns="_start").reset_index(drop=True)
 
 
-SELECTED_ROW_STYLE = "background-color: #fff3c4; font-weight: 600"
+SELECTED_ROW_STYLE = "background-color: rgba(255, 193, 7, 0.35); font-weight: 600"  # light and dark themes
 
 
 def with_selected_row(table: pd.DataFrame, event_id: str | None) -> pd.DataFrame | Styler:
