@@ -26,5 +26,5 @@ with ui.beside_detail(view):
             selection_mode="single-row",
             hide_index=True,
             height=min(36 * (len(table) + 1) + 4, 640),
-            column_config=tables.EVENTS_COLUMN_CONFIG,
+            column_config=tables.column_config(beside_card=view.selected is not None),
         )

@@ -262,7 +262,7 @@ def test_the_events_table_shows_date_spans_and_the_selected_row(events, registri
     table = tables.events_table(events, registries)
     dates = dict(zip(table["id"], table["Date"], strict=True))
     assert dates["2024-10-09-karachev-depot-strike"] == "2024-10-09"
-    assert any(" to " in text and text.endswith("(month)") for text in dates.values())
+    assert any(" – " in text and text.endswith("(month)") for text in dates.values())
     styled = tables.with_selected_row(table, "2024-10-09-karachev-depot-strike").to_html()
     assert styled.count(tables.SELECTED_ROW_STYLE.split(";")[0]) >= 1
     assert tables.with_selected_row(table, "not-here") is table

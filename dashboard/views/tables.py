@@ -8,11 +8,27 @@ from pandas.io.formats.style import Styler
 from dashboard.records.registries import Registries
 from dashboard.store.queries import DUPLICATE_DISTANCE_KM
 
+# Widths in pixels, chosen so the table fits without sideways scrolling at 1,440 pixels: all columns when the
+# page has the whole width, the first four beside the detail card (the card shows the rest).
 EVENTS_COLUMN_CONFIG = {
     "id": None,  # kept for selection, not shown
-    "Date": {"width": "small"},
-    "Sources": {"width": "small", "help": "Number of sources"},
+    "Date": {"width": 190},
+    "Title": {"width": 250},
+    "Type": {"width": 115},
+    "Actors": {"width": 140},
+    "Place": {"width": 120},
+    "Confidence": {"width": 85},
 }
+BESIDE_CARD_COLUMNS = ("Date", "Title", "Type", "Confidence")
+BESIDE_CARD_WIDTHS = {"Date": {"width": 180}, "Title": {"width": 195}, "Type": {"width": 105}}
+
+
+def column_config(beside_card: bool) -> dict:
+    """The events table's columns: all of them, or the first four beside the detail card."""
+    if not beside_card:
+        return EVENTS_COLUMN_CONFIG
+    hidden = {name: None for name in EVENTS_COLUMN_CONFIG if name not in (*BESIDE_CARD_COLUMNS, "id")}
+    return EVENTS_COLUMN_CONFIG | hidden | BESIDE_CARD_WIDTHS
 
 
 def actors_text(events: pd.DataFrame, registries: Registries) -> pd.Series:
@@ -28,13 +44,14 @@ def actors_text(events: pd.DataFrame, registries: Registries) -> pd.Series:
 
 
 def date_text(events: pd.DataFrame) -> pd.Series:
-    """The date as a span when it is not one known day: ``2024-09-01 to 2024-09-30 (month)`` for a date known
-    to the month, ``2024-06-01 to 2024-08-31`` for an event lasting that long."""
-    start = events["date_start"].dt.strftime("%Y-%m-%d")
-    end = events["date_span_end"].dt.strftime("%Y-%m-%d")
+    """The date as a span when it is not one known day: ``2024-09-01 – 09-30 (month)`` for a date known to the
+    month, ``2024-06-01 – 08-31`` for an event lasting that long (the end's year only when it differs)."""
+    start, last = events["date_start"], events["date_span_end"]
+    same_year = start.dt.year.eq(last.dt.year)
+    end = last.dt.strftime("%m-%d").where(same_year, last.dt.strftime("%Y-%m-%d"))
+    text = start.dt.strftime("%Y-%m-%d")
+    text = text.where(last.isna() | last.le(start), text + " – " + end)
     precision = events["date_precision"].astype(str)
-    text = start.where(events["date_span_end"].isna() | events["date_span_end"].le(events["date_start"]))
-    text = text.fillna(start + " to " + end)
     return text.where(precision.eq("day"), text + " (" + precision + ")")
 
 
@@ -62,9 +79,7 @@ def events_table(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
             "Type": events["event_type"].astype(object).map(registries.type_labels),
             "Actors": actors_text(events, registries),
             "Place": events["place"].fillna(""),
-            "Location precision": events["location_precision"].astype(str),
             "Confidence": events["confidence"].astype(str),
-            "Sources": events["source_count"],
             "_start": events["date_start"],
         }
     )

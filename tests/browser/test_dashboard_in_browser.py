@@ -201,3 +201,14 @@ def test_exported_map_html_works_offline(app: Page, server: str, tmp_path) -> No
     settled_canvas(app.locator("canvas").first, lambda image: land_pixels(image) > 0, "the exported map")
     expect(app.get_by_text("5 of 20 events · types: Depot hit")).to_be_visible()
     screenshot(app, "exported_map_html")
+
+
+@pytest.mark.parametrize("query", ["/events", f"/events?event={KARACHEV}"])
+def test_the_events_table_fits_at_1440_pixels_with_or_without_the_card(app: Page, query: str) -> None:
+    app.set_viewport_size({"width": 1440, "height": 1000})
+    open_app(app, query)
+    wait_until_settled(app)
+    scroller = app.locator("[data-testid='stDataFrame'] .dvn-scroller").first
+    settled_box(scroller)
+    scroll_width, client_width = scroller.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert scroll_width <= client_width, (scroll_width, client_width)  # no sideways scrolling
