@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.app import data, sidebar, ui
 
 st.set_page_config(page_title="Conflict Event Dashboard", page_icon=ui.ICON, layout="wide")
+ui.page_style()
 
 data = data.load_data()
 st.session_state["_view"] = sidebar.sidebar(data)

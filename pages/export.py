@@ -15,26 +15,26 @@ with ui.beside_detail(view):
 
     st.subheader("Data")
     st.caption("CSV and JSON can be loaded again (`--data FILE`); GeoJSON and KML open in GIS tools and Google Earth.")
-    columns = st.columns(4)
-    for column, fmt in zip(columns, datafiles.DATA_FORMATS, strict=True):
-        column.download_button(
+    row = st.container(horizontal=True)  # buttons wrap onto a second line on a narrow screen
+    for fmt in datafiles.DATA_FORMATS:
+        row.download_button(
             fmt.upper() if fmt != "geojson" else "GeoJSON",
             data=lambda fmt=fmt: b"".join(datafiles.selection_export(fmt, view.selection, ui.export_context(view))),
             file_name=datafiles.file_name("events", view.selection.date_bounds, view.filters, fmt),
             mime=ui.MIME[fmt],
             key=f"download_events_{fmt}",
             on_click="ignore",
-            width="stretch",
+            width="content",
         )
     csv_name = datafiles.file_name("events", view.selection.date_bounds, view.filters, "csv")
-    columns[0].download_button(
+    row.download_button(
         "About the CSV (JSON)",
         data=lambda: datafiles.csv_description(ui.export_context(view), view.selection.count, csv_name),
         file_name=csv_name + ".json",
         mime=ui.MIME["json"],
         key="download_events_csv_description",
         on_click="ignore",
-        width="stretch",
+        width="content",
         help="The caption, the data and the time behind the CSV: the CSV itself starts with its header",
     )
 

@@ -76,19 +76,36 @@ def show_detail(view: View) -> None:
         st.button("Close", key="close_detail", on_click=select_event, args=(None,))
 
 
+# Below 1,100 pixels the page and the card no longer fit side by side: the card goes on top, full width.
+LAYOUT_CSS = """<style>
+@media (max-width: 1100px) {
+  .st-key-beside_detail > div > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
+  .st-key-beside_detail > div > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+    width: 100% !important; flex: 1 1 100% !important; }
+}
+</style>"""
+
+
+def page_style() -> None:
+    """The dashboard's own layout rules (no script, no request: a style element)."""
+    st.html(LAYOUT_CSS)
+
+
 @contextmanager
 def beside_detail(view: View) -> Iterator[None]:
     """The page's content, with the selected event's card beside it at the top right, in view without scrolling
-    (on a narrow screen the card comes first); with no event selected, the hint after the content."""
+    (on a narrow screen the card comes first, see `LAYOUT_CSS`); with no event selected, the hint after the
+    content."""
     if view.selected is None:
         yield
         show_detail(view)
         return
-    content, card = st.columns([13, 7], gap="medium")
-    with card:
-        show_detail(view)
-    with content:
-        yield
+    with st.container(key="beside_detail"):
+        content, card = st.columns([13, 7], gap="medium")
+        with card:
+            show_detail(view)
+        with content:
+            yield
 
 
 def show_empty_state(view: View) -> bool:
@@ -216,9 +233,9 @@ def chart_downloads(view: View, chart: str) -> None:
     from dashboard.exports import images
 
     browser = images.find_browser()
-    columns = st.columns([1, 1, 1, 1, 4])
-    for column, fmt in zip(columns, ("png", "svg", "pdf", "html"), strict=False):
-        column.download_button(
+    row = st.container(horizontal=True)  # buttons wrap onto a second line on a narrow screen
+    for fmt in ("png", "svg", "pdf", "html"):
+        row.download_button(
             fmt.upper(),
             data=lambda fmt=fmt: chart_file(view, chart, fmt),
             file_name=file_name(chart, view.selection.date_bounds, view.filters, fmt),
@@ -229,7 +246,7 @@ def chart_downloads(view: View, chart: str) -> None:
             help=f"Download the {chart} as {fmt.upper()}" + ("" if fmt == "html" else " (high resolution)"),
         )
     if browser is None:
-        columns[4].caption(images.INSTALL_HINT)
+        st.caption(images.INSTALL_HINT)
 
 
 def show_dataset_checks(view: View) -> None:

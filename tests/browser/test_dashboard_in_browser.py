@@ -212,3 +212,33 @@ def test_the_events_table_fits_at_1440_pixels_with_or_without_the_card(app: Page
     settled_box(scroller)
     scroll_width, client_width = scroller.evaluate("el => [el.scrollWidth, el.clientWidth]")
     assert scroll_width <= client_width, (scroll_width, client_width)  # no sideways scrolling
+
+
+def test_on_a_narrow_screen_the_card_comes_first_and_downloads_wrap(app: Page) -> None:
+    app.set_viewport_size({"width": 800, "height": 1000})
+    open_app(app, f"/map?event={KARACHEV}")
+    wait_until_settled(app)
+    card = app.locator("[data-testid='stMain']").get_by_text("Distance to the Russia–Ukraine border")
+    expect(card).to_be_in_viewport()
+    card_top = settled_box(card)["y"]
+    assert card_top < settled_box(app.locator("[data-testid='stDeckGlJsonChart']").first)["y"]  # above the map
+    open_app(app, "/export")
+    wait_until_settled(app)
+    for label in ("GeoJSON", "About the CSV (JSON)"):  # whole labels, not cut to "Ge..."
+        button = app.get_by_role("button", name=label)
+        expect(button).to_be_visible()
+        assert button.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+
+
+def test_the_dark_theme_follows_the_system_and_charts_stay_legible(app: Page) -> None:
+    app.emulate_media(color_scheme="dark")
+    open_app(app, "/")
+    wait_until_settled(app)
+    background = app.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+    red, green, blue = (int(part) for part in background[background.index("(") + 1 : -1].split(",")[:3])
+    assert red + green + blue < 200, background  # a dark page
+    label = app.locator("[data-testid='stPlotlyChart'] .ytick text").first
+    expect(label).to_be_visible()
+    fill = label.evaluate("el => getComputedStyle(el).fill")
+    light = sum(int(part) for part in fill[fill.index("(") + 1 : -1].split(",")[:3])
+    assert light > 450, fill  # lane labels drawn light on the dark page
