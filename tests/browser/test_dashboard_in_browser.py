@@ -242,3 +242,14 @@ def test_the_dark_theme_follows_the_system_and_charts_stay_legible(app: Page) ->
     fill = label.evaluate("el => getComputedStyle(el).fill")
     light = sum(int(part) for part in fill[fill.index("(") + 1 : -1].split(",")[:3])
     assert light > 450, fill  # lane labels drawn light on the dark page
+
+
+def test_a_table_row_can_be_chosen_from_the_keyboard(app: Page) -> None:
+    open_app(app, "/events")
+    wait_until_settled(app)
+    grid = settled_box(app.locator("[data-testid='stDataFrame']").first)
+    app.mouse.click(grid["x"] + 300, grid["y"] + 35 + 18)  # into the first row's title cell (focus only)
+    app.keyboard.press("ArrowDown")  # the second row: the newest event but one, Karachev
+    app.keyboard.press("Shift+Space")
+    poll(app, lambda: KARACHEV in app.url, "the row chosen from the keyboard in the address")
+    expect(app.locator("[data-testid='stMain']").get_by_text("Distance to the Russia–Ukraine border")).to_be_visible()
