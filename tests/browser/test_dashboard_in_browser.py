@@ -55,6 +55,16 @@ def red_pixels(image: Image.Image) -> int:
     return sum(1 for r, g, b in image.get_flattened_data() if r > 150 and r - g > 70 and r - b > 70)
 
 
+def colour_columns(image: Image.Image, colour: tuple[int, int, int], tolerance: int = 12) -> list[int]:
+    """The x of every pixel of ``colour`` (or close to it)."""
+    width = image.width
+    return [
+        index % width
+        for index, pixel in enumerate(image.get_flattened_data())
+        if all(abs(channel - target) <= tolerance for channel, target in zip(pixel, colour, strict=True))
+    ]
+
+
 def count_colour(image: Image.Image, colour: tuple[int, int, int], tolerance: int = 18) -> int:
     return sum(
         1
@@ -253,3 +263,14 @@ def test_a_table_row_can_be_chosen_from_the_keyboard(app: Page) -> None:
     app.keyboard.press("Shift+Space")
     poll(app, lambda: KARACHEV in app.url, "the row chosen from the keyboard in the address")
     expect(app.locator("[data-testid='stMain']").get_by_text("Distance to the Russia–Ukraine border")).to_be_visible()
+
+
+def test_the_map_opens_framed_on_the_events_not_on_the_world(app: Page) -> None:
+    open_app(app, "/map")
+    image = wait_for_map(app).convert("RGB")
+    depot_hits = colour_columns(image, (0xE6, 0x9F, 0x00))  # Ukraine and Russia
+    deployments = colour_columns(image, (0xD5, 0x5E, 0x00))  # Najin and Vladivostok
+    assert len(depot_hits) > 5 and len(deployments) > 5  # both clusters in view
+    spread = (max(deployments) - min(depot_hits)) / image.width
+    assert spread > 0.33  # framed on them (0.39); a world opened for a statement in New York: about 0.27
+    expect(app.get_by_text("2 events lie far from the rest (UN Headquarters (New York), London)")).to_be_visible()
