@@ -102,13 +102,18 @@ def with_caption(figure: go.Figure, context: ExportContext, title: str) -> go.Fi
     return captioned
 
 
+PRINT_FONT_PX = 20  # about 11 pt when a 1,600-pixel image fills a 16:9 slide's width
+
+
 def for_print(figure: go.Figure) -> go.Figure:
     """A copy of ``figure`` for a still image: no range buttons or range slider (nothing to click on paper),
-    and the lane labels given the room they need instead of being cut at the left edge."""
+    lane labels given the room they need instead of being cut at the left edge, and text and marks large
+    enough to read on a projected slide."""
     still = go.Figure(figure)
-    still.update_xaxes(rangeslider_visible=False, rangeselector_visible=False)
-    still.update_yaxes(automargin=True)
-    still.update_layout(margin={"l": 20, "r": 30, "b": 20})
+    still.update_xaxes(rangeslider_visible=False, rangeselector_visible=False, tickfont={"size": PRINT_FONT_PX})
+    still.update_yaxes(automargin=True, tickfont={"size": PRINT_FONT_PX})
+    still.update_layout(margin={"l": 20, "r": 30, "b": 20}, legend={"font": {"size": PRINT_FONT_PX}})
+    still.update_traces(marker_size=16, selector={"type": "scatter", "mode": "markers"})
     if still.layout.legend.y is not None and still.layout.legend.y < 0:  # the slider's room below the axis
         still.update_layout(legend={"y": -0.08})
     return still
