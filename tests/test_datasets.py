@@ -389,3 +389,16 @@ def test_gdelt_places_get_their_country_from_the_fips_code() -> None:
     assert registries.country_code("FIPS KN") == "PRK" and registries.country_code("FIPS KS") == "KOR"
     assert registries.country_code("FIPS IR") == "IRN" and registries.country_code("FIPS ZZ") is None
     assert not registries.problems
+
+
+def test_a_candidate_file_without_a_header_line_loads_when_named_ucdp(tmp_path: Path) -> None:
+    source = FIXTURES / "datasets" / "ucdp_headerless" / "GEDEvent_v24_0_1.csv"
+    named = shutil.copy(source, tmp_path / "named.csv")
+    result = load_events([f"ucdp:{named}"])
+    assert result.report.summary() == "3 read, 3 loaded, 0 rejected"
+    assert result.events["record_line"].tolist() == [1, 2, 3]  # the file's own lines: no header above them
+    assert result.events["id"].tolist() == ["ucdp-900001", "ucdp-900002", "ucdp-900003"]
+    (note,) = result.problems
+    assert note.severity is Severity.WARNING and "no header line" in note.message and "ucdp:" in note.message
+    unnamed = shutil.copy(source, tmp_path / "unnamed.csv")
+    assert load_events([unnamed]).loaded == 0  # not guessed: its first row is taken for a header

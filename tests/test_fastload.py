@@ -257,6 +257,11 @@ def test_a_dataset_export_is_checked_on_arrow_as_the_general_loader_checks_it(na
     assert_same_both_ways(path)
 
 
+def test_a_headerless_ucdp_file_named_so_loads_the_same_way_in_both_loaders(tmp_path: Path) -> None:
+    path = shutil.copy(FIXTURES / "datasets" / "ucdp_headerless" / "GEDEvent_v24_0_1.csv", tmp_path / "ged.csv")
+    assert_same_both_ways(f"ucdp:{path}")
+
+
 def test_later_dataset_releases_replace_rows_the_same_way_in_both_loaders(tmp_path: Path) -> None:
     releases = FIXTURES / "datasets" / "ucdp_candidate"
     assert_same_both_ways(releases)

@@ -545,6 +545,12 @@ def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
         if not line.startswith("#"):
             break
         comment_lines += 1
+    if read_as.dataset == "ucdp" and comment_lines == 0:
+        from dashboard.records.datasets import ucdp  # a Candidate file without its header line
+
+        first_line = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+        if ucdp.is_headerless(first_line):
+            return _with_header(text, name, read_as, ucdp.GED_COLUMNS)
     header_problem = csv_header_problem(text, comment_lines)
     if header_problem:
         raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
@@ -606,6 +612,16 @@ def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
     rows.problems[:0] = raw.problems
     rows.unreadable = raw.unreadable
     return rows
+
+
+def _with_header(text: str, name: str, read_as: ReadAs, columns: tuple[str, ...]) -> RawFile:
+    """A CSV file without a header line read with ``columns`` as its header: lines keep their numbers."""
+    raw = read_csv_text(",".join(columns) + "\n" + text, name, read_as)
+    raw.records["record_line"] = raw.records["record_line"] - 1
+    raw.problems = [replace(problem, line=problem.line - 1) if problem.line else problem for problem in raw.problems]
+    message = f"no header line: read as the {len(columns)} columns of a UCDP GED file, as named with ucdp:"
+    raw.problems.insert(0, Problem(name, None, None, None, None, message, Severity.WARNING))
+    return raw
 
 
 def csv_rows(frame: pd.DataFrame, name: str, header_line: int) -> RawFile:

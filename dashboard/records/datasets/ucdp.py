@@ -27,6 +27,60 @@ from dashboard.records.readers import SOURCE_COLUMNS, RawFile
 
 NAME = "ucdp"
 SIGNATURE = frozenset({"id", "relid", "type_of_violence", "side_a", "side_b", "where_prec", "date_prec", "best"})
+# The 49 columns of GED (and Candidate) files, in order: for a Candidate file without a header line, named
+# ucdp:PATH (third parties report such files; the header is then taken to be this one).
+GED_COLUMNS = (
+    "id",
+    "relid",
+    "year",
+    "active_year",
+    "code_status",
+    "type_of_violence",
+    "conflict_dset_id",
+    "conflict_new_id",
+    "conflict_name",
+    "dyad_dset_id",
+    "dyad_new_id",
+    "dyad_name",
+    "side_a_dset_id",
+    "side_a_new_id",
+    "side_a",
+    "side_b_dset_id",
+    "side_b_new_id",
+    "side_b",
+    "number_of_sources",
+    "source_article",
+    "source_office",
+    "source_date",
+    "source_headline",
+    "source_original",
+    "where_prec",
+    "where_coordinates",
+    "where_description",
+    "adm_1",
+    "adm_2",
+    "latitude",
+    "longitude",
+    "geom_wkt",
+    "priogrid_gid",
+    "country",
+    "country_id",
+    "region",
+    "event_clarity",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "best",
+    "high",
+    "low",
+    "gwnoa",
+    "gwnob",
+)
+
 DATE_PRECISIONS = {"1": "day", "2": "day", "3": "week", "4": "month", "5": "year"}
 DATE_MEANINGS = {"1": "exact day", "2": "2 to 6 days", "3": "week", "4": "month", "5": "year"}
 WHERE_PRECISIONS = {"1": "exact", "2": "near", "3": "city", "4": "region", "5": "region", "6": "country", "7": "region"}
@@ -44,6 +98,11 @@ VIOLENCE = {"1": "State-based conflict", "2": "Non-state conflict", "3": "One-si
 
 def matches(columns: list[str]) -> bool:
     return {common.column_key(column) for column in columns} >= SIGNATURE
+
+
+def is_headerless(first_line: list[str]) -> bool:
+    """Whether a file's first line is a row of GED's 49 columns rather than their names."""
+    return len(first_line) == len(GED_COLUMNS) and not matches(first_line)
 
 
 def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
