@@ -58,8 +58,10 @@ def escape_html(text: object) -> str:
 
 def escape_plotly(text: object) -> str:
     """Text shown literally in Plotly's hover and label text, which takes a little HTML (``<b>``, ``<br>``,
-    ``<a>``) and decodes only ``&lt;``, ``&gt;`` and ``&amp;``: a quote stays a quote, not ``&quot;``."""
-    return "" if text is None else html.escape(str(text), quote=False)
+    ``<a>``) and decodes only ``&lt;``, ``&gt;`` and ``&amp;``: a quote stays a quote, not ``&quot;``. Plotly
+    draws text into SVG, so characters XML forbids become U+FFFD (a control character in a place name would
+    otherwise stop an image export)."""
+    return "" if text is None else html.escape(xml_safe_text(text), quote=False)
 
 
 def escape_html_block(text: object) -> str:
