@@ -293,8 +293,9 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             store, report, _ = open_store(paths, record_files(paths), registries, engine_copy=False)
         dataset_actors = Selection.of(store, Filters()).dataset_actors if args.actor or args.query else []
+        address = _export_params(args)
         view, notes = params.read_view(
-            _export_params(args), registries, sorted(geodesy.load_borders()), dataset_actors=dataset_actors
+            address, registries, sorted(geodesy.load_borders()), dataset_actors=dataset_actors
         )
         if notes:
             raise params.ParameterError("; ".join(notes))
@@ -352,7 +353,7 @@ def run_export(args: argparse.Namespace) -> int:
         elif args.format in ("pptx", "pdf"):
             from dashboard.exports import briefing
 
-            judgements = params.judgement_lines(_export_params(args).get("judgements", [])) + args.judgement
+            judgements = params.judgement_lines(address.get("judgements", [])) + args.judgement
             data = briefing.briefing_file(args.format, selection, context, rings, view.band, args.title, judgements)
         else:
             from dashboard.exports import images

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from pyproj import Geod
 
-from dashboard.geo.geodesy import border_band, border_line_paths, scale_bar
+from dashboard.geo.geodesy import border_band, border_line_paths, bounds, pairwise_km, scale_bar
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
 from dashboard.store.selection import Selection
@@ -118,17 +118,6 @@ def _arc(lon1: float, lat1: float, lon2: float, lat2: float, points: int = 48) -
     return list(np.degrees(np.unwrap(np.radians(lons)))), lats
 
 
-def _bounds(points: pd.DataFrame) -> tuple[float, float, float, float] | None:
-    if points.empty:
-        return None
-    return (
-        float(points["longitude"].min()),
-        float(points["longitude"].max()),
-        float(points["latitude"].min()),
-        float(points["latitude"].max()),
-    )
-
-
 def clusters(events: pd.DataFrame, most: int = 2) -> list[pd.DataFrame]:
     """Up to ``most`` groups of events worth a closer map of their own, busiest first: the events within
     `CLUSTER_KM` of the place with the most events near it (then of the next, among the rest), when the whole
@@ -136,13 +125,8 @@ def clusters(events: pd.DataFrame, most: int = 2) -> list[pd.DataFrame]:
     points = events.dropna(subset=["latitude", "longitude"])
     if len(points) < 4 or len(points) > POINT_LIMIT:
         return []
-    lat, lon = np.radians(points["latitude"].to_numpy(float)), np.radians(points["longitude"].to_numpy(float))
-    a = (
-        np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
-        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
-    )
-    near = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))) <= CLUSTER_KM
-    west, east, south, north = _bounds(points)
+    near = pairwise_km(points["latitude"], points["longitude"]) <= CLUSTER_KM
+    west, east, south, north = bounds(points)
     spread = max(east - west, north - south)
     free = np.ones(len(points), dtype=bool)
     found = []
@@ -153,7 +137,7 @@ def clusters(events: pd.DataFrame, most: int = 2) -> list[pd.DataFrame]:
         if members.sum() < 3 or members.sum() == len(points):
             break
         group = points[members]
-        g_west, g_east, g_south, g_north = _bounds(group)
+        g_west, g_east, g_south, g_north = bounds(group)
         if max(g_east - g_west, g_north - g_south, 1.0) >= spread / 3:
             break
         found.append(group)
@@ -190,13 +174,13 @@ def static_map_figure(
     note = None
     if focus is not None:
         framed = focus
-        west, east, south, north = _bounds(focus)
+        west, east, south, north = bounds(focus)
         rings = [ring for ring in rings if west - 5 <= ring.lon <= east + 5 and south - 5 <= ring.lat <= north + 5]
     elif events is not None:
         framed, note = framing(events)
     else:
         framed = None
-    lon_range, lat_range = _extent(_bounds(framed) if framed is not None else located.extent, rings, aspect)
+    lon_range, lat_range = _extent(bounds(framed) if framed is not None else located.extent, rings, aspect)
     figure = go.Figure()
     lons, lats = _lines(_outline_rings(lon_range, lat_range))
     figure.add_trace(

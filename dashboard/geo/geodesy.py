@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from geopy.distance import geodesic
@@ -95,6 +96,25 @@ def route(lat1: float, lon1: float, lat2: float, lon2: float) -> list[list[float
     lons += 360.0 * round((lon1 - lons[0]) / 360.0)
     lats = [lat1, *(y for _, y in inner), lat2]
     return [[round(float(x), 6), round(float(y), 6)] for x, y in zip(lons, lats, strict=True)]
+
+
+def pairwise_km(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Great-circle distances in km between every two points (haversine on a sphere of 6,371 km: enough to
+    tell near from far; use `geodesic_km` for a distance to report)."""
+    lat, lon = np.radians(np.asarray(lats, dtype=float)), np.radians(np.asarray(lons, dtype=float))
+    a = (
+        np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
+    )
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def bounds(points: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """West, east, south, north of ``points`` (``longitude`` and ``latitude`` columns), or None when empty."""
+    if points.empty:
+        return None
+    lons, lats = points["longitude"], points["latitude"]
+    return float(lons.min()), float(lons.max()), float(lats.min()), float(lats.max())
 
 
 NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000)

@@ -21,7 +21,7 @@ import shapely
 import shapely.geometry
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard.geo.geodesy import GEO_DIR, border_band, border_line_paths, format_distance
+from dashboard.geo.geodesy import GEO_DIR, border_band, border_line_paths, bounds, format_distance, pairwise_km
 from dashboard.geo.geodesy import scale_bar as geodesy_scale_bar
 from dashboard.geo.overlays import Band, Ring
 from dashboard.records.registries import Registries
@@ -196,10 +196,7 @@ def _far_from_the_rest(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     count = len(lons)
     if count < 4 or count > FRAMING_LIMIT:
         return np.zeros(count, dtype=bool)
-    lat, lon = np.radians(lats), np.radians(lons)
-    dlat, dlon = lat[:, None] - lat[None, :], lon[:, None] - lon[None, :]
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    near = (2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1))) <= FAR_KM).sum(axis=1)
+    near = (pairwise_km(lats, lons) <= FAR_KM).sum(axis=1)
     far = near <= max(2, count // 10) if count >= 10 else near <= 1
     return far if far.sum() <= count // 4 else np.zeros(count, dtype=bool)
 
@@ -594,12 +591,7 @@ def build_map(
         events = located.rows()
         framed, note = framing(events)
         notes += [note] if note else []
-        view_box = (
-            float(framed["longitude"].min()),
-            float(framed["longitude"].max()),
-            float(framed["latitude"].min()),
-            float(framed["latitude"].max()),
-        )
+        view_box = bounds(framed)
     corners = [(view_box[0], view_box[2]), (view_box[1], view_box[3])] if view_box else []
     lons = pd.Series([point[0] for point in [*corners, *ring_points]], dtype=float)
     lats = pd.Series([point[1] for point in [*corners, *ring_points]], dtype=float)
