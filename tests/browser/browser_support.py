@@ -115,23 +115,41 @@ def hover_until_shown(page: Page, at: tuple[float, float], label: Locator, timeo
             patience = min(patience * 2, max(deadline - time.monotonic(), 1))
 
 
+def messages_sent(page: Page) -> int:
+    """Messages the page has sent the app beyond heartbeats (counted by `COUNT_SENT_MESSAGES`)."""
+    return page.evaluate("window.__sentToApp || 0")
+
+
+# Installed on every test page before its scripts run: counts what the page sends the app over its web socket,
+# leaving out heartbeats (a few bytes; a rerun carries the page, the address and the widget values).
+COUNT_SENT_MESSAGES = """(() => {
+  const send = WebSocket.prototype.send;
+  window.__sentToApp = 0;
+  WebSocket.prototype.send = function (data) {
+    if ((data.byteLength ?? data.length ?? 0) > 64) window.__sentToApp += 1;
+    return send.call(this, data);
+  };
+})();"""
+
+
 def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, timeout: float = SLOW) -> Locator:
     """Click ``at`` until ``outcome`` shows. On a busy page a click can be lost: deck.gl counts a press as a
     click only when the button comes up soon after it went down, and a slow pick on the press delays the
-    release. A click is repeated only once the app is idle without the outcome: a second click while the first
-    one's run is under way would toggle the mark off again, and its rerun would carry the sidebar's value from
-    before the first click."""
+    release. A click is repeated only when it sent the app nothing: a second click on a mark that the first
+    one selected would toggle it off again, and its rerun, asked before the first run's answer arrived, would
+    carry the sidebar's value from before the first click."""
     deadline = time.monotonic() + timeout
-    patience = 5.0  # seconds for the page to answer one click; doubled after each miss
+    patience = 5.0  # seconds for the page to pass one click on; doubled after each miss
     while True:
+        sent = messages_sent(page)
         page.mouse.click(*at)
         try:
-            expect(outcome.first).to_be_visible(timeout=patience * 1000)
-            return outcome.first
+            passed_on = lambda sent=sent: messages_sent(page) > sent or outcome.first.is_visible()  # noqa: E731
+            poll(page, passed_on, "the click", patience)
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-            wait_until_settled(page, max(deadline - time.monotonic(), 1))
-            if outcome.first.is_visible():  # the click had landed; its run was only slow
-                return outcome.first
             patience = min(patience * 2, max(deadline - time.monotonic(), 1))
+            continue
+        expect(outcome.first).to_be_visible(timeout=max(deadline - time.monotonic(), 1) * 1000)
+        return outcome.first

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Page, Route, expect
 
-from browser_support import SLOW
+from browser_support import COUNT_SENT_MESSAGES, SLOW
 
 REPO = Path(__file__).resolve().parents[2]
 expect.set_options(timeout=SLOW * 1000)  # every expectation waits on its condition, generously on a busy machine
@@ -169,6 +169,7 @@ def app(page: Page, app_url: str) -> Iterator[Page]:
 
     page.route(lambda url: not LOOPBACK.match(url) and not url.startswith(("data:", "blob:", "file:")), refuse)
     page.on("dialog", dismiss)
+    page.add_init_script(COUNT_SENT_MESSAGES)  # lets a click tell whether it reached the app
     page.set_default_timeout(SLOW * 1000)  # a busy machine makes every step slower; waits stay on conditions
     page.base_url = app_url
     page.outside_requests = outside
