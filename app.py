@@ -17,7 +17,11 @@ page = st.navigation(
     [
         st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:", default=True),
         st.Page("pages/map.py", title="Map", icon=":material/map:"),
+        st.Page("pages/story.py", title="Story", icon=":material/auto_stories:"),
         st.Page("pages/events.py", title="Events", icon=":material/table_rows:"),
+        st.Page("pages/network.py", title="Network", icon=":material/hub:"),
+        st.Page("pages/playback.py", title="Playback", icon=":material/play_circle:"),
+        st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
         st.Page("pages/export.py", title="Export", icon=":material/download:"),
         st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
     ]

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from dashboard.records.synthetic import synthetic_frame, write_csv
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/data_quality.py"]
+PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/trends.py", "pages/data_quality.py"]
 
 
 class _NavigationPagesManager(PagesManager):

@@ -16,6 +16,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -31,12 +32,13 @@ from dashboard.store.settings import (
 )
 from dashboard.views.text import terminal_safe
 
-EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html")
+EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html", "gif", "mp4")
 UNITS = tuple(DISTANCE_UNITS_KM)
 SEARCHED = "title, summary, place, notes, who claims it, tags and sources (publisher, title, quote)"
 DEBUG_ENV = "DASHBOARD_DEBUG"  # set to 1 to see the traceback of an internal error
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+MAX_BASELINE = 104  # periods: two years of weeks
 
 
 def say(message: object, stream: TextIO | None = None) -> None:
@@ -59,8 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", metavar="PATH", help="record files or folders")
     validate.add_argument("--data", action="append", default=[], metavar="PATH", help="same as PATH (repeatable)")
     validate.add_argument("--quiet", action="store_true", help="print only errors and the summary, not warnings")
+    validate.add_argument(
+        "--stories", metavar="DIR", help="a folder of stories to check too (default: data/stories beside the records)"
+    )
     _add_export_parser(commands)
     _add_ingest_parser(commands)
+    _add_trends_parser(commands)
     return parser
 
 
@@ -90,6 +96,43 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spark-master", metavar="URL", help=f"Spark master (${SPARK_MASTER_ENV}; default local[2])")
 
 
+def _add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """The sidebar's filters, as options or as the dashboard's address (``--query``)."""
+    parser.add_argument("--query", metavar="ADDRESS", help="the dashboard's address, or its query part")
+    parser.add_argument("--actor", action="append", default=[], help="actor name, id or alias (repeatable)")
+    parser.add_argument("--type", action="append", default=[], help="event type label or id (repeatable)")
+    parser.add_argument("--dates", nargs=2, metavar=("FROM", "TO"), help="YYYY-MM-DD YYYY-MM-DD")
+    parser.add_argument("--confidence", action="append", default=[], help="confidence level (repeatable)")
+    parser.add_argument("--precision", action="append", default=[], help="location precision (repeatable)")
+    parser.add_argument("--country", action="append", default=[], help="country name or ISO code (repeatable)")
+    parser.add_argument("--q", help=f"words that must all appear (any case) in the {SEARCHED}")
+
+
+def _add_trends_parser(commands: argparse._SubParsersAction) -> None:
+    trends = commands.add_parser(
+        "trends",
+        help="change against a baseline per actor, event type or country (CSV or JSON)",
+        description=(
+            "For each actor, event type or country: the events (or fatalities) of the latest period against the "
+            "average of the periods before it, with ACLED Trendfinder's change levels (above +25%% a large "
+            "increase, +10%% to +25%% moderate, -25%% to +10%% limited change, below -25%% a large decrease; an "
+            "average of 2 or fewer with 5 or fewer in the latest period is limited change). The numbers of the "
+            "Trends page, for the same filters."
+        ),
+    )
+    trends.add_argument("--format", required=True, choices=("csv", "json"))
+    trends.add_argument("--out", metavar="FILE", help="file to write (default: print to the terminal)")
+    trends.add_argument("--data", action="append", default=[], metavar="PATH", help="record files or folders")
+    trends.add_argument("--by", choices=("actor", "type", "country"), default="actor")
+    trends.add_argument("--per", choices=("week", "month", "quarter"), default="month")
+    trends.add_argument("--baseline", type=int, default=12, metavar="N", help="periods before the latest (1 to 104)")
+    trends.add_argument("--measure", choices=("events", "fatalities"), default="events")
+    trends.add_argument("--latest", metavar="YYYY-MM-DD", help="a day in the latest period (default: the last event's)")
+    _add_filter_options(trends)
+    trends.add_argument("--force", action="store_true", help="replace an existing --out file")
+    _add_engine_options(trends)
+
+
 def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export = commands.add_parser(
         "export",
@@ -106,13 +149,7 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--chart", choices=("map", "timeline", "counts"), default="map", help="what png, svg and html draw"
     )
-    export.add_argument("--query", metavar="ADDRESS", help="the dashboard's address, or its query part")
-    export.add_argument("--actor", action="append", default=[], help="actor name, id or alias (repeatable)")
-    export.add_argument("--type", action="append", default=[], help="event type label or id (repeatable)")
-    export.add_argument("--dates", nargs=2, metavar=("FROM", "TO"), help="YYYY-MM-DD YYYY-MM-DD")
-    export.add_argument("--confidence", action="append", default=[], help="confidence level (repeatable)")
-    export.add_argument("--precision", action="append", default=[], help="location precision (repeatable)")
-    export.add_argument("--q", help=f"words that must all appear (any case) in the {SEARCHED}")
+    _add_filter_options(export)
     export.add_argument("--event", help="the selected event's id")
     export.add_argument("--ring", action="append", default=[], help="RANGE@CENTRE, e.g. fath-360@place:Kharkiv")
     export.add_argument("--no-band", action="store_true", help="leave out the band along the border")
@@ -130,14 +167,28 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     )
     export.add_argument("--handling", default="", help='handling banner on every slide, e.g. "UNCLASSIFIED"')
     export.add_argument(
+        "--window", default="month", help="gif and mp4: the playback's window, week, month or N days (e.g. 10d)"
+    )
+    export.add_argument("--trail", type=int, default=2, help="gif and mp4: earlier windows drawn fading (0 to 3)")
+    export.add_argument("--fps", type=float, default=2.0, help="gif and mp4: frames a second (above 0, up to 30)")
+    export.add_argument(
+        "--story",
+        metavar="ID",
+        help="export this story as a briefing pack (pptx or pdf): its filters, rings and band are the story's",
+    )
+    export.add_argument(
+        "--stories", metavar="DIR", help="the folder of stories (default: data/stories beside the data)"
+    )
+    export.add_argument(
         "--force", action="store_true", help="replace an existing file (never one in the data being read)"
     )
     _add_engine_options(export)
 
 
-def _checked_load(paths: list[Path], quiet: bool, table_wanted: bool = True):
+def _checked_load(paths: list[Path], quiet: bool, table_wanted: bool = True, before_summary=None):
     """Load ``paths`` and print every problem and the summary (as validate does): the events table (None
-    when not wanted and no CSV file needs the Arrow path) and the report, or None for a bad path."""
+    when not wanted and no CSV file needs the Arrow path) and the report, or None for a bad path.
+    ``before_summary(table)``, when given, runs after the problems are printed and returns more summary."""
     from dashboard.records.datapaths import DataPathError, find_record_files
 
     try:
@@ -161,17 +212,55 @@ def _checked_load(paths: list[Path], quiet: bool, table_wanted: bool = True):
         if quiet and problem.severity != "error":
             continue
         say(problem)
-    say(report.summary())
+    say(report.summary() + (before_summary(table) if before_summary else ""))
     return table, report
 
 
 def run_validate(args: argparse.Namespace) -> int:
     from dashboard.records.datapaths import data_paths
+    from dashboard.records.stories import STORIES_ENV, story_folder
 
-    loaded = _checked_load(data_paths([*args.paths, *args.data] or None), args.quiet, table_wanted=False)
+    paths = data_paths([*args.paths, *args.data] or None)
+    named = args.stories or os.environ.get(STORIES_ENV)
+    if named and not Path(named).is_dir():
+        say(f"error: stories {named}: no such folder", sys.stderr)
+        return EXIT_USAGE
+    folder = story_folder(paths, named)
+    stories_rejected = []
+
+    def check_stories(table) -> str:
+        problems, summary = _story_problems(folder, table)
+        for problem in problems:
+            say(problem)
+        stories_rejected.append(bool(problems))
+        return f"; {summary}"
+
+    loaded = _checked_load(
+        paths, args.quiet, table_wanted=folder is not None, before_summary=check_stories if folder else None
+    )
     if loaded is None:
         return EXIT_USAGE
-    return EXIT_REJECTED if loaded[1].errors else EXIT_OK
+    return EXIT_REJECTED if loaded[1].errors or any(stories_rejected) else EXIT_OK
+
+
+def _story_problems(folder: Path, table) -> tuple[list, str]:
+    """Every problem of the stories in ``folder`` against the loaded events (``table``: Arrow), and a summary
+    (``"stories: 2 read, 1 loaded, 1 rejected"``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from dashboard.geo import geodesy
+    from dashboard.records.registries import load_registries
+    from dashboard.records.stories import load_stories, story_files
+    from dashboard.views import stories
+
+    found, problems = load_stories(folder)
+    wanted = pa.array(stories.referenced_ids(found), type=pa.string())
+    ids = table.column("id") if table is not None else pa.array([], type=pa.string())
+    known = set(pc.filter(ids, pc.is_in(ids, value_set=wanted)).to_pylist()) if len(wanted) else set()
+    good, more = stories.check_stories(found, load_registries(), known, sorted(geodesy.load_borders()))
+    read = len(story_files(folder))
+    return problems + more, f"stories: {read} read, {len(good)} loaded, {read - len(good)} rejected"
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -227,7 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse exits 2 on bad usage, 0 on --help
         return int(exit_.code or 0)
     try:
-        return {"validate": run_validate, "ingest": run_ingest, "export": run_export}[args.command](args)
+        commands = {"validate": run_validate, "ingest": run_ingest, "export": run_export, "trends": run_trends}
+        return commands[args.command](args)
     except KeyboardInterrupt:
         say("interrupted", sys.stderr)
         return 130
@@ -253,14 +343,15 @@ def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
         "dates": list(args.dates or []),
         "confidence": args.confidence,
         "precision": args.precision,
+        "country": args.country,
         "q": [args.q] if args.q else [],
-        "event": [args.event] if args.event else [],
-        "ring": args.ring,
-        "band": ["false"] if args.no_band else [],
-        "band_border": [args.band_border] if args.band_border else [],
-        "band_side": [args.band_side] if args.band_side else [],
-        "band_width": [args.band_width] if args.band_width else [],
-        "band_unit": [args.band_unit] if args.band_unit else [],
+        "event": [args.event] if getattr(args, "event", None) else [],
+        "ring": getattr(args, "ring", []),
+        "band": ["false"] if getattr(args, "no_band", False) else [],
+        **{
+            name: [getattr(args, name)] if getattr(args, name, None) else []
+            for name in ("band_border", "band_side", "band_width", "band_unit")
+        },
     }
     for key, values in options.items():
         if values:
@@ -268,40 +359,132 @@ def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
     return merged
 
 
-def run_export(args: argparse.Namespace) -> int:
-    from dashboard.exports import datafiles  # briefing and images (seconds to import) only when asked for
-    from dashboard.exports.outfiles import ExportError
-    from dashboard.geo import geodesy
-    from dashboard.geo.geodesy import GeometryError
-    from dashboard.geo.overlays import build_rings, centre_event_ids
-    from dashboard.records.datapaths import DataPathError, data_paths, describe_paths, record_files
+@dataclass
+class _Opened:
+    """The data a command reads and the view its options describe."""
+
+    registries: object
+    settings: object
+    paths: list[Path]
+    store: object
+    report: object
+    view: object
+    address: dict[str, list[str]]
+
+
+def _open_data(args: argparse.Namespace) -> tuple:
+    """The registries, engine settings, record paths, store and load report the options name."""
+    from dashboard.records.datapaths import data_paths, record_files
     from dashboard.records.registries import load_registries
-    from dashboard.store import queries
     from dashboard.store.cache import open_store
-    from dashboard.store.dataset import DatasetError
-    from dashboard.store.engine import EngineError, open_dataset
-    from dashboard.store.filters import Filters, caption
+    from dashboard.store.engine import open_dataset
+
+    registries = load_registries()
+    settings = engine_settings(args.engine, args.dataset, args.spark_master)
+    paths = [] if settings.dataset else data_paths(args.data or None)
+    if settings.dataset:
+        store, report = open_dataset(settings, registries)
+    else:
+        store, report, _ = open_store(paths, record_files(paths), registries, engine_copy=False)
+    return registries, settings, paths, store, report
+
+
+def _open_view(args: argparse.Namespace) -> _Opened:
+    """Open the records (or dataset) and read the filters; raises the errors that are the user's to fix."""
+    from dashboard.geo import geodesy
+    from dashboard.store.filters import Filters
     from dashboard.store.selection import Selection
     from dashboard.views import params
 
-    registries = load_registries()
+    registries, settings, paths, store, report = _open_data(args)
+    dataset_actors = Selection.of(store, Filters()).dataset_actors if args.actor or args.query else []
+    address = _export_params(args)
+    view, notes = params.read_view(address, registries, sorted(geodesy.load_borders()), dataset_actors=dataset_actors)
+    if notes:
+        raise params.ParameterError("; ".join(notes))
+    return _Opened(registries, settings, paths, store, report, view, address)
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    from dashboard.records.datapaths import DataPathError
+    from dashboard.store.dataset import DatasetError
+    from dashboard.store.engine import EngineError
+    from dashboard.views import params
+
+    return DataPathError, params.ParameterError, SettingsError, DatasetError, EngineError
+
+
+def run_trends(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from dashboard.exports import trendfiles
+    from dashboard.exports.datafiles import ExportContext
+    from dashboard.records.datapaths import BUNDLED_DATA_DIR, describe_paths
+    from dashboard.store import queries
+    from dashboard.store.filters import Filters, caption
+    from dashboard.store.selection import Selection
+    from dashboard.views import trends
+
+    if not 1 <= args.baseline <= MAX_BASELINE:
+        say(f"error: --baseline must be 1 to {MAX_BASELINE} periods, not {args.baseline}", sys.stderr)
+        return EXIT_USAGE
     try:
-        settings = engine_settings(args.engine, args.dataset, args.spark_master)
-        paths = [] if settings.dataset else data_paths(args.data or None)
-        if settings.dataset:
-            store, report = open_dataset(settings, registries)
-        else:
-            store, report, _ = open_store(paths, record_files(paths), registries, engine_copy=False)
-        dataset_actors = Selection.of(store, Filters()).dataset_actors if args.actor or args.query else []
-        address = _export_params(args)
-        view, notes = params.read_view(
-            address, registries, sorted(geodesy.load_borders()), dataset_actors=dataset_actors
-        )
-        if notes:
-            raise params.ParameterError("; ".join(notes))
-    except (DataPathError, params.ParameterError, SettingsError, DatasetError, EngineError) as error:
+        latest = date.fromisoformat(args.latest) if args.latest else None
+    except ValueError:
+        say(f"error: --latest {args.latest!r} is not a date (YYYY-MM-DD)", sys.stderr)
+        return EXIT_USAGE
+    try:
+        opened = _open_view(args)
+    except _usage_errors() as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
+    if opened.report.errors:
+        say(f"warning: {opened.report.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
+    filters = opened.view.filters
+    selection = Selection.of(opened.store, filters)
+    options = trends.TrendOptions(args.by, args.per, args.baseline, args.measure, latest)
+    result = trends.trends_of(selection, options, Selection.of(opened.store, Filters()).last_start)
+    described = f"dataset {opened.settings.dataset}" if opened.settings.dataset else describe_paths(opened.paths)
+    context = ExportContext(
+        caption(filters, selection.count, queries.count(opened.store.table), opened.registries), described
+    )
+    data = trendfiles.trends_csv(result) if args.format == "csv" else trendfiles.trends_json(result, context)
+    for note in result.notes:
+        say(f"note: {note}", sys.stderr)
+    if not args.out:
+        for line in data.decode("utf-8").removeprefix("\ufeff").splitlines():
+            say(line)
+        return EXIT_OK
+    protected = [BUNDLED_DATA_DIR, *opened.paths, *([opened.settings.dataset] if opened.settings.dataset else [])]
+    out = _prepared_output(args, f"trends.{args.format}", protected)
+    if isinstance(out, int):
+        return out
+    status, size = _write(out, data, protected, args.force)
+    if status == EXIT_OK:
+        say(f"wrote {out} ({size:,} bytes): {result.compared}, {len(result.table)} rows")
+    return status
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from dashboard.exports import datafiles  # briefing and images (seconds to import) only when asked for
+    from dashboard.exports.outfiles import ExportError
+    from dashboard.geo.geodesy import GeometryError
+    from dashboard.geo.overlays import build_rings, centre_event_ids
+    from dashboard.records.datapaths import describe_paths
+    from dashboard.store import queries
+    from dashboard.store.filters import caption
+    from dashboard.store.selection import Selection
+    from dashboard.views import params
+
+    if args.story:
+        return run_story_export(args)
+    try:
+        opened = _open_view(args)
+    except _usage_errors() as error:
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    registries, settings, paths, store = opened.registries, opened.settings, opened.paths, opened.store
+    report, view, address = opened.report, opened.view, opened.address
     if report.errors:
         say(f"warning: {report.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
     total = queries.count(store.table)
@@ -317,25 +500,94 @@ def run_export(args: argparse.Namespace) -> int:
         handling=args.handling,
     )
     kind = {"pptx": "briefing", "pdf": "briefing", "png": args.chart, "svg": args.chart, "html": args.chart}
+    kind |= {"gif": f"playback_{args.window}", "mp4": f"playback_{args.window}"}
     name = datafiles.file_name(kind.get(args.format, "events"), selection.date_bounds, view.filters, args.format)
-    from dashboard.exports import outfiles  # the safe writer (no overwrite without --force, never into the data)
-    from dashboard.records.datapaths import BUNDLED_DATA_DIR, record_files
+    from dashboard.records.datapaths import BUNDLED_DATA_DIR, DataPathError, record_files
 
-    out = Path(args.out) if args.out else Path(name)
-    new_folder = bool(args.out) and args.out.endswith(("/", "\\"))
-    if new_folder or out.is_dir():
-        out = out / name
     # The data being read: the named paths, the bundled data, and folders reached through links in named folders.
     try:
         linked = {path.parent for path in record_files([path for path in paths if path.is_dir()])}
     except DataPathError:
         linked = set()
     protected = [BUNDLED_DATA_DIR, *paths, *linked, *([settings.dataset] if settings.dataset else [])]
+    out = _prepared_output(args, name, protected, beside=".json" if args.format == "csv" else "")
+    if isinstance(out, int):
+        return out
     described = out.with_name(out.name + ".json") if args.format == "csv" else None  # what the CSV holds
     try:
+        if args.format in datafiles.DATA_FORMATS:
+            data = datafiles.selection_export(args.format, selection, context)  # written a batch at a time
+        elif args.format in ("pptx", "pdf"):
+            from dashboard.exports import briefing
+
+            judgements = params.judgement_lines(address.get("judgements", [])) + args.judgement
+            data = briefing.briefing_file(args.format, selection, context, rings, view.band, args.title, judgements)
+        elif args.format in ("gif", "mp4"):
+            from dashboard.exports import animation
+            from dashboard.views import playback
+
+            options = playback.PlaybackOptions(args.window, args.trail)
+            frames = playback.frames_of(selection, options)
+            if frames is None:
+                raise ExportError("no events with a place and a date match these filters: nothing to play")
+            extent = playback.playback_extent(selection)
+            data = animation.animation_file(args.format, frames, registries, extent, context, args.fps)
+        else:
+            from dashboard.exports import images
+
+            data = images.chart_file(args.chart, args.format, selection, context, rings, view.band)
+    except (ExportError, GeometryError) as error:
+        say(f"error: export failed: {error}", sys.stderr)
+        return EXIT_REJECTED
+    except ValueError as error:  # a playback window or trail that cannot be used (WindowError)
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    status, size = _write(out, data, protected, args.force)
+    if status == EXIT_OK and described is not None:
+        description = datafiles.csv_description(context, selection.count, out.name)
+        status, _ = _write(described, description, protected, args.force)
+    if status != EXIT_OK:
+        return status
+    say(f"wrote {out} ({size:,} bytes): {context.caption}")
+    if described is not None:
+        say(f"wrote {described}: what the CSV holds, from which data, when")
+    return EXIT_OK
+
+
+STORY_FILTER_OPTIONS = (  # options that set filters or overlays: a story brings its own
+    "query",
+    "actor",
+    "type",
+    "dates",
+    "confidence",
+    "precision",
+    "country",
+    "q",
+    "event",
+    "ring",
+    "no_band",
+    "band_border",
+    "band_side",
+    "band_width",
+    "band_unit",
+    "judgement",
+)
+
+
+def _prepared_output(args: argparse.Namespace, name: str, protected: list, beside: str = "") -> Path | int:
+    """Where the command writes: ``--out`` (a file, or a folder for ``name``), else ``name`` here; checked
+    never to replace a file without ``--force`` nor to go into the data being read. ``beside``: a suffix for a
+    second file written next to it, checked too. An exit status instead when it cannot be used."""
+    from dashboard.exports import outfiles
+
+    out = Path(args.out) if args.out else Path(name)
+    new_folder = bool(args.out) and args.out.endswith(("/", "\\"))
+    if new_folder or out.is_dir():
+        out = out / name
+    try:
         outfiles.check_output(out, protected, force=args.force)
-        if described is not None:
-            outfiles.check_output(described, protected, force=args.force)
+        if beside:
+            outfiles.check_output(out.with_name(out.name + beside), protected, force=args.force)
         if new_folder:
             out.parent.mkdir(parents=True, exist_ok=True)
     except outfiles.OutputRefused as error:
@@ -347,33 +599,83 @@ def run_export(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         say(f"error: folder {out.parent} does not exist", sys.stderr)
         return EXIT_USAGE
+    return out
+
+
+def _write(out: Path, data, protected: list, force: bool) -> tuple[int, int]:
+    """Write ``data`` to ``out`` safely (atomic, never into the data): the exit status and the bytes written."""
+    from dashboard.exports import outfiles
+
     try:
-        if args.format in datafiles.DATA_FORMATS:
-            data = datafiles.selection_export(args.format, selection, context)  # written a batch at a time
-        elif args.format in ("pptx", "pdf"):
-            from dashboard.exports import briefing
+        return EXIT_OK, outfiles.write_output(out, data, protected, force=force)
+    except outfiles.OutputRefused as error:
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE, 0
+    except OSError as error:
+        say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
+        return EXIT_REJECTED, 0
 
-            judgements = params.judgement_lines(address.get("judgements", [])) + args.judgement
-            data = briefing.briefing_file(args.format, selection, context, rings, view.band, args.title, judgements)
-        else:
-            from dashboard.exports import images
 
-            data = images.chart_file(args.chart, args.format, selection, context, rings, view.band)
+def run_story_export(args: argparse.Namespace) -> int:
+    """``export --story ID --format pptx|pdf``: the story as a pack (title, one slide per step, sources)."""
+    from dashboard.exports.datafiles import ExportContext
+    from dashboard.exports.outfiles import ExportError
+    from dashboard.geo import geodesy
+    from dashboard.geo.geodesy import GeometryError
+    from dashboard.records.datapaths import BUNDLED_DATA_DIR, describe_paths
+    from dashboard.records.stories import STORIES_ENV, story_folder
+    from dashboard.views import stories
+
+    if args.format not in ("pptx", "pdf"):
+        say("error: --story exports a briefing pack: use --format pptx or pdf", sys.stderr)
+        return EXIT_USAGE
+    given = [f"--{name.replace('_', '-')}" for name in STORY_FILTER_OPTIONS if getattr(args, name, None)]
+    if given:
+        say(
+            f"error: --story takes its filters, rings and band from the story: leave out {', '.join(given)}", sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        registries, settings, paths, store, report = _open_data(args)
+    except _usage_errors() as error:
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    folder = story_folder(
+        [settings.dataset] if settings.dataset else paths, args.stories or os.environ.get(STORIES_ENV)
+    )
+    if folder is None or not folder.is_dir():
+        say(f"error: no folder of stories{f' {folder}' if folder else ''}: name one with --stories DIR", sys.stderr)
+        return EXIT_USAGE
+    borders = sorted(geodesy.load_borders())
+    found, problems = stories.checked_stories(folder, store, registries, borders)
+    story = next((story for story in found if story.id == args.story), None)
+    if story is None:
+        mine = [problem for problem in problems if problem.record_id == args.story]
+        for problem in mine:
+            say(problem, sys.stderr)
+        if mine:
+            say(f"error: the story {args.story!r} has problems (above): it is not exported", sys.stderr)
+            return EXIT_REJECTED
+        known = ", ".join(story.id for story in found) or "none"
+        say(f"error: no story has the id {args.story!r} in {folder} (stories: {known})", sys.stderr)
+        return EXIT_USAGE
+    if report.errors:
+        say(f"warning: {report.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
+    protected = [BUNDLED_DATA_DIR, *paths, folder, *([settings.dataset] if settings.dataset else [])]
+    out = _prepared_output(args, f"story_{story.id}.{args.format}", protected)
+    if isinstance(out, int):
+        return out
+    described = f"dataset {settings.dataset}" if settings.dataset else describe_paths(paths)
+    context = ExportContext(stories.story_caption(story), described, handling=args.handling)
+    title = None if args.title == "Conflict events briefing" else args.title  # the story's own, unless named
+    try:
+        from dashboard.exports import briefing
+
+        data = briefing.story_file(args.format, story, store, registries, context, borders, title)
     except (ExportError, GeometryError) as error:
         say(f"error: export failed: {error}", sys.stderr)
         return EXIT_REJECTED
-    try:
-        size = outfiles.write_output(out, data, protected, force=args.force)
-        if described is not None:
-            description = datafiles.csv_description(context, selection.count, out.name)
-            outfiles.write_output(described, description, protected, force=args.force)
-    except outfiles.OutputRefused as error:
-        say(f"error: {error}", sys.stderr)
-        return EXIT_USAGE
-    except OSError as error:
-        say(f"error: cannot write {out}: {error.strerror or error}", sys.stderr)
-        return EXIT_REJECTED
-    say(f"wrote {out} ({size:,} bytes): {context.caption}")
-    if described is not None:
-        say(f"wrote {described}: what the CSV holds, from which data, when")
-    return EXIT_OK
+    status, size = _write(out, data, protected, args.force)
+    if status == EXIT_OK:
+        say(f"wrote {out} ({size:,} bytes): {context.caption}")
+    return status

@@ -43,6 +43,7 @@ from hostile_corpus import (
     write_corpus,
 )
 from streamlit.testing.v1 import AppTest
+from test_pages import PAGES
 
 from dashboard.exports import images
 from dashboard.exports.datafiles import FORMULA_START
@@ -633,7 +634,6 @@ def test_images_and_briefing_packs_of_hostile_records_are_written(key: str, imag
 
 # --- (d) every page --------------------------------------------------------------------------------------
 
-PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/data_quality.py", "pages/export.py"]
 # Markup that would be live in Streamlit Markdown: an unescaped image, HTML tag, icon, colour or link target.
 LIVE_MARKDOWN = re.compile(r"(?<!\\)!\[|(?<!\\)<(script|img|b)\b|(?<!\\):material/|(?<!\\):red\[|\]\(javascript:")
 

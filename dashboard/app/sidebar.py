@@ -31,12 +31,13 @@ EVENT_CHOICES = 1_000  # ids listed under "Event detail"; any other event is rea
 
 
 # URL parameter of each sidebar widget (the widget key is the parameter name).
-ACTOR, TYPE, DATES, CONFIDENCE, PRECISION, SEARCH, EVENT = (
+ACTOR, TYPE, DATES, CONFIDENCE, PRECISION, COUNTRY, SEARCH, EVENT = (
     "actor",
     "type",
     "dates",
     "confidence",
     "precision",
+    "country",
     "q",
     "event",
 )
@@ -155,6 +156,15 @@ def _sidebar(data: Data) -> View:
             bind="query-params",
             placeholder="Any precision",
         )
+        countries = st.multiselect(
+            "Countries",
+            data.everything.countries,
+            format_func=registries.country_name,
+            key=COUNTRY,
+            bind="query-params",
+            placeholder="All countries",
+            help="Where the event took place.",
+        )
         search_text = st.text_input(
             "Search", key=SEARCH, bind="query-params", placeholder="words in title, summary, sources…"
         )
@@ -167,6 +177,7 @@ def _sidebar(data: Data) -> View:
             confidence=tuple(confidence),
             location_precision=tuple(precision),
             text=search_text or "",
+            countries=tuple(countries),
         )
         selection = Selection.of(data.store, filters)
         counts = Selection.of(data.store, _without_actors(filters)).actor_counts
@@ -317,6 +328,11 @@ def _address_by_name(registries: Registries) -> list[str]:
     for name, lookup, label in (
         (ACTOR, registries.actor_lookup, registries.actor_name),
         (TYPE, registries.event_type_lookup, registries.event_type_label),
+        (
+            COUNTRY,
+            {**{name_key(code): code for code in registries.countries.index}, **registries.country_names},
+            registries.country_name,
+        ),
     ):
         values = st.query_params.get_all(name)
         ids = [lookup.get(name_key(value)) for value in values]

@@ -7,8 +7,9 @@ elsewhere in the package.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +17,12 @@ import streamlit as st
 
 from dashboard.app.messages import caption
 from dashboard.app.selection import select_event
-from dashboard.app.sidebar import RINGS, View, add_ring
+from dashboard.app.sidebar import ACTOR, RINGS, View, add_ring
 from dashboard.exports.datafiles import ExportContext, file_name
 from dashboard.geo import geodesy, overlays
 from dashboard.store import queries
 from dashboard.store.selection import Selection
-from dashboard.views import detail, figures, layers, tables, text
+from dashboard.views import detail, figures, layers, network, tables, text
 
 log = logging.getLogger(__name__)
 # a file: a material icon would be fetched online
@@ -44,6 +45,58 @@ def timeline_figure(view: View, lanes: str) -> figures.go.Figure:
 def counts_figure(view: View, per: str) -> figures.go.Figure:
     """Events per period by type, built once per filters and period."""
     return view.selection.remember(("counts figure", per), lambda: figures.counts_figure(view.selection, per))
+
+
+NETWORK_TIE, NETWORK_SPLIT = "tie", "split"  # the Network page's address parameters (and widget keys)
+
+
+def actor_network(view: View) -> network.Network:
+    """The actor network of the filtered events, built once per filters from one engine aggregate: the ties
+    split at the middle of the period, which the period comparison also uses when no other split is chosen."""
+    selection = view.selection
+
+    def build() -> network.Network:
+        ties = selection.actor_ties_split(network.default_split(selection.date_bounds))
+        return network.build_network(network.whole_period(ties), view.data.registries)
+
+    return selection.remember(("network",), build)
+
+
+def network_figure(view: View) -> figures.go.Figure:
+    """The network's figure, the actors of the actor filter ringed; built once per filters."""
+    return view.selection.remember(
+        ("network figure",),
+        lambda: network.network_figure(actor_network(view), view.data.registries, chosen=view.filters.actors),
+    )
+
+
+def network_change(view: View, split: date) -> network.PeriodChange:
+    """The ties before ``split`` against those from it on, from one engine aggregate; once per filters and
+    split date."""
+    selection = view.selection
+    return selection.remember(
+        ("network change", split),
+        lambda: network.compare_periods(selection.actor_ties_split(split), view.data.registries, split),
+    )
+
+
+def on_network_select(key: str, ties: dict[tuple[str, str, str], str]):  # returns a widget callback
+    """Callback for the network chart: a node filters the dashboard to its actor (``customdata`` ``["actor",
+    id]``); an edge's handle (``["tie", source, target, role]``) chooses the tie whose events are listed,
+    by its label in ``ties``."""
+
+    def callback() -> None:
+        for point in st.session_state[key]["selection"]["points"]:
+            picked = list(point.get("customdata") or [])
+            if picked[:1] == ["actor"] and len(picked) == 2:
+                st.session_state[ACTOR] = [str(picked[1])]
+                st.session_state[NETWORK_TIE] = None
+                return
+            if picked[:1] == ["tie"] and tuple(picked[1:]) in ties:
+                st.session_state[NETWORK_TIE] = ties[tuple(picked[1:])]
+                return
+
+    return callback
 
 
 def show_caption(view: View) -> None:
@@ -204,6 +257,8 @@ MIME = {
     "svg": "image/svg+xml",
     "pdf": "application/pdf",
     "html": "text/html",
+    "gif": "image/gif",
+    "mp4": "video/mp4",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 
@@ -230,6 +285,18 @@ def chart_file(view: View, chart: str, fmt: str) -> bytes:
 
 def chart_downloads(view: View, chart: str) -> None:
     """A row of download buttons for one chart: PNG, SVG, PDF (images need Chrome/Chromium) and HTML."""
+    chart_downloads_row(
+        chart,
+        lambda fmt: chart_file(view, chart, fmt),
+        lambda fmt: file_name(chart, view.selection.date_bounds, view.filters, fmt),
+        disabled=view.empty,
+    )
+
+
+def chart_downloads_row(
+    chart: str, make: Callable[[str], bytes], name: Callable[[str], str], disabled: bool = False
+) -> None:
+    """Download buttons for ``chart`` as PNG, SVG, PDF and HTML; ``make(fmt)`` draws it only when clicked."""
     from dashboard.exports import images
 
     browser = images.find_browser()
@@ -237,12 +304,12 @@ def chart_downloads(view: View, chart: str) -> None:
     for fmt in ("png", "svg", "pdf", "html"):
         row.download_button(
             fmt.upper(),
-            data=lambda fmt=fmt: chart_file(view, chart, fmt),
-            file_name=file_name(chart, view.selection.date_bounds, view.filters, fmt),
+            data=lambda fmt=fmt: make(fmt),
+            file_name=name(fmt),
             mime=MIME[fmt],
             key=f"download_{chart}_{fmt}",
             on_click="ignore",
-            disabled=(fmt != "html" and browser is None) or view.empty,
+            disabled=(fmt != "html" and browser is None) or disabled,
             help=f"Download the {chart} as {fmt.upper()}" + ("" if fmt == "html" else " (high resolution)"),
         )
     if browser is None:

@@ -34,6 +34,7 @@ from dashboard.records.schema import (
     LOCATION_PRECISION_MEANINGS,
 )
 from dashboard.store import queries
+from dashboard.store.filters import caption
 from dashboard.store.selection import Selection
 from dashboard.views import figures
 from dashboard.views.tables import actors_text, date_text
@@ -218,7 +219,7 @@ NO_JUDGEMENTS = "No key judgements were written for this pack (type them on the 
 KEY_COLUMNS = (("Date", 1.5), ("Title", 4.4), ("Place", 2.0), ("Actors", 2.3), ("Confidence", 1.2), ("Sources", 0.9))
 
 
-def _footer(briefing: Briefing) -> str:
+def _footer(briefing: Briefing | StoryBriefing) -> str:
     context = briefing.context
     return f"{context.caption} · data as of {briefing.as_of} · generated {context.generated_text} · {PRODUCT}"
 
@@ -246,7 +247,7 @@ def _text(slide, left, top, width, height, text: str, size: int, bold: bool = Fa
     return box
 
 
-def _frame(presentation: Presentation, briefing: Briefing, heading: str | None):
+def _frame(presentation: Presentation, briefing: Briefing | StoryBriefing, heading: str | None):
     slide = presentation.slides.add_slide(presentation.slide_layouts[6])  # blank
     width = presentation.slide_width
     if briefing.context.handling:
@@ -288,25 +289,49 @@ def _picture(slide, png: bytes, presentation: Presentation) -> None:
     picture.left = Emu(int((presentation.slide_width - picture.width) / 2))
 
 
-def briefing_pptx(briefing: Briefing) -> bytes:
-    briefing = fit_for_slides(briefing)
+def _presentation() -> Presentation:
     presentation = Presentation()
     presentation.slide_width, presentation.slide_height = Inches(13.333), Inches(7.5)  # 16:9
-    width = presentation.slide_width
-    slide = _frame(presentation, briefing, None)
-    _text(slide, Inches(0.8), Inches(2.0), width - Inches(1.6), Inches(1.2), briefing.title, 40, True)
-    _text(slide, Inches(0.8), Inches(3.3), width - Inches(1.6), Inches(0.9), briefing.context.caption, 20, colour=MUTED)
-    _text(
-        slide,
-        Inches(0.8),
-        Inches(4.3),
-        width - Inches(1.6),
-        Inches(1.0),
-        f"Data as of {briefing.as_of} · {briefing.count} events · source: {briefing.context.data_source}\n"
-        f"Generated {briefing.context.generated_text} by the {PRODUCT}",
-        14,
-        colour=MUTED,
+    return presentation
+
+
+def _facts(pack: Briefing | StoryBriefing) -> str:
+    return (
+        f"Data as of {pack.as_of} · {pack.count} events · source: {pack.context.data_source}\n"
+        f"Generated {pack.context.generated_text} by the {PRODUCT}"
     )
+
+
+def _title_slide(presentation: Presentation, pack: Briefing | StoryBriefing, subtitle: str, lines: int = 2) -> None:
+    """The first slide: the title, ``subtitle`` (``lines`` lines of it at most) and where the data comes from."""
+    width = presentation.slide_width
+    slide = _frame(presentation, pack, None)
+    _text(slide, Inches(0.8), Inches(2.0), width - Inches(1.6), Inches(1.2), pack.title, 40, True)
+    size = 20 if lines <= 2 else 18
+    _text(slide, Inches(0.8), Inches(3.3), width - Inches(1.6), Inches(0.45 * lines), subtitle, size, colour=MUTED)
+    top = Inches(3.3 + 0.45 * lines + 0.1)
+    _text(slide, Inches(0.8), top, width - Inches(1.6), Inches(1.0), _facts(pack), 14, colour=MUTED)
+
+
+def _sources_slides(presentation: Presentation, pack: Briefing | StoryBriefing) -> None:
+    """The numbered sources, `SOURCES_PER_SLIDE` to a slide."""
+    width = presentation.slide_width
+    for page, chunk in enumerate(_chunks(pack.sources, SOURCES_PER_SLIDE), start=1):
+        pages = len(_chunks(pack.sources, SOURCES_PER_SLIDE))
+        slide = _frame(presentation, pack, "Sources" + (f" ({page}/{pages})" if pages > 1 else ""))
+        box = _text(slide, Inches(0.5), Inches(1.1), width - Inches(1), Inches(5.4), "", 11)
+        frame = box.text_frame
+        for number, line in enumerate(chunk):
+            paragraph = frame.paragraphs[0] if number == 0 else frame.add_paragraph()
+            paragraph.text = line
+            paragraph.font.size = Pt(11)
+
+
+def briefing_pptx(briefing: Briefing) -> bytes:
+    briefing = fit_for_slides(briefing)
+    presentation = _presentation()
+    width = presentation.slide_width
+    _title_slide(presentation, briefing, briefing.context.caption)
     slide = _frame(presentation, briefing, "Bottom line")
     box = _text(slide, Inches(0.8), Inches(1.3), width - Inches(1.6), Inches(4.2), "", 20)
     for number, line in enumerate(briefing.judgements or [NO_JUDGEMENTS]):
@@ -361,15 +386,7 @@ def briefing_pptx(briefing: Briefing) -> bytes:
                 11,
                 colour=MUTED,
             )
-    for page, chunk in enumerate(_chunks(briefing.sources, SOURCES_PER_SLIDE), start=1):
-        pages = len(_chunks(briefing.sources, SOURCES_PER_SLIDE))
-        slide = _frame(presentation, briefing, "Sources" + (f" ({page}/{pages})" if pages > 1 else ""))
-        box = _text(slide, Inches(0.5), Inches(1.1), width - Inches(1), Inches(5.4), "", 11)
-        frame = box.text_frame
-        for number, line in enumerate(chunk):
-            paragraph = frame.paragraphs[0] if number == 0 else frame.add_paragraph()
-            paragraph.text = line
-            paragraph.font.size = Pt(11)
+    _sources_slides(presentation, briefing)
     slide = _frame(presentation, briefing, "Reading the events: confidence and precision")
     column_width = (width - Inches(1.2)) / 3
     for column, (heading, items) in enumerate(briefing.explanations):
@@ -397,7 +414,7 @@ def briefing_pptx(briefing: Briefing) -> bytes:
 
 
 class _Pack(FPDF):
-    def __init__(self, briefing: Briefing) -> None:
+    def __init__(self, briefing: Briefing | StoryBriefing) -> None:
         super().__init__(orientation="L", unit="mm", format=(190.5, 338.7))  # 16:9, as the slides
         self.briefing = briefing
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
@@ -437,25 +454,38 @@ class _Pack(FPDF):
         self.image(io.BytesIO(png), x=12, y=top, w=self.w - 24, h=self.h - top - bottom, keep_aspect_ratio=True)
 
 
-def briefing_pdf(briefing: Briefing) -> bytes:
-    briefing = fit_for_slides(briefing)
-    pdf = _Pack(briefing)
+def _pdf_title_page(pdf: _Pack, subtitle: str) -> None:
+    pack = pdf.briefing
     pdf.new_page(None)
     pdf.set_font("DejaVu", "B", 30)
     pdf.set_xy(20, 50)
-    pdf.multi_cell(pdf.w - 40, 13, briefing.title)
+    pdf.multi_cell(pdf.w - 40, 13, pack.title)
     pdf.set_font("DejaVu", "", 15)
     pdf.set_text_color(0x55, 0x5F, 0x6B)
     pdf.set_x(20)
-    pdf.multi_cell(pdf.w - 40, 8, briefing.context.caption)
+    pdf.multi_cell(pdf.w - 40, 8, subtitle)
     pdf.set_font("DejaVu", "", 11)
     pdf.set_x(20)
-    pdf.multi_cell(
-        pdf.w - 40,
-        6,
-        f"Data as of {briefing.as_of} · {briefing.count} events · source: {briefing.context.data_source}\n"
-        f"Generated {briefing.context.generated_text} by the {PRODUCT}",
-    )
+    pdf.multi_cell(pdf.w - 40, 6, _facts(pack))
+    pdf.set_text_color(0x1F, 0x29, 0x33)
+
+
+def _pdf_sources_pages(pdf: _Pack) -> None:
+    source_chunks = _chunks(pdf.briefing.sources, SOURCES_PER_SLIDE)
+    for page, chunk in enumerate(source_chunks, start=1):
+        pdf.new_page("Sources" + (f" ({page}/{len(source_chunks)})" if len(source_chunks) > 1 else ""))
+        pdf.set_font("DejaVu", "", 9)
+        pdf.set_xy(12, 26)
+        for line in chunk:
+            pdf.set_x(12)
+            pdf.multi_cell(pdf.w - 24, 5, line, align="L")
+            pdf.ln(1)
+
+
+def briefing_pdf(briefing: Briefing) -> bytes:
+    briefing = fit_for_slides(briefing)
+    pdf = _Pack(briefing)
+    _pdf_title_page(pdf, briefing.context.caption)
     pdf.new_page("Bottom line")
     pdf.set_xy(20, 30)
     for line in briefing.judgements or [NO_JUDGEMENTS]:
@@ -491,15 +521,7 @@ def briefing_pdf(briefing: Briefing) -> bytes:
         if page == len(chunks) and briefing.more_events:
             pdf.set_x(12)
             pdf.cell(0, 8, f"{briefing.more_events} earlier events are not listed; the data exports hold all of them.")
-    source_chunks = _chunks(briefing.sources, SOURCES_PER_SLIDE)
-    for page, chunk in enumerate(source_chunks, start=1):
-        pdf.new_page("Sources" + (f" ({page}/{len(source_chunks)})" if len(source_chunks) > 1 else ""))
-        pdf.set_font("DejaVu", "", 9)
-        pdf.set_xy(12, 26)
-        for line in chunk:
-            pdf.set_x(12)
-            pdf.multi_cell(pdf.w - 24, 5, line, align="L")
-            pdf.ln(1)
+    _pdf_sources_pages(pdf)
     pdf.new_page("Reading the events: confidence and precision")
     column_width = (pdf.w - 24 - 10) / 3
     for column, (heading, items) in enumerate(briefing.explanations):
@@ -529,3 +551,215 @@ def briefing_file(
         raise images.ExportError("no events match these filters: nothing to brief")
     pack = build_briefing(selection, context, rings, band, title, judgements)
     return briefing_pptx(pack) if fmt == "pptx" else briefing_pdf(pack)
+
+
+# --- the story pack ------------------------------------------------------------------------------------
+
+STEP_MAP_SCALE = 1.25  # the step map fills about 8 inches of a slide: 2,000 pixels are plenty
+STEP_EVENTS_LISTED = 4  # events named under a step's map; the speaker notes hold all of them
+STEP_MAP_ASPECT = 2.25  # width / height of the map inside a MAP_IMAGE_SIZE image, below its title and above its legend
+STORY_SUMMARY_CHARS = 600
+
+
+@dataclass
+class StoryStepSlide:
+    heading: str  # "Step 2 of 7 · Seoul keeps count of the containers"
+    paragraphs: list[str]  # the step's text, plain (bullets as "•")
+    events: list[str]  # "2024-10-09 · Title [1, 3]", the numbers of their sources
+    map_png: bytes
+    notes: str  # the events' summaries, for the speaker notes
+
+
+@dataclass
+class StoryBriefing:
+    """A story as a pack: the title slide, one slide per step (its map, text and events), the sources."""
+
+    title: str
+    summary: str
+    context: ExportContext
+    as_of: str
+    count: int  # events the story names
+    steps: list[StoryStepSlide]
+    sources: list[str]
+
+
+def fit_story_for_slides(pack: StoryBriefing) -> StoryBriefing:
+    """The story pack with every text `shorten`-ed, as `fit_for_slides` does for the briefing pack."""
+    context = pack.context
+    return replace(
+        pack,
+        title=shorten(pack.title, TITLE_CHARS),
+        summary=shorten(pack.summary, STORY_SUMMARY_CHARS),
+        context=replace(
+            context,
+            caption=shorten(context.caption, CAPTION_CHARS),
+            data_source=shorten(context.data_source, CAPTION_CHARS),
+            handling=shorten(context.handling, TITLE_CHARS),
+        ),
+        as_of=shorten(pack.as_of, CELL_CHARS),
+        steps=[
+            replace(
+                step,
+                heading=shorten(step.heading, TITLE_CHARS // 2),
+                paragraphs=[shorten(paragraph, SOURCE_CHARS * 3) for paragraph in step.paragraphs],
+                events=[shorten(line, CELL_CHARS // 2) for line in step.events],
+                notes=shorten(step.notes, NOTE_CHARS * 4),
+            )
+            for step in pack.steps
+        ],
+        sources=[shorten(line, SOURCE_CHARS) for line in pack.sources],
+    )
+
+
+def _step_map(step, context: ExportContext, total: int):  # step: dashboard.views.stories.StepView
+    """The step's map as the page frames it, its events ringed, as a figure that renders offline."""
+    import plotly.graph_objects as go
+
+    focus = None
+    if step.box is not None:
+        west, south, east, north = step.box
+        focus = pd.DataFrame({"longitude": [west, east], "latitude": [south, north], "place": [None, None]})
+    selection = step.selection
+    shown = (
+        "Other marks: " + caption(step.filters, selection.count, total, selection.registries)
+        if step.filters.is_active
+        else "The step's events only"
+    )
+    figure = static_map.static_map_figure(
+        selection,
+        step.rings,
+        step.band,
+        "Ringed: the events of this step",
+        shown,
+        f"Generated {context.generated_text}",
+        aspect=STEP_MAP_ASPECT,
+        focus=focus,
+    )
+    placed = step.highlighted.dropna(subset=["latitude", "longitude"]) if not step.highlighted.empty else None
+    if placed is not None and not placed.empty:
+        figure.add_trace(
+            go.Scattergeo(
+                lon=placed["longitude"],
+                lat=placed["latitude"],
+                mode="markers",
+                marker={"size": 34, "symbol": "circle-open", "color": "#111111", "line": {"width": 4}},
+                name="Events of this step",
+                hoverinfo="skip",
+            )
+        )
+    return figure
+
+
+def build_story_briefing(story, store, registries, context: ExportContext, borders=(), title: str | None = None):
+    """Render every step's map (one browser session for all) and gather the story pack's content. ``story``:
+    a `dashboard.records.stories.Story` that passed `dashboard.views.stories.check_story`."""
+    from dashboard.views import stories
+
+    steps = [stories.step_view(story, number, store, registries, borders) for number in range(1, len(story.steps) + 1)]
+    width, height = static_map.MAP_IMAGE_SIZE
+    total = queries.count(store.table)
+    pngs = images.render_images(
+        [(_step_map(step, context, total), "png", width, height, STEP_MAP_SCALE) for step in steps]
+    )
+    ids = story.event_ids
+    events = queries.events_by_id(store.table, registries, ids)
+    events = events.assign(_order=events["id"].map({event: n for n, event in enumerate(ids)})).sort_values("_order")
+    empty_sources = pd.DataFrame(columns=["publisher", "title", "url", "published"])
+    cited, sources = numbered_sources(events.reset_index(drop=True), empty_sources)
+    numbers = dict(zip(events["id"], cited, strict=True))
+    dates = dict(zip(events["id"], date_text(events), strict=True)) if not events.empty else {}
+    slides = []
+    for step, png in zip(steps, pngs, strict=True):
+        rows = step.highlighted
+        lines = [
+            f"{dates[event]} · {shorten(title_, 90)} [{', '.join(map(str, numbers[event]))}]"
+            for event, title_ in zip(rows["id"], rows["title"], strict=True)
+        ]
+        if len(lines) > STEP_EVENTS_LISTED:
+            more = len(lines) - STEP_EVENTS_LISTED + 1
+            lines = [*lines[: STEP_EVENTS_LISTED - 1], f"… and {more} more events: see the speaker notes"]
+        notes = "\n\n".join(
+            f"{dates[event]} — {title_}: {summary}"
+            for event, title_, summary in zip(rows["id"], rows["title"], rows["summary"].fillna(""), strict=True)
+        )
+        slides.append(StoryStepSlide(step.heading, stories.step_paragraphs(step.step.text), lines, png, notes))
+    latest = queries.latest_date(store.table.filter(store.table.id.isin(ids or [""]))) or "no data"
+    return StoryBriefing(title or story.title, story.summary, context, latest, len(events), slides, sources)
+
+
+def _step_text_size(paragraphs: list[str]) -> int:
+    """Points for a step's text beside its map: smaller the longer it is (the story's checks cap its length)."""
+    length = sum(map(len, paragraphs))
+    return 16 if length <= 500 else 14 if length <= 750 else 12
+
+
+def story_pptx(pack: StoryBriefing) -> bytes:
+    pack = fit_story_for_slides(pack)
+    presentation = _presentation()
+    _title_slide(presentation, pack, pack.summary or pack.context.caption, lines=4 if pack.summary else 2)
+    map_width, map_height = Inches(7.9), Inches(7.9 * 9 / 16)
+    for step in pack.steps:
+        slide = _frame(presentation, pack, step.heading)
+        picture = slide.shapes.add_picture(io.BytesIO(step.map_png), Inches(0.4), Inches(1.05))
+        scale = min(map_width / picture.width, map_height / picture.height)
+        picture.width, picture.height = Emu(int(picture.width * scale)), Emu(int(picture.height * scale))
+        size = _step_text_size(step.paragraphs)
+        box = _text(slide, Inches(8.55), Inches(1.05), Inches(4.4), Inches(5.6), "", size)
+        for number, paragraph_text in enumerate(step.paragraphs):
+            paragraph = box.text_frame.paragraphs[0] if number == 0 else box.text_frame.add_paragraph()
+            paragraph.text = paragraph_text
+            paragraph.font.size = Pt(size)
+            paragraph.font.color.rgb = DARK
+            paragraph.space_after = Pt(6 if paragraph_text.startswith("•") else 9)
+        top = Inches(1.05) + picture.height + Inches(0.08)
+        box = _text(slide, Inches(0.4), top, map_width, Inches(1.2), "", 10)
+        for number, line in enumerate(step.events):
+            paragraph = box.text_frame.paragraphs[0] if number == 0 else box.text_frame.add_paragraph()
+            paragraph.text = line
+            paragraph.font.size = Pt(10)
+            paragraph.font.color.rgb = MUTED
+        slide.notes_slide.notes_text_frame.text = step.notes
+    _sources_slides(presentation, pack)
+    out = io.BytesIO()
+    presentation.save(out)
+    return out.getvalue()
+
+
+PDF_TEXT_SIZES = {16: 6.2, 14: 5.6, 12: 4.8}  # points → mm per line
+
+
+def story_pdf(pack: StoryBriefing) -> bytes:
+    pack = fit_story_for_slides(pack)
+    pdf = _Pack(pack)
+    _pdf_title_page(pdf, pack.summary or pack.context.caption)
+    map_width = 200.0
+    map_height = map_width * 9 / 16
+    for step in pack.steps:
+        pdf.new_page(step.heading)
+        pdf.image(io.BytesIO(step.map_png), x=10, y=26, w=map_width, h=map_height, keep_aspect_ratio=True)
+        size = _step_text_size(step.paragraphs)
+        pdf.set_font("DejaVu", "", size - 2)
+        pdf.set_text_color(0x1F, 0x29, 0x33)
+        pdf.set_xy(218, 27)
+        for paragraph in step.paragraphs:
+            pdf.set_x(218)
+            pdf.multi_cell(pdf.w - 218 - 10, PDF_TEXT_SIZES[size], paragraph, align="L")
+            pdf.ln(1.5 if paragraph.startswith("•") else 2.5)
+        pdf.set_font("DejaVu", "", 8)
+        pdf.set_text_color(0x55, 0x5F, 0x6B)
+        pdf.set_xy(10, 26 + map_height + 2)
+        for line in step.events:
+            pdf.set_x(10)
+            pdf.multi_cell(map_width, 4, line, align="L")
+        pdf.set_text_color(0x1F, 0x29, 0x33)
+    _pdf_sources_pages(pdf)
+    return bytes(pdf.output())
+
+
+def story_file(
+    fmt: str, story, store, registries, context: ExportContext, borders=(), title: str | None = None
+) -> bytes:
+    """A story as a pack, ``pptx`` or ``pdf``: the title slide, one slide per step, the sources. Raises
+    `images.ExportError` when no browser can draw the maps."""
+    pack = build_story_briefing(story, store, registries, context, borders, title)
+    return story_pptx(pack) if fmt == "pptx" else story_pdf(pack)

@@ -141,13 +141,22 @@ def _csv_chunks(
     header = True
     for events in batches:
         frame = flat_frame(events, most_sources)
-        text_columns = [
-            name for name in frame.columns if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])
-        ]
-        for name in text_columns:
-            frame[name] = _neutralised(frame[name])
-        yield frame.to_csv(index=False, header=header, lineterminator="\n")
+        yield spreadsheet_safe(frame).to_csv(index=False, header=header, lineterminator="\n")
         header = False
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell a spreadsheet would run as a formula neutralised (changed in place)."""
+    for name in frame.columns:
+        if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name]):
+            frame[name] = _neutralised(frame[name])
+    return frame
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """A small table as CSV for spreadsheets: UTF-8 with a byte-order mark, the header first, formulas
+    neutralised."""
+    return ("\ufeff" + spreadsheet_safe(frame.copy()).to_csv(index=False, lineterminator="\n")).encode("utf-8")
 
 
 def csv_description(context: ExportContext, count: int, file_name: str) -> bytes:

@@ -190,7 +190,7 @@ def _html_text(text: object) -> str:
     return escape_html(xml_safe_text(text))
 
 
-CHARTS = ("map", "timeline", "counts")
+CHARTS = ("map", "timeline", "counts", "network")
 
 
 def chart_file(
@@ -221,11 +221,34 @@ def chart_file(
         drawn = (
             figures.timeline_figure(selection, lanes) if chart == "timeline" else figures.counts_figure(selection, per)
         )
-        figure, size = with_caption(drawn, context, chart.capitalize()), (1600, 900)
-        if fmt != "html":
-            figure = for_print(figure)
+        return figure_file(drawn, fmt, context, chart.capitalize())
+    elif chart == "network":
+        return network_file(selection, fmt, context)
     else:
         raise ExportError(f"unknown chart {chart!r}: use one of {', '.join(CHARTS)}")
     if fmt == "html":
         return chart_html(figure, context, chart.capitalize())
     return render_image(figure, fmt, *size, scale=2 if fmt == "png" else 1)
+
+
+def figure_file(
+    figure: go.Figure, fmt: str, context: ExportContext, title: str, size: tuple[int, int] = (1600, 900)
+) -> bytes:
+    """A chart as png, svg, pdf (drawn for print: no widgets, larger text) or interactive html, with the
+    title, the filter caption and the time it was made."""
+    figure = with_caption(figure, context, title)
+    if fmt == "html":
+        return chart_html(figure, context, title)
+    return render_image(for_print(figure), fmt, *size, scale=2 if fmt == "png" else 1)
+
+
+def network_file(selection: Selection, fmt: str, context: ExportContext) -> bytes:
+    """The actor network as the Network page draws it; images with labels and legend at `PRINT_FONT_PX`."""
+    from dashboard.views import network
+
+    registries, chosen = selection.registries, selection.filters.actors
+    graph = network.build_network(selection.actor_ties(), registries)
+    if fmt == "html":
+        return chart_html(network.network_figure(graph, registries, chosen=chosen), context, network.TITLE)
+    still = network.network_figure(graph, registries, network.PRINT, chosen)
+    return render_image(with_caption(still, context, network.TITLE), fmt, 1600, 900, scale=2 if fmt == "png" else 1)

@@ -66,7 +66,7 @@ def _mercator_y(lat: float) -> float:
     return float(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
 
 
-def _extent(
+def map_extent(
     events: tuple[float, float, float, float] | None, rings: list[Ring], aspect: float
 ) -> tuple[list[float], list[float]]:
     """Longitude and latitude ranges that hold the events' extent (west, east, south, north) and every ring,
@@ -92,7 +92,7 @@ def _extent(
     return [west, east], [south, north]
 
 
-def _outline_rings(lon_range: list[float], lat_range: list[float]) -> list[list[list[float]]]:
+def outline_rings(lon_range: list[float], lat_range: list[float]) -> list[list[list[float]]]:
     """Exterior rings of the shipped countries that reach into the view (plus a margin)."""
     rings = []
     for feature in world_outlines()["features"]:
@@ -180,9 +180,9 @@ def static_map_figure(
         framed, note = framing(events)
     else:
         framed = None
-    lon_range, lat_range = _extent(bounds(framed) if framed is not None else located.extent, rings, aspect)
+    lon_range, lat_range = map_extent(bounds(framed) if framed is not None else located.extent, rings, aspect)
     figure = go.Figure()
-    lons, lats = _lines(_outline_rings(lon_range, lat_range))
+    lons, lats = _lines(outline_rings(lon_range, lat_range))
     figure.add_trace(
         go.Scattergeo(
             lon=lons,

@@ -28,6 +28,10 @@ REGISTRY_FILES = {
 }
 FIPS_PREFIX = "FIPS "  # a country given as a FIPS 10-4 code (GDELT): "FIPS UP" is Ukraine
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# How an event type ties its actors on the Network page (event_types.yaml ``tie:``); a type without one is
+# ``other`` (drawn grey).
+TIE_KINDS = ("supplies", "fights", "meets", "says")
+OTHER_TIE = "other"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -40,7 +44,7 @@ def name_key(text: object) -> str:
 class Registries:
     """All reference lists, plus lookups from any name or alias to an id."""
 
-    event_types: pd.DataFrame  # index id; label, colour, description
+    event_types: pd.DataFrame  # index id; label, colour, description, tie
     actors: pd.DataFrame  # index id; name, country, aliases, colour
     weapons: pd.DataFrame  # index id; name, kind, min_range_km, max_range_km, range_source, aliases
     countries: pd.DataFrame  # index iso_a3; name
@@ -57,6 +61,8 @@ class Registries:
         self.actor_names: dict[str, str] = self.actors["name"].astype(str).to_dict()
         self.type_labels: dict[str, str] = self.event_types["label"].astype(str).to_dict()
         self.type_colours: dict[str, str] = self.event_types["colour"].astype(str).to_dict()
+        ties = self.event_types.get("tie", pd.Series(OTHER_TIE, index=self.event_types.index, dtype=object))
+        self.type_ties: dict[str, str] = ties.fillna(OTHER_TIE).astype(str).to_dict()
         self.actor_lookup = _lookup(self.actors, "name")
         self.weapon_lookup = _lookup(self.weapons, "name")
         self.event_type_lookup = _lookup(self.event_types, "label")
@@ -69,6 +75,10 @@ class Registries:
 
     def event_type_label(self, event_type: str) -> str:
         return self.type_labels.get(event_type, event_type)
+
+    def event_type_tie(self, event_type: str) -> str:
+        """How an event type ties its actors: one of `TIE_KINDS`, or ``other`` (also for an unknown type)."""
+        return self.type_ties.get(event_type, OTHER_TIE)
 
     def actor_name(self, actor: str) -> str:
         """The registry name of an actor id; a dataset actor (not in the registry) is its own name."""
@@ -83,6 +93,10 @@ class Registries:
             if found:
                 return found
         return self.event_type_lookup.get(name_key(category))
+
+    def country_name(self, code: str) -> str:
+        """The registry name of an ISO alpha-3 code (an unknown code is shown as it is)."""
+        return str(self.countries["name"].get(code, code))
 
     def country_code(self, text: str) -> str | None:
         """An ISO alpha-3 code for a code or a country name of the registry (any case), or for a FIPS 10-4
@@ -145,6 +159,7 @@ def load_registries(folder: Path | None = None) -> Registries:
         bad = ~table["colour"].astype(str).str.match(_COLOUR.pattern)
         for item_id in table.index[bad]:
             problems.append(_registry_problem(folder / REGISTRY_FILES[path], item_id, "colour", "must be #rrggbb"))
+    event_types["tie"] = _tie_kinds(event_types, folder / REGISTRY_FILES["event_types"], problems)
     for column in ("min_range_km", "max_range_km"):
         weapons[column] = pd.to_numeric(weapons.get(column), errors="coerce")
     countries = _read_csv_table(folder / REGISTRY_FILES["countries"], ("iso_a3", "name"), problems).set_index("iso_a3")
@@ -182,6 +197,17 @@ def load_registries(folder: Path | None = None) -> Registries:
         dataset_actor_patterns=dataset_actor_patterns,
         fips_countries={} if fips is None else _fips_codes(fips, countries, fips_path, problems),
     )
+
+
+def _tie_kinds(event_types: pd.DataFrame, path: Path, problems: list[Problem]) -> pd.Series:
+    """Each type's optional ``tie``: one of `TIE_KINDS` or ``other`` (the default); any other value is a
+    problem and counts as ``other``."""
+    given = event_types.get("tie", pd.Series(None, index=event_types.index, dtype=object))
+    ties = given.map(lambda value: OTHER_TIE if value is None or value == "" or value != value else str(value))
+    allowed = (*TIE_KINDS, OTHER_TIE)
+    for item_id in ties.index[~ties.isin(allowed)]:
+        problems.append(_registry_problem(path, item_id, "tie", f"must be one of {', '.join(allowed)}"))
+    return ties.where(ties.isin(allowed), OTHER_TIE).astype(object)
 
 
 def _fips_codes(table: pd.DataFrame, countries: pd.DataFrame, path: Path, problems: list[Problem]) -> dict[str, str]:

@@ -25,6 +25,7 @@ class Filters:
     confidence: tuple[str, ...] = ()
     location_precision: tuple[str, ...] = ()
     text: str = ""  # case-insensitive; every word must appear in the title, summary, place, tags or sources
+    countries: tuple[str, ...] = ()  # ISO alpha-3 codes of the country where the event took place
 
     @property
     def is_active(self) -> bool:
@@ -36,6 +37,7 @@ class Filters:
             or self.confidence
             or self.location_precision
             or self.text.strip()
+            or self.countries
         )
 
 
@@ -56,6 +58,8 @@ def caption(filters: Filters, shown: int, total: int, registries: Registries) ->
         parts.append("confidence: " + ", ".join(filters.confidence))
     if filters.location_precision:
         parts.append("location precision: " + ", ".join(filters.location_precision))
+    if filters.countries:
+        parts.append("countries: " + ", ".join(registries.country_name(code) for code in filters.countries))
     if filters.text.strip():
         parts.append(f'matching "{filters.text.strip()}"')
     return " · ".join(parts)

@@ -25,7 +25,8 @@ ENGINE_LOCK = threading.RLock()
 CELL_DEGREES = 0.5
 PARTITION = "year"  # the start year, as a dataset written by ingest is partitioned
 SEARCHED_COLUMNS = ("title", "summary", "place", "notes", "claimed_by")
-PERIODS = {"week": "W", "month": "M"}
+PERIODS = {"week": "W", "month": "M", "quarter": "Q"}
+TREND_DIMENSIONS = ("actor", "type", "country")
 T = TypeVar("T")
 
 
@@ -91,6 +92,8 @@ def filtered(table: ir.Table, filters: Filters, longest_span_days: int | None = 
         conditions.append(table.confidence.isin(list(filters.confidence)))
     if filters.location_precision:
         conditions.append(table.location_precision.isin(list(filters.location_precision)))
+    if filters.countries:
+        conditions.append(table.country.isin(list(filters.countries)))
     conditions += [text_condition(table, word) for word in filters.text.lower().split()]
     return table.filter(*conditions) if conditions else table
 
@@ -115,27 +118,39 @@ def date_bounds(table: ir.Table) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return None if pd.isna(low) else (pd.Timestamp(low), pd.Timestamp(high))
 
 
-def _involvement_counts(table: ir.Table, **keys: ir.Value) -> ir.Table:
+@engine_call
+def last_start(table: ir.Table) -> pd.Timestamp | None:
+    """The latest start date, or None when there are no events."""
+    value = table.date_start.max().execute()
+    return None if pd.isna(value) else pd.Timestamp(value)
+
+
+def _involvement_counts(table: ir.Table, fatalities: bool = False, **keys: ir.Value) -> ir.Table:
     """Events per actor (in any role, each actor once per event) and ``keys``: columns ``*keys``, ``actor``,
-    ``events``. Events are first counted per distinct keys and actors, so the lists of associated actors are
-    unnested once per combination rather than once per event (a few thousand combinations for a million
-    events of a few dozen actors)."""
+    ``events`` (and ``fatalities``, the sum of the events' best estimates, when asked). Events are first
+    counted per distinct keys and actors, so the lists of associated actors are unnested once per combination
+    rather than once per event (a few thousand combinations for a million events of a few dozen actors)."""
     names = list(keys)
+    sums = {"n": ibis._.count(), **({"f": table.killed_best.sum()} if fatalities else {})}
+    carried = list(sums)
     grouped = table.group_by(
         **keys, initiator=table.initiator, counterpart=table.counterpart, associated=table.associated_actors
-    ).aggregate(n=ibis._.count())
-    initiators = grouped.filter(grouped.initiator.notnull()).select(*names, actor=grouped.initiator, n=grouped.n)
+    ).aggregate(**sums)
+    initiators = grouped.filter(grouped.initiator.notnull()).select(*names, *carried, actor=grouped.initiator)
     counterparts = grouped.filter(
         grouped.counterpart.notnull(), (grouped.counterpart != grouped.initiator).fill_null(True)
-    ).select(*names, actor=grouped.counterpart, n=grouped.n)
-    associated = grouped.select(*names, "initiator", "counterpart", "n", actor=grouped.associated.unique().unnest())
+    ).select(*names, *carried, actor=grouped.counterpart)
+    associated = grouped.select(
+        *names, "initiator", "counterpart", *carried, actor=grouped.associated.unique().unnest()
+    )
     associated = associated.filter(
         associated.actor.notnull(),
         (associated.actor != associated.initiator).fill_null(True),
         (associated.actor != associated.counterpart).fill_null(True),
-    ).select(*names, "actor", "n")
+    ).select(*names, *carried, "actor")
     every = initiators.union(counterparts, distinct=False).union(associated, distinct=False)
-    return every.group_by([*names, "actor"]).aggregate(events=every.n.sum())
+    totals = {"events": every.n.sum(), **({"fatalities": every.f.sum()} if fatalities else {})}
+    return every.group_by([*names, "actor"]).aggregate(**totals)
 
 
 @engine_call
@@ -144,6 +159,101 @@ def actor_counts(table: ir.Table) -> pd.Series:
     counts = _involvement_counts(table)
     frame = counts.order_by([ibis.desc("events"), "actor"]).execute()
     return pd.Series(frame["events"].to_numpy(dtype="int64"), index=frame["actor"].astype(object), name="count")
+
+
+TIE_ROLES = ("counterpart", "associated")
+
+
+@engine_call
+def actor_ties(table: ir.Table, split: date | None = None) -> pd.DataFrame:
+    """The ties between actors the events make, per type: initiator → counterpart (role ``counterpart``) and
+    initiator → each associated actor (role ``associated``: acts with), an actor never tied to itself and an
+    associated actor that is also the counterpart counted once, as the counterpart. Columns ``source``,
+    ``target``, ``role``, ``event_type``, ``events``, ``first`` and ``last`` (earliest and latest start date);
+    with ``split``, also ``later`` (the events start on or after ``split``), each period counted apart.
+    Events are first grouped per combination of actors and type, so the lists of associated actors are
+    unnested once per combination rather than once per event."""
+    keys = {} if split is None else {"later": table.date_start >= _timestamp(split)}
+    names = [*keys, "event_type"]
+    grouped = table.group_by(
+        **keys,
+        event_type=table.event_type,
+        initiator=table.initiator,
+        counterpart=table.counterpart,
+        associated=table.associated_actors,
+    ).aggregate(n=ibis._.count(), first=table.date_start.min(), last=table.date_start.max())
+    counterparts = grouped.filter(
+        grouped.initiator.notnull(), grouped.counterpart.notnull(), grouped.counterpart != grouped.initiator
+    ).select(
+        *names,
+        source=grouped.initiator,
+        target=grouped.counterpart,
+        role=ibis.literal(TIE_ROLES[0]),
+        n=grouped.n,
+        first=grouped.first,
+        last=grouped.last,
+    )
+    associated = grouped.select(
+        *names, "initiator", "counterpart", "n", "first", "last", target=grouped.associated.unique().unnest()
+    )
+    associated = associated.filter(
+        associated.initiator.notnull(),
+        associated.target.notnull(),
+        associated.target != associated.initiator,
+        (associated.target != associated.counterpart).fill_null(True),
+    ).select(
+        *names,
+        source=associated.initiator,
+        target=associated.target,
+        role=ibis.literal(TIE_ROLES[1]),
+        n=associated.n,
+        first=associated.first,
+        last=associated.last,
+    )
+    every = counterparts.union(associated, distinct=False)
+    ties = every.group_by([*keys, "source", "target", "role", "event_type"]).aggregate(
+        events=every.n.sum(), first=every.first.min(), last=every.last.max()
+    )
+    frame = ties.order_by([*keys, "source", "target", "role", "event_type"]).execute()
+    columns = [*keys, "source", "target", "role", "event_type", "events", "first", "last"]
+    frame = frame[columns]
+    for name in ("source", "target", "role", "event_type"):
+        frame[name] = frame[name].astype(object)
+    frame["events"] = frame["events"].astype("int64")
+    for name in ("first", "last"):
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
+    if split is not None:
+        frame["later"] = frame["later"].astype(bool)
+    return frame
+
+
+def tie_condition(table: ir.Table, source: str, target: str, role: str) -> ir.BooleanColumn:
+    """The events that make the tie ``source`` → ``target`` in ``role``, as `actor_ties` counts them."""
+    if source == target:
+        return ibis.literal(False)
+    if role == TIE_ROLES[0]:
+        return (table.initiator == source) & (table.counterpart == target)
+    return (
+        (table.initiator == source)
+        & table.associated_actors.contains(target).fill_null(False)
+        & (table.counterpart != target).fill_null(True)
+    )
+
+
+def tie_events(
+    table: ir.Table,
+    registries: Registries,
+    source: str,
+    target: str,
+    role: str,
+    limit: int,
+    columns: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """The events of one tie (`tie_condition`), the latest ``limit`` by start date (ties by id), newest first;
+    only ``columns`` when named (a table of them reads a fraction of each row: no sources, no figures)."""
+    chosen = table.filter(tie_condition(table, source, target, role))
+    latest = chosen.order_by([ibis.desc("date_start"), "id"]).limit(limit)
+    return _fetch(latest.select(*columns) if columns else latest, registries)
 
 
 @engine_call
@@ -170,6 +280,60 @@ def lane_counts(table: ir.Table, registries: Registries, lanes: str = "actor") -
     names = registries.type_labels if lanes == "type" else registries.actor_names
     frame["lane"] = frame["lane"].map(names).fillna(frame["lane"])
     return frame
+
+
+@engine_call
+def trend_counts(table: ir.Table, by: str, per: str, since: date | None = None) -> pd.DataFrame:
+    """Events and fatalities (sum of best estimates) per period (by start date) and category of ``by``
+    (actor in any role, event type or country), from ``since`` on: columns ``period``, ``category``,
+    ``events``, ``fatalities``. Only periods with events have rows."""
+    if since is not None:
+        table = table.filter(table.date_start >= _timestamp(since))
+    period = table.date_start.truncate(PERIODS[per])
+    if by == "actor":
+        counts = _involvement_counts(table, fatalities=True, period=period).rename(category="actor")
+    else:
+        category = {"type": table.event_type, "country": table.country}[by]
+        counts = (
+            table.filter(category.notnull())
+            .group_by(period=period, category=category)
+            .aggregate(events=ibis._.count(), fatalities=table.killed_best.sum())
+        )
+    frame = _typed_counts(counts.order_by(["period", "category"]).execute(), "period")
+    frame["fatalities"] = pd.to_numeric(frame["fatalities"]).fillna(0.0).astype("float64")
+    return frame[["period", "category", "events", "fatalities"]]
+
+
+@engine_call
+def frame_bins(table: ir.Table, start: date, step: str, cell_degrees: float) -> pd.DataFrame:
+    """Located events by step of time from ``start`` (``step``: ``"day"``, ``"week"`` or ``"month"``, by start
+    date), grid cell of ``cell_degrees`` and type, for playback: columns ``bin`` (the step's first day),
+    ``latitude``, ``longitude`` (the cell's centre), ``type``, ``events``. The frames of any window are sums of
+    these bins, so a million events make one aggregate, not one drawing per event."""
+    rows = located(table).filter(table.date_start >= _timestamp(start))
+    if step == "month":
+        bin_key = rows.date_start.truncate("M")
+    else:
+        days = 7 if step == "week" else 1
+        origin = int((datetime(start.year, start.month, start.day) - datetime(1970, 1, 1)).total_seconds())
+        bin_key = ((rows.date_start.epoch_seconds() - origin) / (86_400 * days)).floor().cast("int64")
+    binned = rows.select(
+        bin=bin_key,
+        cy=(rows.latitude / cell_degrees).floor(),
+        cx=(rows.longitude / cell_degrees).floor(),
+        type=rows.event_type,
+    )
+    frame = binned.group_by(["bin", "cy", "cx", "type"]).aggregate(events=ibis._.count()).execute()
+    if step == "month":
+        frame["bin"] = pd.to_datetime(frame["bin"]).astype("datetime64[us]")
+    else:
+        frame["bin"] = (pd.Timestamp(start) + pd.to_timedelta(frame["bin"].astype("int64") * days, unit="D")).astype(
+            "datetime64[us]"
+        )
+    frame["latitude"] = (frame["cy"].astype(float) + 0.5) * cell_degrees
+    frame["longitude"] = (frame["cx"].astype(float) + 0.5) * cell_degrees
+    frame["events"] = frame["events"].astype("int64")
+    return frame[["bin", "latitude", "longitude", "type", "events"]].sort_values(["bin", "type"], ignore_index=True)
 
 
 def _typed_counts(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import TypeVar
 
@@ -141,6 +142,25 @@ class Selection:
         """The event types among the matching events."""
         return self.remember(("types",), lambda: set(queries.distinct(self.table, "event_type")))
 
+    @property
+    def last_start(self) -> pd.Timestamp | None:
+        """The latest start date of the matching events, or None."""
+        return self.remember(("last start",), lambda: queries.last_start(self.table))
+
+    def trend_counts(self, by: str, per: str, since: date | None = None) -> pd.DataFrame:
+        """Events and fatalities per period and actor, type or country (`queries.trend_counts`)."""
+        return self.remember(("trends", by, per, since), lambda: queries.trend_counts(self.table, by, per, since))
+
+    def frame_bins(self, start: date, step: str, cell_degrees: float) -> pd.DataFrame:
+        """Located events per step of time, grid cell and type, for playback (`queries.frame_bins`)."""
+        key = ("frame bins", start, step, cell_degrees)
+        return self.remember(key, lambda: queries.frame_bins(self.table, start, step, cell_degrees))
+
+    @property
+    def countries(self) -> list[str]:
+        """The countries (ISO alpha-3 codes) where the matching events took place, in code order."""
+        return self.remember(("countries",), lambda: sorted(queries.distinct(self.table, "country")))
+
     def type_counts(self) -> pd.Series:
         """Events per type, the most frequent first."""
         return self.remember(("type counts",), lambda: queries.type_counts(self.table))
@@ -190,3 +210,20 @@ class Selection:
     def actor_counts(self) -> pd.Series:
         """Events per actor (any role), largest first."""
         return self.remember(("actors",), lambda: queries.actor_counts(self.table))
+
+    def actor_ties(self) -> pd.DataFrame:
+        """Ties between actors, per event type (`queries.actor_ties`)."""
+        return self.remember(("ties",), lambda: queries.actor_ties(self.table))
+
+    def actor_ties_split(self, split: date) -> pd.DataFrame:
+        """The ties before ``split`` and from it on (column ``later``), each period counted by the engine."""
+        return self.remember(("ties", split), lambda: queries.actor_ties(self.table, split))
+
+    def tie_events(
+        self, source: str, target: str, role: str, limit: int, columns: tuple[str, ...] | None = None
+    ) -> pd.DataFrame:
+        """The latest ``limit`` events of one tie, newest first (`queries.tie_events`)."""
+        return self.remember(
+            ("tie events", source, target, role, limit, columns),
+            lambda: queries.tie_events(self.table, self.registries, source, target, role, limit, columns),
+        )

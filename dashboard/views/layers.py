@@ -610,19 +610,24 @@ def build_map(
             longitude=float(selected["longitude"]),
             zoom=max(view.zoom, SELECTED_ZOOM),
         )
+    return MapModel(map_deck(all_layers, view, online_tiles), notes, aggregated)
+
+
+def map_deck(all_layers: list[pdk.Layer], view: pdk.ViewState, online_tiles: bool) -> CompactDeck:
+    """A deck of ``all_layers`` (each pickable object with a plain-text ``tooltip``), offline unless
+    ``online_tiles``."""
     # Offline: no map provider and pydeck's default style marker, which Streamlit reads as "no basemap"
     # (map_style=None or "" would make it fetch Carto's style).
     basemap = (
         {"map_provider": "carto", "map_style": pdk.map_styles.CARTO_LIGHT} if online_tiles else {"map_provider": None}
     )
-    deck = CompactDeck(
+    return CompactDeck(
         layers=all_layers,
         initial_view_state=view,
         views=[pdk.View(type="MapView", controller=True, repeat=True)],
         tooltip={"text": "{tooltip}", "style": TOOLTIP_STYLE},
         **basemap,
     )
-    return MapModel(deck, notes, aggregated)
 
 
 def legend_items(selection: Selection) -> list[tuple[str, str]]:

@@ -39,6 +39,7 @@ KNOWN_PARAMETERS = frozenset(
         "dates",
         "confidence",
         "precision",
+        "country",
         "q",
         "event",
         "lanes",
@@ -51,9 +52,33 @@ KNOWN_PARAMETERS = frozenset(
         "judgements",  # the briefing pack's key judgements, one per line (the Export page)
         "band_unit",
         "page",
+        "split",  # the Network page: the date its period comparison splits at, and the tie whose events it lists
+        "tie",
+        "story",  # the Story page: the story's id and its step (1-based)
+        "step",
+        "trend_by",  # the Trends page
+        "trend_per",
+        "baseline",
+        "measure",
+        "latest",
+        "trend",
+        "window",  # the Playback page
+        "days",
+        "trail",
+        "frame",
+        "speed",
+        "fps",
     }
 )
-CHOICES = {"lanes": ("actor", "type"), "per": ("week", "month")}
+CHOICES = {
+    "lanes": ("actor", "type"),
+    "per": ("week", "month"),
+    "trend_by": ("actor", "type", "country"),
+    "trend_per": ("week", "month", "quarter"),
+    "measure": ("events", "fatalities"),
+    "window": ("week", "month", "custom"),
+    "speed": ("slow", "normal", "fast"),
+}
 MAX_BAND_WIDTH = 500.0  # in the band's unit, as on the page
 
 
@@ -87,6 +112,17 @@ def _choices(values: Sequence[str], allowed: Sequence[str], what: str, notes: li
     for value in wrong:
         notes.append(f"unknown {what} {shorten(value)}: use one of {', '.join(allowed)}")
     return tuple(value for value in values if value in allowed)
+
+
+def _countries(values: Sequence[str], registries: Registries, notes: list[str]) -> tuple[str, ...]:
+    codes = []
+    for value in values:
+        code = registries.country_code(value)
+        if code is None:
+            notes.append(f"unknown country {shorten(value)}")
+        else:
+            codes.append(code)
+    return tuple(dict.fromkeys(codes))
 
 
 def _dates(values: Sequence[str], notes: list[str]) -> list[date]:
@@ -172,9 +208,19 @@ def read_view(
         confidence=_choices(params.get("confidence", []), CONFIDENCE_LEVELS, "confidence", notes),
         location_precision=_choices(params.get("precision", []), LOCATION_PRECISIONS, "location precision", notes),
         text=" ".join(params.get("q", [])),
+        countries=_countries(params.get("country", []), registries, notes),
     )
     for key, allowed in CHOICES.items():
         _choices(params.get(key, [])[-1:], allowed, key, notes)
+    for key in ("frame", "latest"):  # one day each (the playback's window, the trends' latest period)
+        for text in params.get(key, [])[-1:]:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                notes.append(f"{key}: {shorten(text)} is not a date (YYYY-MM-DD)")
+    for text in params.get("split", [])[-1:]:
+        if text and not _dates([text], []):
+            notes.append(f"split: {shorten(text)} is not a date (YYYY-MM-DD) from {EARLIEST_DATE} to {LATEST_DATE}")
     selected = (params.get("event") or [None])[-1]
     if selected is not None and event_ids is not None and selected not in event_ids:
         notes.append(f"event: no loaded event has the id {shorten(selected)}")

@@ -23,8 +23,18 @@ from browser_support import (
 )
 
 KARACHEV = "2024-10-09-karachev-depot-strike"
-PAGES = {"timeline": "/", "map": "/map", "events": "/events", "export": "/export", "data_quality": "/data_quality"}
-TITLES = {"timeline": "Timeline", "map": "Map", "events": "Events", "export": "Export", "data_quality": "Data quality"}
+PAGES = {
+    "timeline": "/",
+    "map": "/map",
+    "events": "/events",
+    "export": "/export",
+    "data_quality": "/data_quality",
+    "playback": "/playback",
+    "story": "/story",
+    "trends": "/trends",
+    "network": "/network",
+}
+TITLES = {name: name.replace("_", " ").capitalize() for name in PAGES}
 CAPTION = "[data-testid='stMain'] [data-testid='stCaptionContainer']"
 TIMELINE_MARKS = "[data-testid='stPlotlyChart'] .scatterlayer path.point"
 

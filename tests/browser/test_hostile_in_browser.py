@@ -51,7 +51,7 @@ LONG = " ".join([EVERYTHING] * (5_000 // len(EVERYTHING) + 1))[:5_000]
 # A source address is linked on purpose in the detail card's Sources list: the one allowed evil.example link.
 SOURCE_URL = "http://evil.example/source-article"
 TITLE = "Conflict Event Dashboard"
-PAGES = ["/", "/map", "/events", "/export", "/data_quality"]
+PAGES = ["/", "/map", "/events", "/export", "/data_quality", "/playback", "/story", "/trends", "/network"]
 HOSTILE_ADDRESS = urlencode(
     {
         "q": MARKDOWN_IMAGE,
