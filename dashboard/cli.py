@@ -147,7 +147,7 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--out", metavar="FILE", help="file to write, or a folder (default: a descriptive name here)")
     export.add_argument("--data", action="append", default=[], metavar="PATH", help="record files or folders")
     export.add_argument(
-        "--chart", choices=("map", "timeline", "counts"), default="map", help="what png, svg and html draw"
+        "--chart", choices=("map", "timeline", "counts", "network"), default="map", help="what png, svg and html draw"
     )
     _add_filter_options(export)
     export.add_argument("--event", help="the selected event's id")

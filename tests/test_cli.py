@@ -111,3 +111,10 @@ def test_export_without_a_browser_fails_with_exit_1(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "install Debian's `chromium`" in done.stderr
     assert not (tmp_path / "map.png").exists()
+
+
+def test_export_draws_the_actor_network(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "network.html"
+    assert main(["export", "--format", "html", "--chart", "network", "--out", str(out), "--actor", "Iran"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Actor network" in page and "Iran" in page
