@@ -57,6 +57,12 @@ def _move(frames: playback.Frames, to: int) -> None:  # a widget callback
     st.session_state[FRAME] = _iso(frames, max(0, min(to, len(frames) - 1)))
 
 
+def _step(frames: playback.Frames, by: int) -> None:  # a widget callback
+    """One window on or back from the frame shown now (read when clicked: while playing, the frame moves on in
+    runs of its own part of the page, which do not redraw these buttons)."""
+    _move(frames, _position(frames) + by)
+
+
 def _iso(frames: playback.Frames, index: int) -> str:
     return f"{frames.starts[index]:%Y-%m-%d}"
 
@@ -92,9 +98,8 @@ def show_playback(view: View) -> None:
     playing = bool(st.session_state.get(PLAYING))
     player = st.container(horizontal=True, vertical_alignment="bottom")
     with player:
-        here = _position(frames)
         st.button("First", icon=":material/first_page:", key="first_frame", on_click=_move, args=(frames, 0))
-        st.button("Back", icon=":material/chevron_left:", key="previous_frame", on_click=_move, args=(frames, here - 1))
+        st.button("Back", icon=":material/chevron_left:", key="previous_frame", on_click=_step, args=(frames, -1))
         if playing:
             st.button(
                 "Pause",
@@ -113,7 +118,7 @@ def show_playback(view: View) -> None:
                 args=(True, frames),
                 type="primary",
             )
-        st.button("Forward", icon=":material/chevron_right:", key="next_frame", on_click=_move, args=(frames, here + 1))
+        st.button("Forward", icon=":material/chevron_right:", key="next_frame", on_click=_step, args=(frames, 1))
         st.button("Last", icon=":material/last_page:", key="last_frame", on_click=_move, args=(frames, len(frames) - 1))
         speed = st.segmented_control("Speed", list(SPEEDS), default="normal", key=SPEED, bind="query-params")
     seconds = SPEEDS.get(speed or "normal", 1.0)
