@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 from bench_pages import baseline, bench
 from bench_sessions import free_port, wait_healthy
+from timing import median_seconds
 
 from dashboard.records.registries import load_registries
 from dashboard.records.synthetic import synthetic_frame, write_csv
@@ -41,6 +42,7 @@ from dashboard.store.engine import EventStore, duckdb_backend
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection, forget_answers
 
+median = median_seconds  # the shared timing helper (benchmarks/timing.py)
 REPO = Path(__file__).resolve().parent.parent
 FILTER_SETS = {
     "no filter": Filters(),
@@ -51,15 +53,6 @@ FILTER_SETS = {
     "confidence + precision": Filters(confidence=("confirmed",), location_precision=("exact", "near")),
     "free text": Filters(text="syn-00012"),
 }
-
-
-def median(action, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def timed_once(action) -> tuple[float, object]:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from bench_pages import baseline
+from timing import median_seconds
 
 from dashboard.records.registries import load_registries
 from dashboard.records.synthetic import synthetic_frame, write_csv
@@ -32,16 +32,8 @@ from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection, forget_answers
 from dashboard.views import network
 
+median = median_seconds  # the shared timing helper (benchmarks/timing.py)
 REPO = Path(__file__).resolve().parent.parent
-
-
-def median(action, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def page_work(store: EventStore) -> network.Network:

@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_engine import median
 from bench_pages import baseline, median_rerun
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from timing import median_seconds as median
 
 from dashboard.exports import animation
 from dashboard.exports.datafiles import ExportContext

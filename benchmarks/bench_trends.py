@@ -14,9 +14,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench_engine import median
 from bench_pages import baseline, median_rerun
 from streamlit.testing.v1 import AppTest
+from timing import median_seconds as median
 
 from dashboard.records.registries import load_registries
 from dashboard.records.synthetic import synthetic_frame, write_csv
