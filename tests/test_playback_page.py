@@ -63,3 +63,19 @@ def test_the_sidebar_filters_apply_and_an_empty_result_is_said() -> None:
     at = open_page(PAGE, actor="Iran")
     assert "Iran" in at.main.caption[0].value
     assert any("No events match" in info.value for info in open_page(PAGE, q="no-such-words-anywhere").info)
+
+
+def test_pause_keeps_the_frame_drawn_when_the_click_carries_an_older_slider() -> None:
+    # A click that crosses a tick in flight arrives with the slider's value from before that tick.
+    at = open_page(PAGE, frame="2024-06-01")
+    at.button(key="play").click().run()
+    assert frame_line(at).startswith("**2024-07-01")
+    assert at.select_slider(key=playback_controls.FRAME).disabled  # the player owns the frame while playing
+    # The browser sends a disabled widget's value too; AppTest only refuses to set one as a person would.
+    at.select_slider(key=playback_controls.FRAME)._value = "2024-06-01"
+    at.button(key="pause").click().run()
+    assert frame_line(at).startswith("**2024-07-01")
+    assert at.select_slider(key=playback_controls.FRAME).value == "2024-07-01"
+    assert not at.select_slider(key=playback_controls.FRAME).disabled
+    at.select_slider(key=playback_controls.FRAME).set_value("2024-03-01").run()  # paused, the slider moves it
+    assert frame_line(at).startswith("**2024-03-01")

@@ -17,9 +17,12 @@ from dashboard.app.ui import MIME, PLOTLY_CONFIG, export_context
 from dashboard.exports.datafiles import file_name
 from dashboard.views import figures, playback
 
-# Address parameters (the widget keys); PLAYING is session-only.
+# Address parameters (the widget keys); PLAYING and SHOWN are session-only.
 WINDOW, DAYS, TRAIL, FRAME, SPEED, FPS = "window", "days", "trail", "frame", "speed", "fps"
 PLAYING = "_playback_playing"
+# The frame the page last drew. While playing, the player owns the frame, not the slider: a click that crosses a
+# tick in flight carries the slider's value from before that tick, which would move the frame back.
+SHOWN = "_playback_shown"
 SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds a frame stays on screen while playing
 WINDOW_CHOICES = ("week", "month", "custom")
 
@@ -54,7 +57,7 @@ def playback_options() -> playback.PlaybackOptions:
 
 
 def _move(frames: playback.Frames, to: int) -> None:  # a widget callback
-    st.session_state[FRAME] = _iso(frames, max(0, min(to, len(frames) - 1)))
+    _show(frames, max(0, min(to, len(frames) - 1)))
 
 
 def _step(frames: playback.Frames, by: int) -> None:  # a widget callback
@@ -68,8 +71,11 @@ def _iso(frames: playback.Frames, index: int) -> str:
 
 
 def _position(frames: playback.Frames) -> int:
-    """The frame shown: the slider's, else the address's (before the slider exists on this run), else the first."""
-    wanted = st.session_state.get(FRAME) or st.query_params.get(FRAME)
+    """The frame shown: while playing the one last drawn; else the slider's, else the address's (before the slider
+    exists on this run), else the first."""
+    wanted = (st.session_state.get(PLAYING) and st.session_state.get(SHOWN)) or (
+        st.session_state.get(FRAME) or st.query_params.get(FRAME)
+    )
     try:
         return frames.index_of(wanted) if wanted else 0
     except ValueError:  # not a date: the sidebar names the parameter as ignored
@@ -77,9 +83,18 @@ def _position(frames: playback.Frames) -> int:
 
 
 def _set_playing(playing: bool, frames: playback.Frames) -> None:  # a widget callback
+    position = _position(frames)
     st.session_state[PLAYING] = playing
-    if playing and _position(frames) >= len(frames) - 1:  # play again from the start
-        st.session_state[FRAME] = _iso(frames, 0)
+    if playing and position >= len(frames) - 1:  # play again from the start
+        position = 0
+    _show(frames, position)
+
+
+def _show(frames: playback.Frames, index: int) -> None:
+    """Make frame ``index`` the one drawn, in the slider (and so the address) as well."""
+    shown = st.session_state[SHOWN] = _iso(frames, index)
+    if st.session_state.get(FRAME) != shown:
+        st.session_state[FRAME] = shown
 
 
 def show_playback(view: View) -> None:
@@ -92,9 +107,8 @@ def show_playback(view: View) -> None:
     if frames is None:
         st.info("None of these events has both a place and a date: there is nothing to play.")
         return
-    shown = _iso(frames, _position(frames))
-    if st.session_state.get(FRAME) != shown:  # from the address, a day inside a window, or another window length
-        st.session_state[FRAME] = shown
+    # From the address, a day inside a window, another window length, or a stale slider while playing:
+    _show(frames, _position(frames))
     playing = bool(st.session_state.get(PLAYING))
     player = st.container(horizontal=True, vertical_alignment="bottom")
     with player:
@@ -130,7 +144,7 @@ def show_playback(view: View) -> None:
             if position >= len(frames) - 1:
                 st.session_state[PLAYING] = False
                 st.rerun()  # the whole page: the player shows Play again and the timer stops
-            st.session_state[FRAME] = _iso(frames, position + 1)
+            _show(frames, position + 1)
         _show_frame(view, frames)
 
     frame_view()
@@ -144,6 +158,7 @@ def _show_frame(view: View, frames: playback.Frames) -> None:
         key=FRAME,
         bind="query-params",
         label_visibility="collapsed",
+        disabled=bool(st.session_state.get(PLAYING)),  # the player owns the frame while playing
     )
     index = _position(frames)
     within, so_far = frames.counts(index)
