@@ -120,28 +120,47 @@ def messages_sent(page: Page) -> int:
     return page.evaluate("window.__sentToApp || 0")
 
 
+def answered(page: Page) -> bool:
+    """The app has sent the page something since the page last sent it a message (its run has begun)."""
+    return page.evaluate("(window.__receivedFromApp || 0) > (window.__receivedAtLastSend || 0)")
+
+
 # Installed on every test page before its scripts run: counts what the page sends the app over its web socket,
-# leaving out heartbeats (a few bytes; a rerun carries the page, the address and the widget values).
+# leaving out heartbeats (a few bytes; a rerun carries the page, the address and the widget values), and what
+# the app sends back.
 COUNT_SENT_MESSAGES = """(() => {
   const send = WebSocket.prototype.send;
   window.__sentToApp = 0;
+  window.__receivedFromApp = 0;
   WebSocket.prototype.send = function (data) {
-    if ((data.byteLength ?? data.length ?? 0) > 64) window.__sentToApp += 1;
+    if (!this.__counted) {
+      this.__counted = true;
+      this.addEventListener("message", () => { window.__receivedFromApp += 1; });
+    }
+    if ((data.byteLength ?? data.length ?? 0) > 64) {
+      window.__sentToApp += 1;
+      window.__receivedAtLastSend = window.__receivedFromApp;
+    }
     return send.call(this, data);
   };
 })();"""
 
 
 def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, timeout: float = SLOW) -> Locator:
-    """Click ``at`` until ``outcome`` shows. On a busy page a click can be lost: deck.gl counts a press as a
+    """Click ``at`` until ``outcome`` shows. On a busy page a click can be lost (deck.gl counts a press as a
     click only when the button comes up soon after it went down, and a slow pick on the press delays the
-    release. A click is repeated only when it sent the app nothing: a second click on a mark that the first
-    one selected would toggle it off again, and its rerun, asked before the first run's answer arrived, would
-    carry the sidebar's value from before the first click."""
+    release) or land while a chart is still being laid out again. So a click is repeated only once the run it
+    caused has finished without showing ``outcome``, or when it sent the app nothing: clicking again while a
+    run is under way would race it (a second click on a mark the first one selected toggles it off, and its
+    rerun would carry the widget values from before the first click)."""
     deadline = time.monotonic() + timeout
-    patience = 5.0  # seconds for the page to pass one click on; doubled after each miss
+    patience = 5.0  # seconds for the page to pass one click on, and then to show the outcome; doubled after a miss
+
+    def remaining() -> float:
+        return max(deadline - time.monotonic(), 1)
+
     x, y = at
-    while True:
+    while not outcome.first.is_visible():
         sent = messages_sent(page)
         page.mouse.move(x - 12, y - 12)  # off the mark and back: deck.gl picks on the hover before the press
         page.mouse.move(x, y, steps=2)
@@ -149,11 +168,13 @@ def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, tim
         try:
             passed_on = lambda sent=sent: messages_sent(page) > sent or outcome.first.is_visible()  # noqa: E731
             poll(page, passed_on, "the click", patience)
+            if not outcome.first.is_visible():
+                poll(page, lambda: answered(page), "the app to answer the click", remaining())
+                wait_until_settled(page, remaining())
+                expect(outcome.first).to_be_visible(timeout=patience * 1000)
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-            wait_until_settled(page, max(deadline - time.monotonic(), 1))  # a rerun may have moved the mark
-            patience = min(patience * 2, max(deadline - time.monotonic(), 1))
-            continue
-        expect(outcome.first).to_be_visible(timeout=max(deadline - time.monotonic(), 1) * 1000)
-        return outcome.first
+            wait_until_settled(page, remaining())  # a rerun may have moved the mark
+            patience = min(patience * 2, remaining())
+    return outcome.first
