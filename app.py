@@ -23,6 +23,7 @@ page = st.navigation(
         st.Page("pages/playback.py", title="Playback", icon=":material/play_circle:"),
         st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:"),
         st.Page("pages/export.py", title="Export", icon=":material/download:"),
+        st.Page("pages/curate.py", title="Curate", icon=":material/edit_note:"),
         st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
     ]
 )

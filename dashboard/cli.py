@@ -1,8 +1,10 @@
-"""Command line: ``python -m dashboard validate [PATH ...]``, ``ingest PATH... --out DIR`` and ``export ...``.
+"""Command line: ``python -m dashboard validate [PATH ...]``, ``ingest PATH... --out DIR``, ``export ...``,
+``trends ...`` and ``draft ARTICLE --published DATE``.
 
 validate and ingest: exit 0 when every record loaded, 1 when any record or file was rejected, 2 for bad usage
 or a path that cannot be read. export: exit 0 when the file was written, 1 when the export failed, 2 for bad usage.
-Both: 3 for an internal error (a defect of the dashboard, never of the data), so scripts can tell the two apart.
+draft: exit 0 with drafts, 1 when the article holds no event, 2 for bad usage.
+All: 3 for an internal error (a defect of the dashboard, never of the data), so scripts can tell the two apart.
 
 Everything printed goes through `dashboard.views.text.terminal_safe`: record text cannot add lines or move the cursor.
 Heavy libraries (pandas, plotly, geodesy) are imported by the command that needs them, so ``--help`` is instant.
@@ -67,7 +69,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_parser(commands)
     _add_ingest_parser(commands)
     _add_trends_parser(commands)
+    _add_draft_parser(commands)
     return parser
+
+
+def _add_draft_parser(commands: argparse._SubParsersAction) -> None:
+    draft = commands.add_parser(
+        "draft",
+        help="turn a news article (plain text) into draft event records for review",
+        description=(
+            "Read an article and write one draft record per event it reports: dates resolved against the "
+            "publication date, actors, places, weapons, figures, confidence and the quote. Every field the "
+            "extractor guessed is listed under the record's review: mapping; the loader refuses a record "
+            "tagged !draft, so drafts never enter the data unreviewed. Exit 1 when the article holds no events."
+        ),
+    )
+    draft.add_argument("article", metavar="ARTICLE.txt", help="the article as plain text (UTF-8)")
+    draft.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="the article's publication date")
+    draft.add_argument("--publisher", help="who published it (default: guessed from the article's second line)")
+    draft.add_argument("--url", help="the article's address (http or https)")
+    draft.add_argument("--title", help="the article's title (default: its first line)")
+    draft.add_argument("--out", metavar="FILE", help="YAML file to write (default: print to the terminal)")
+    draft.add_argument("--force", action="store_true", help="replace an existing --out file")
 
 
 def _add_ingest_parser(commands: argparse._SubParsersAction) -> None:
@@ -317,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     try:
         commands = {"validate": run_validate, "ingest": run_ingest, "export": run_export, "trends": run_trends}
+        commands["draft"] = run_draft
         return commands[args.command](args)
     except KeyboardInterrupt:
         say("interrupted", sys.stderr)
@@ -678,4 +702,93 @@ def run_story_export(args: argparse.Namespace) -> int:
     status, size = _write(out, data, protected, args.force)
     if status == EXIT_OK:
         say(f"wrote {out} ({size:,} bytes): {context.caption}")
+    return status
+
+
+def _read_article(path: Path) -> tuple[str | None, str | None]:
+    """The text of an article file and a warning, or None and why it cannot be read."""
+    from dashboard.records.drafts import MAX_ARTICLE_CHARS
+
+    try:
+        if not path.is_file():
+            return None, f"{path}: no such file" if not path.exists() else f"{path}: not a file"
+        size = path.stat().st_size
+        if size > 4 * MAX_ARTICLE_CHARS:
+            megabytes = size / 2**20
+            return None, f"{path} is {megabytes:.0f} MB: an article may be at most {MAX_ARTICLE_CHARS:,} characters"
+        data = path.read_bytes()
+    except OSError as error:
+        return None, f"cannot read {path}: {error.strerror or error}"
+    if b"\x00" in data[:65536]:
+        return None, f"{path} is not text (it holds NUL bytes): give the article as plain text"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), f"{path} is not UTF-8: read as Windows-1252 (Latin-1)"
+
+
+def run_draft(args: argparse.Namespace) -> int:
+    """``draft ARTICLE.txt --published YYYY-MM-DD``: draft records as YAML, printed or written to --out."""
+    from datetime import date
+
+    from dashboard.records.datapaths import BUNDLED_DATA_DIR
+    from dashboard.records.drafts import MAX_ARTICLE_CHARS, default_places, draft_records, drafts_yaml
+    from dashboard.records.registries import load_registries
+
+    try:
+        published = date.fromisoformat(args.published)
+    except ValueError:
+        say(f"error: --published {args.published!r} is not a date (YYYY-MM-DD)", sys.stderr)
+        return EXIT_USAGE
+    if args.url and not args.url.lower().startswith(("http://", "https://")):
+        say(f"error: --url {args.url!r} is not an http or https address", sys.stderr)
+        return EXIT_USAGE
+    path = Path(args.article)
+    text, note = _read_article(path)
+    if text is None:
+        say(f"error: {note}", sys.stderr)
+        return EXIT_USAGE
+    if note:
+        say(f"warning: {note}", sys.stderr)
+    if len(text) > MAX_ARTICLE_CHARS:
+        say(
+            f"error: {path} has {len(text):,} characters: an article may have at most {MAX_ARTICLE_CHARS:,}", sys.stderr
+        )
+        return EXIT_USAGE
+    if not text.strip():
+        say(f"error: {path} holds no text: no drafts", sys.stderr)
+        return EXIT_REJECTED
+    registries = load_registries()
+    drafts = draft_records(
+        text,
+        published,
+        registries,
+        default_places(registries),
+        publisher=args.publisher,
+        url=args.url,
+        title=args.title,
+    )
+    if not drafts:
+        say(f"error: no events found in {path}: no drafts written", sys.stderr)
+        return EXIT_REJECTED
+    data = drafts_yaml(drafts, article=path.name, published=published)
+    counts: dict[str, int] = {}
+    for draft in drafts:
+        for name in draft.unsure:
+            counts[name] = counts.get(name, 0) + 1
+    unsure = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+    summary = f"{len(drafts)} drafts from {path}; fields to check (drafts): {unsure or 'none'}"
+    if not args.out:
+        for line in data.splitlines():
+            say(line)
+        say(summary, sys.stderr)
+        return EXIT_OK
+    protected = [BUNDLED_DATA_DIR]
+    out = _prepared_output(args, "drafts.yaml", protected)
+    if isinstance(out, int):
+        return out
+    status, size = _write(out, data.encode("utf-8"), protected, args.force)
+    if status == EXIT_OK:
+        say(f"wrote {out} ({size:,} bytes)", sys.stderr)
+        say(summary, sys.stderr)
     return status

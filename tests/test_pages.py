@@ -22,6 +22,7 @@ PAGES = [
     "pages/story.py",
     "pages/trends.py",
     "pages/network.py",
+    "pages/curate.py",
 ]
 KARACHEV = "2024-10-09-karachev-depot-strike"
 
@@ -59,7 +60,7 @@ def deck(at: AppTest) -> dict:
 def test_every_page_runs_without_errors(page: str) -> None:
     at = open_page(page)
     assert not at.error
-    titles = {"Timeline", "Map", "Events", "Data quality", "Export", "Playback", "Story", "Trends", "Network"}
+    titles = {"Timeline", "Map", "Events", "Data quality", "Export", "Playback", "Story", "Trends", "Network", "Curate"}
     assert at.title[0].value in titles
 
 
@@ -253,7 +254,7 @@ def test_every_page_runs_on_the_datasets_as_downloaded(monkeypatch, page: str) -
     if page == "pages/data_quality.py":
         [actors] = [table.value for table in at.dataframe if "Dataset actor" in table.value.columns]
         assert {"Civilians (Ukraine)", "Unattributed"} <= set(actors["Dataset actor"])
-    elif page not in ("pages/export.py", "pages/story.py"):  # a story shows its own events, not the filters'
+    elif page not in ("pages/export.py", "pages/story.py", "pages/curate.py"):  # a story shows its own events
         assert main_caption(at) == "All 37 events"  # 20 curated, 7 ACLED, 4 UCDP, 3 GDELT, 3 TimeMap
 
 

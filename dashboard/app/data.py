@@ -12,7 +12,7 @@ from pathlib import Path
 import ibis.expr.types as ir
 import streamlit as st
 
-from dashboard.records.datapaths import DataPathError, data_paths, describe_paths, record_files
+from dashboard.records.datapaths import DATA_ENV, DataPathError, data_paths, describe_paths, record_files
 from dashboard.records.loader import LoadReport
 from dashboard.records.registries import Registries, load_registries
 from dashboard.store import queries
@@ -50,14 +50,54 @@ class Data:
 
 
 def cli_options(argv: list[str] | None = None) -> argparse.Namespace:
-    """``streamlit run app.py -- --data PATH [--data PATH]`` or ``-- --dataset DIR [--engine spark]``."""
+    """``streamlit run app.py -- --data PATH [--data PATH] [--edit]`` or ``-- --dataset DIR [--engine spark]``."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--data", action="append", default=[])
     parser.add_argument("--dataset")
     parser.add_argument("--engine")
     parser.add_argument("--spark-master")
+    parser.add_argument("--edit", action="store_true")
     known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     return known
+
+
+@dataclass(frozen=True)
+class Editing:
+    """Where the Curate page may write: YAML record files among the paths the analyst named, and the named
+    folders (for a new file). ``refusal`` says why editing is off, and how to turn it on."""
+
+    files: tuple[Path, ...] = ()
+    folders: tuple[Path, ...] = ()
+    refusal: str | None = None
+
+
+EDIT_HINT = "python -m streamlit run app.py -- --edit --data FOLDER_OR_FILE"
+
+
+def editing(argv: list[str] | None = None) -> Editing:
+    """Editing is on only with ``--edit``, for record files named with ``--data`` or ``$DASHBOARD_DATA``: the
+    bundled data is written only when named."""
+    options = cli_options(argv)
+    if not options.edit:
+        return Editing(refusal=f"Editing is off. To add and change records, start the dashboard with `{EDIT_HINT}`.")
+    if options.dataset or os.environ.get(DATASET_ENV, "").strip():
+        return Editing(
+            refusal="A prepared dataset is shown: edit the record files it was made from, then run `ingest` again."
+        )
+    if not options.data and not os.environ.get(DATA_ENV, "").strip():
+        return Editing(
+            refusal="No record files are named: the bundled data is written only when named. Name your files or"
+            f" folder: `{EDIT_HINT}`."
+        )
+    try:
+        paths = data_paths(options.data or None)
+        files = tuple(path for path in record_files(paths) if path.suffix.lower() in (".yaml", ".yml"))
+    except DataPathError as error:
+        return Editing(refusal=f"The named record files cannot be read: {error}")
+    folders = tuple(path for path in paths if path.is_dir())
+    if not files and not folders:
+        return Editing(refusal="None of the named paths is a YAML record file or a folder to make one in.")
+    return Editing(files, folders)
 
 
 def _files_stamp(paths: list[Path]) -> tuple:

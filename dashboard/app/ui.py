@@ -126,7 +126,26 @@ def show_detail(view: View) -> None:
                     on_click=select_event,
                     args=(other,),
                 )
-        st.button("Close", key="close_detail", on_click=select_event, args=(None,))
+        row = st.container(horizontal=True)
+        with row:
+            st.button("Close", key="close_detail", on_click=select_event, args=(None,))
+            _edit_link(event)
+
+
+def _edit_link(event) -> None:
+    """ "Edit this record" on the Curate page, when editing is on and the record's file may be written."""
+    from dashboard.app.data import editing
+    from dashboard.records.datapaths import shown_path
+
+    writable = {shown_path(path) for path in editing().files}
+    where = str(event.get("record_file") or "")
+    if where in writable:
+        st.page_link(
+            "pages/curate.py",
+            label="Edit this record",
+            icon=":material/edit:",
+            query_params={"edit": str(event["id"]), "file": where},
+        )
 
 
 # Below 1,100 pixels the page and the card no longer fit side by side: the card goes on top, full width.

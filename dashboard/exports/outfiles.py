@@ -4,20 +4,22 @@ read, never through a symbolic link, and atomically, so an interrupted write lea
 The file is written to a temporary file in the same folder, flushed and synced, then put in place in one
 step: ``os.replace`` when replacing is allowed, else ``os.link`` (which fails if a file has appeared there
 meanwhile) and removing the temporary name. The folder is synced afterwards. Any failure removes the
-temporary file.
+temporary file. The mechanism is `dashboard.records.safewrite`'s, shared with the record files analysts edit.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-TEMP_SUFFIX = ".partial"
+from dashboard.records.safewrite import TEMP_SUFFIX, link_new
+from dashboard.records.safewrite import sync_folder as _sync_folder
+from dashboard.records.safewrite import write_temporary as _write_temporary
+
+__all__ = ["TEMP_SUFFIX", "ExportError", "OutputExists", "OutputRefused", "check_output", "write_output"]
 
 
 class ExportError(RuntimeError):
@@ -112,53 +114,8 @@ def write_output(
     return size
 
 
-def _write_temporary(target: Path, pieces: Iterable[bytes]) -> tuple[Path, int]:
-    """A new hidden file beside ``target`` holding the ``pieces`` and its size, flushed to disk; removed again if
-    anything fails (making a piece included)."""
-    while True:
-        temporary = target.parent / f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-        try:  # mode 0o666 less the umask, as any new file; O_EXCL: never a file (or link) that is there
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        size = 0
-        with os.fdopen(descriptor, "wb") as file:
-            for piece in pieces:
-                size += file.write(piece)
-            file.flush()
-            os.fsync(file.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return temporary, size
-
-
 def _link_without_replacing(temporary: Path, target: Path) -> None:
     try:
-        os.link(temporary, target)  # fails if anything appeared at target meanwhile
+        link_new(temporary, target)
     except FileExistsError as error:
         raise OutputExists(f"{target} exists; name it with --out FILE or pass --force to replace it") from error
-    except OSError as error:
-        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV):
-            raise
-        # A filesystem without hard links: check, then rename (a file appearing in between would be replaced).
-        if os.path.lexists(target):
-            raise OutputExists(f"{target} exists; name it with --out FILE or pass --force to replace it") from error
-        os.rename(temporary, target)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Flush the folder's entry for the new file to disk (not possible, nor needed, on Windows)."""
-    if os.name == "nt":
-        return
-    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(descriptor)
-    except OSError as error:
-        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):  # some filesystems cannot
-            raise
-    finally:
-        os.close(descriptor)

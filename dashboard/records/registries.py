@@ -44,7 +44,7 @@ def name_key(text: object) -> str:
 class Registries:
     """All reference lists, plus lookups from any name or alias to an id."""
 
-    event_types: pd.DataFrame  # index id; label, colour, description, tie
+    event_types: pd.DataFrame  # index id; label, colour, description, tie, cues (tuple of cue phrases)
     actors: pd.DataFrame  # index id; name, country, aliases, colour
     weapons: pd.DataFrame  # index id; name, kind, min_range_km, max_range_km, range_source, aliases
     countries: pd.DataFrame  # index iso_a3; name
@@ -63,6 +63,11 @@ class Registries:
         self.type_colours: dict[str, str] = self.event_types["colour"].astype(str).to_dict()
         ties = self.event_types.get("tie", pd.Series(OTHER_TIE, index=self.event_types.index, dtype=object))
         self.type_ties: dict[str, str] = ties.fillna(OTHER_TIE).astype(str).to_dict()
+        # type id -> the words that signal it in article text (event_types.yaml ``cues:``), for the draft extractor
+        cues = self.event_types["cues"] if "cues" in self.event_types else pd.Series(dtype=object)
+        self.type_cues: dict[str, tuple[str, ...]] = {
+            str(type_id): found for type_id, found in cues.items() if isinstance(found, tuple) and found
+        }
         self.actor_lookup = _lookup(self.actors, "name")
         self.weapon_lookup = _lookup(self.weapons, "name")
         self.event_type_lookup = _lookup(self.event_types, "label")
@@ -160,6 +165,7 @@ def load_registries(folder: Path | None = None) -> Registries:
         for item_id in table.index[bad]:
             problems.append(_registry_problem(folder / REGISTRY_FILES[path], item_id, "colour", "must be #rrggbb"))
     event_types["tie"] = _tie_kinds(event_types, folder / REGISTRY_FILES["event_types"], problems)
+    event_types["cues"] = _cue_lists(event_types, folder / REGISTRY_FILES["event_types"], problems)
     for column in ("min_range_km", "max_range_km"):
         weapons[column] = pd.to_numeric(weapons.get(column), errors="coerce")
     countries = _read_csv_table(folder / REGISTRY_FILES["countries"], ("iso_a3", "name"), problems).set_index("iso_a3")
@@ -208,6 +214,21 @@ def _tie_kinds(event_types: pd.DataFrame, path: Path, problems: list[Problem]) -
     for item_id in ties.index[~ties.isin(allowed)]:
         problems.append(_registry_problem(path, item_id, "tie", f"must be one of {', '.join(allowed)}"))
     return ties.where(ties.isin(allowed), OTHER_TIE).astype(object)
+
+
+def _cue_lists(event_types: pd.DataFrame, path: Path, problems: list[Problem]) -> pd.Series:
+    """Each type's optional ``cues``: a list of short phrases (tuple of stripped text); anything else is a problem
+    and counts as no cues."""
+    given = event_types.get("cues", pd.Series(None, index=event_types.index, dtype=object))
+    cues = pd.Series([()] * len(event_types), index=event_types.index, dtype=object)
+    for type_id, value in given.items():
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        if not isinstance(value, list) or not all(isinstance(cue, str) and cue.strip() for cue in value):
+            problems.append(_registry_problem(path, type_id, "cues", "must be a list of words or phrases"))
+            continue
+        cues[type_id] = tuple(" ".join(cue.split()) for cue in value)
+    return cues
 
 
 def _fips_codes(table: pd.DataFrame, countries: pd.DataFrame, path: Path, problems: list[Problem]) -> dict[str, str]:

@@ -456,9 +456,14 @@ RANGES: tuple[tuple[str, str, str], ...] = (
 )
 
 # Columns the loader adds to every loaded record (not written by curators).
+LOCATED_BY = ("record", "gazetteer", "geonames", "none")  # the values of the derived column located_by
 DERIVED_COLUMNS: dict[str, str] = {
     "date_span_end": "Last day the event may have happened: the end date, or the start plus its precision.",
-    "located_by": "`record` when the record gave coordinates, `gazetteer` when they came from the place name.",
+    "located_by": (
+        "`record` when the record gave coordinates, `gazetteer` when they came from the place name through "
+        "data/registries/gazetteer.csv, `geonames` when the name is the only GeoNames populated place so called "
+        "(in the record's country, if given), `none` when there is no point."
+    ),
     "claimed_distance_km": "The claimed distance converted to kilometres.",
     "source_count": "Number of sources.",
     "record_file": "File the record was read from.",

@@ -10,6 +10,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from dashboard.records.schema import (
     Kind,
     Source,
 )
+
+if TYPE_CHECKING:
+    from dashboard.records.gazetteer import PlaceMatch
 
 _ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _LIST_TYPES = (list, tuple)
@@ -568,12 +572,13 @@ def _check_points(out: dict[str, pd.Series], checker: _Checker) -> None:
         unresolved = missing & ~from_gazetteer
         place_given = place.notna()
         curated = ~checker.dataset_rows  # an imported event without a point is kept: the map counts them
-        checker.report(
-            unresolved & place_given & curated,
-            f"{lat_name}/{lon_name}",
-            place,
-            "no coordinates, and the place is not in data/registries/gazetteer.csv: add latitude and longitude",
+        # A name the curated file lacks: the one place of that name (in the record's country) among the
+        # gazetteer's wider matching and GeoNames' populated places, else an error naming the candidates.
+        located, unknown, messages = _locate_by_name(
+            out, (place_name, lat_name, lon_name, country_name), unresolved & place_given & curated, checker
         )
+        unresolved &= located.isna()
+        checker.report(unknown, f"{lat_name}/{lon_name}", place, messages)
         if is_location:
             checker.add(
                 unresolved & ~place_given & curated,
@@ -582,9 +587,84 @@ def _check_points(out: dict[str, pd.Series], checker: _Checker) -> None:
                 "no coordinates and no place name: the event is on the timeline and in the table, not on the map",
                 Severity.WARNING,
             )
+            by_geonames = located.eq("geonames")
             out["located_by"] = pd.Series(
-                np.select([from_gazetteer, lat.notna()], ["gazetteer", "record"], "none"), index=lat.index
+                np.select(
+                    [from_gazetteer | located.eq("gazetteer"), by_geonames, lat.notna()],
+                    ["gazetteer", "geonames", "record"],
+                    "none",
+                ),
+                index=lat.index,
             )
+
+
+_NOT_IN_GAZETTEER = "no coordinates, and the place is not in data/registries/gazetteer.csv"
+_GEONAMES_CANDIDATES_SHOWN = 5
+
+
+def _locate_by_name(
+    out: dict[str, pd.Series], point: tuple[str, str, str, str], ask: pd.Series, checker: _Checker
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Points for the rows in ``ask`` (a place name the curated lookup did not find, no coordinates) from the
+    gazetteer's normalised matching (accents, punctuation) or GeoNames, when exactly one place fits; the
+    record's country, if given, narrows the candidates. Returns how each row was located ("gazetteer",
+    "geonames" or None), the rows left unknown, and a message for each of them. GeoNames is read only here,
+    so loading records whose places are all curated never touches it."""
+    place_name, lat_name, lon_name, country_name = point
+    located = pd.Series(None, index=ask.index, dtype=object)
+    unknown = pd.Series(False, index=ask.index)
+    messages = pd.Series(None, index=ask.index, dtype=object)
+    if not ask.any():
+        return located, unknown, messages
+    from dashboard.records.gazetteer import load_gazetteer  # rapidfuzz and GeoNames only when a name needs them
+
+    gazetteer = load_gazetteer(checker.registries)
+    place, country = out[place_name], out[country_name]
+    answers: dict[tuple[object, str | None], tuple[PlaceMatch | None, str]] = {}
+    notes = pd.Series(None, index=ask.index, dtype=object)
+    for row in ask.index[ask.to_numpy()]:
+        name, code = place[row], country[row] if isinstance(country[row], str) else None
+        if (name, code) not in answers:
+            answers[name, code] = _only_place(gazetteer.exact(str(name), code), str(name), code)
+        match, message = answers[name, code]
+        if match is None:
+            unknown[row], messages[row] = True, message
+            continue
+        out[lat_name][row], out[lon_name][row] = match.latitude, match.longitude
+        if code is None:
+            country[row] = match.country
+        located[row] = "gazetteer" if match.source == "curated" else "geonames"
+        notes[row] = (
+            f"located from {match.reference}: {match.name}, {match.country} ({match.latitude:.4f}, "
+            f"{match.longitude:.4f}), the only populated place of that name"
+            + (f" in {code}" if code else "")
+            + ": check it is the place meant, or give latitude and longitude"
+        )
+    checker.add(located.eq("geonames"), f"{lat_name}/{lon_name}", place, notes, Severity.WARNING)
+    return located, unknown, messages
+
+
+def _only_place(matches: list[PlaceMatch], name: str, country: str | None) -> tuple[PlaceMatch | None, str]:
+    """The one match a record may take (curated matches before GeoNames), or None and why not."""
+    curated = [match for match in matches if match.source == "curated"]
+    candidates = curated or matches
+    where = f" in {country}" if country else ""
+    if len(candidates) == 1:
+        return candidates[0], ""
+    if not candidates:
+        return None, f"{_NOT_IN_GAZETTEER} nor among GeoNames' populated places{where}: add latitude and longitude"
+    shown = "; ".join(
+        f"{match.name} ({match.country}, {match.latitude:.4f}, {match.longitude:.4f}"
+        + (f", population {match.population:,}" if match.population else "")
+        + f", {match.reference})"
+        for match in candidates[:_GEONAMES_CANDIDATES_SHOWN]
+    )
+    more = len(candidates) - _GEONAMES_CANDIDATES_SHOWN
+    return None, (
+        f"no coordinates, and {len(candidates)} places are called {name!r}{where}: {shown}"
+        + (f"; and {more} more" if more > 0 else "")
+        + ". Add latitude and longitude (or the place to data/registries/gazetteer.csv)"
+    )
 
 
 def _check_figures(out: dict[str, pd.Series], checker: _Checker) -> None:

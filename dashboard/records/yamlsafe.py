@@ -63,6 +63,18 @@ class _NoAliasLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
 
+DRAFT_TAG = "!draft"  # a record drafted from an article (dashboard.records.drafts), not yet reviewed
+NOT_REVIEWED = (
+    "a draft record (tagged !draft), not yet reviewed: check its fields, then delete `!draft` and its `review:` entries"
+)
+
+
+def _refuse_draft(loader: yaml.BaseLoader, node: yaml.Node) -> object:
+    raise yaml.constructor.ConstructorError(None, None, NOT_REVIEWED, node.start_mark)
+
+
+_NoAliasLoader.add_constructor(DRAFT_TAG, _refuse_draft)
+
 
 class _AliasError(yaml.YAMLError):
     """An alias found in an item; ``line`` is the alias's own (0-based) line in the parsed text."""
@@ -173,6 +185,9 @@ def _parse_sequence(text: str, line_offset: int) -> list[tuple[int, object | Yam
             items.append((line, _construct(loader, child)))
         except yaml.constructor.ConstructorError as error:
             loader.recursive_objects, loader.state_generators = {}, []
+            if error.problem == NOT_REVIEWED:
+                items.append((line, YamlError(NOT_REVIEWED, line)))
+                continue
             if "aliases" in str(error.problem):
                 alias = _alias_line(text, child.start_mark.line, child.end_mark.line)
                 error = _AliasError(child.start_mark.line if alias is None else alias)

@@ -115,7 +115,9 @@ def detail_markdown(event: pd.Series, registries: Registries, distance: BorderDi
         if pd.notna(event["country"])
         else ""
     )
-    located = " (from the gazetteer)" if event["located_by"] == "gazetteer" else ""
+    located = {"gazetteer": " (from the gazetteer)", "geonames": " (from GeoNames' populated places)"}.get(
+        event["located_by"], ""
+    )
     lines.append(
         f"Where: {place}{country} · {event['latitude']:.4f}, {event['longitude']:.4f}"
         f" ({esc(event['location_precision'])} precision{located})"

@@ -68,6 +68,8 @@ KNOWN_PARAMETERS = frozenset(
         "frame",
         "speed",
         "fps",
+        "edit",  # the Curate page: the record to edit and its file (the detail card's "Edit this record")
+        "file",
     }
 )
 CHOICES = {

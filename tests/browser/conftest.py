@@ -85,9 +85,10 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
 
 
 @contextmanager
-def streamlit_server(log_path: Path, data: Path | None = None) -> Iterator[str]:
+def streamlit_server(log_path: Path, data: Path | None = None, app_options: tuple[str, ...] = ()) -> Iterator[str]:
     """``streamlit run app.py`` on 127.0.0.1 at a free port, on ``data`` (``$DASHBOARD_DATA``) or else the
-    bundled records; yields its address, and stops this exact process at the end."""
+    bundled records, with ``app_options`` after ``--`` (``--edit``); yields its address, and stops this exact
+    process at the end."""
     port = free_port()
     command = [
         sys.executable,
@@ -103,6 +104,7 @@ def streamlit_server(log_path: Path, data: Path | None = None) -> Iterator[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        *(["--", *app_options] if app_options else []),
     ]
     environment = {key: value for key, value in os.environ.items() if key != "DASHBOARD_DATA"}
     if data is not None:
@@ -125,23 +127,24 @@ def streamlit_server(log_path: Path, data: Path | None = None) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def start_server(
     browser_type_launch_args: dict, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[Path | None], str]]:
-    """``start_server(data)``: the address of the app on the records in ``data`` (passed as ``$DASHBOARD_DATA``;
-    None for the bundled ones), started on first use; every server started is stopped at the end."""
-    running: dict[Path | None, str] = {}
+) -> Iterator[Callable[..., str]]:
+    """``start_server(data, *app_options)``: the address of the app on the records in ``data`` (passed as
+    ``$DASHBOARD_DATA``; None for the bundled ones) with ``app_options`` (``"--edit"``), started on first use;
+    every server started is stopped at the end."""
+    running: dict[tuple, str] = {}
     with ExitStack() as servers:
 
-        def start(data: Path | None = None) -> str:
-            if data not in running:
+        def start(data: Path | None = None, *app_options: str) -> str:
+            if (data, app_options) not in running:
                 log = tmp_path_factory.mktemp("server") / "streamlit.log"
-                running[data] = servers.enter_context(streamlit_server(log, data))
-            return running[data]
+                running[data, app_options] = servers.enter_context(streamlit_server(log, data, app_options))
+            return running[data, app_options]
 
         yield start
 
 
 @pytest.fixture(scope="session")
-def server(start_server: Callable[[Path | None], str]) -> str:
+def server(start_server: Callable[..., str]) -> str:
     """The app on the bundled records."""
     return start_server(None)
 

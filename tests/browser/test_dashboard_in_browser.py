@@ -33,6 +33,7 @@ PAGES = {
     "story": "/story",
     "trends": "/trends",
     "network": "/network",
+    "curate": "/curate",
 }
 TITLES = {name: name.replace("_", " ").capitalize() for name in PAGES}
 CAPTION = "[data-testid='stMain'] [data-testid='stCaptionContainer']"

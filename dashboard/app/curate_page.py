@@ -1,0 +1,475 @@
+"""The Curate page: add, edit, duplicate and delete records in the analyst's record files, place them with the
+gazetteer (or, on request, an online geocoder) and a small map, and turn an article into draft records.
+
+Saving goes through `dashboard.records.recordfiles`: round-trip YAML (comments and layout kept), atomic, refused
+when the file changed on disk since this page read it, and undoable. Editing is off unless the dashboard was
+started with ``--edit`` and record files were named (`dashboard.app.data.editing`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.app import data as app_data
+from dashboard.app import form_state
+from dashboard.app.sidebar import View
+from dashboard.records import recordfiles
+from dashboard.records.datapaths import shown_path
+from dashboard.records.registries import Registries
+from dashboard.records.schema import (
+    EARLIEST_DATE,
+    FIELDS_BY_NAME,
+    LATEST_DATE,
+    SOURCE_FIELDS,
+    Field,
+    Kind,
+)
+from dashboard.views import curation, text
+
+PREFIX = "curate_"  # widget keys: curate_<schema field name>
+EDIT_PARAM, FILE_PARAM = "edit", "file"  # ?edit=<record id>&file=<its file>: the detail card's "Edit this record"
+FILE, NEW_NAME, NEW_FOLDER = (f"{PREFIX}{name}" for name in ("file", "new", "in"))
+LOADED = "_curate_loaded"  # (file, action, record id) whose values the form holds
+OPENED = "_curate_opened"  # the RecordFile read when the form was filled: saving checks the file against it
+LAST_SAVE = "_curate_last_save"  # (path, FileVersion) of this session's last save, for Undo
+NOTICE = "_curate_notice"  # what the last action did, shown once
+PENDING = "_curate_pending"  # values to put in the Add form (a draft opened from the article tab)
+UNSURE = "_curate_unsure"  # field -> why, for a draft in the form: shown under each field until saved
+TAB = "curate_tab"
+CHECKED = "_curate_checked"  # (the record and ids checked, the messages)
+SELECTED = "_curate_selected"  # (action, record id) the selectors start from
+SELECTOR_GENERATION = "_curate_selector_generation"
+RECORDS_TAB, DRAFTS_TAB = "Records", "Article → draft records"
+ACTIONS = ("Add", "Edit", "Duplicate", "Delete")
+NEW_FILE = "A new file…"
+LONG_TEXT = ("summary", "notes")
+
+
+def editing_enabled() -> bool:
+    return app_data.editing().refusal is None
+
+
+def open_values(values: dict[str, object], unsure: dict[str, str]) -> None:  # for a widget callback
+    """Put ``values`` in the Add form of the Records tab, their unsure fields marked, and show that tab."""
+    st.session_state[PENDING] = values
+    st.session_state[UNSURE] = unsure
+    select("Add", None)
+    st.session_state[TAB] = RECORDS_TAB
+
+
+def show_curate(view: View) -> None:
+    records_tab, drafts_tab = st.tabs([RECORDS_TAB, DRAFTS_TAB], key=TAB, on_change="rerun")
+    with records_tab:
+        _records(view)
+    with drafts_tab:
+        from dashboard.app import drafts_panel
+
+        drafts_panel.show_drafts(view)
+
+
+def _records(view: View) -> None:
+    editing = app_data.editing()
+    if editing.refusal:
+        st.info(editing.refusal)
+        return
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.success(notice)
+    path = _chosen_file(editing)
+    if path is None:
+        return
+    try:
+        opened = _opened(path)
+    except recordfiles.RecordFileError as error:
+        st.error(f"**{text.escape_markdown(shown_path(path))} cannot be edited.** {text.escape_markdown(error)}")
+        return
+    ids = opened.ids()
+    if SELECTED not in st.session_state:  # first visit: the address may name a record to edit
+        wanted = st.query_params.get(EDIT_PARAM)
+        select("Edit", wanted) if wanted in ids else select("Add", None)
+    chosen_action, chosen_record = st.session_state[SELECTED]
+    action = (
+        st.segmented_control("Action", ACTIONS, default=chosen_action, key=_selector_key("action")) or chosen_action
+    )
+    record_id = None
+    if action != "Add":
+        if not ids:
+            st.info("This file holds no records yet: add one.")
+            return
+        titles = {record_id: str(opened.record(record_id).get("title") or "") for record_id in ids}
+        record_id = st.selectbox(
+            "Record",
+            ids,
+            index=ids.index(chosen_record) if chosen_record in ids else 0,
+            key=_selector_key("record"),
+            format_func=lambda rid: f"{rid} · {titles.get(rid, '')}"[:160],
+        )
+    _fill_form(opened, action, record_id)
+    if action == "Delete":
+        _delete(view, opened, record_id)
+        return
+    values, slots = _form(view.data.registries)
+    record = curation.record_from_values(values)
+    others = [rid for rid in ids if action != "Edit" or rid != record_id]
+    messages = _checked(record, view.data.registries, others)
+    _save_row(opened, action, record_id, record, messages, slots)
+
+
+def select(action: str, record_id: str | None) -> None:
+    """Make ``action`` on ``record_id`` the page's choice (new selector widgets start from it)."""
+    st.session_state[SELECTED] = (action, record_id)
+    st.session_state[SELECTOR_GENERATION] = st.session_state.get(SELECTOR_GENERATION, 0) + 1
+
+
+def _selector_key(name: str) -> str:
+    return f"{PREFIX}{name}_{st.session_state.get(SELECTOR_GENERATION, 0)}"
+
+
+def _checked(record: dict, registries: Registries, others: list[str]) -> list[tuple[str, str, str]]:
+    """The loader's verdict on the record (remembered for the same record, as a rerun with no change to the
+    form asks again; the loader's checks take a few tenths of a second)."""
+    stamp = json.dumps([record, sorted(others), id(registries)], sort_keys=True, default=str)
+    remembered = st.session_state.get(CHECKED)
+    if remembered is None or remembered[0] != stamp:
+        remembered = (stamp, recordfiles.check_record(record, registries, others))
+        st.session_state[CHECKED] = remembered
+    return remembered[1]
+
+
+def _chosen_file(editing: app_data.Editing) -> Path | None:
+    names = {shown_path(path): path for path in editing.files}
+    choices = [*names, *([NEW_FILE] if editing.folders else [])]
+    wanted = st.query_params.get(FILE_PARAM)
+    chosen = st.selectbox(
+        "Record file",
+        choices,
+        index=choices.index(wanted) if wanted in choices else 0,
+        key=FILE,
+        help="Only files named with --data can be written.",
+    )
+    if chosen != NEW_FILE:
+        return names.get(chosen)
+    folders = {shown_path(folder): folder for folder in editing.folders}
+    row = st.columns(2)
+    folder = row[0].selectbox("In folder", list(folders), key=NEW_FOLDER)
+    name = row[1].text_input("File name", key=NEW_NAME, placeholder="new_records.yaml").strip()
+    if not name:
+        st.caption("Name the new file (it is made when the first record is saved).")
+        return None
+    if "/" in name or "\\" in name or name.startswith(".") or not name.lower().endswith((".yaml", ".yml")):
+        st.error("A file name ends in .yaml or .yml, does not start with a dot and names no folder.")
+        return None
+    target = folders[folder] / name
+    if target.exists() and target not in editing.files:
+        st.error(f"{text.escape_markdown(shown_path(target))} exists: choose it in the list above instead.")
+        return None
+    return target
+
+
+def _opened(path: Path) -> recordfiles.RecordFile:
+    """The file as read when its form was filled (kept, so a save can tell whether it changed since)."""
+    opened = st.session_state.get(OPENED)
+    if opened is None or opened.path != path:
+        if opened is not None:
+            st.session_state.pop(LOADED, None)  # another file: its form is filled again
+        opened = recordfiles.open_record_file(path, create=not path.exists())
+        st.session_state[OPENED] = opened
+    return opened
+
+
+def _fill_form(opened: recordfiles.RecordFile, action: str, record_id: str | None) -> None:
+    """Put a record's values (or a new record's) into the form when the file, the action or the record changes."""
+    loaded = (str(opened.path), action, record_id)
+    pending = st.session_state.pop(PENDING, None)
+    if pending is not None and action == "Add":
+        _load_values(pending)
+        st.session_state[LOADED] = loaded
+        return
+    if st.session_state.get(LOADED) == loaded:
+        return
+    st.session_state.pop(UNSURE, None)
+    if action == "Add":
+        values = curation.new_record_values(date.today())
+    else:
+        values = curation.form_values(opened.record(record_id))
+        if action == "Duplicate":
+            values["id"] = recordfiles.fresh_id(opened.record(record_id), opened.ids())
+    _load_values(values)
+    st.session_state[LOADED] = loaded
+
+
+def _load_values(values: dict[str, object]) -> None:
+    form_state.load({name: _widget_value(FIELDS_BY_NAME[name], value) for name, value in values.items()})
+
+
+def _widget_value(field: Field, value: object) -> object:
+    """A record's value as its widget holds it (dates as dates, numbers as numbers, sources as a table)."""
+    if field.kind is Kind.SOURCES:
+        return _sources_frame(value if isinstance(value, list) else [])
+    if value is None:
+        return [] if field.kind in (Kind.ACTORS, Kind.TAGS) else None
+    if field.kind is Kind.DATE:
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return None
+    if field.kind in (Kind.ACTORS, Kind.TAGS):
+        return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+    if field.kind in (Kind.LATITUDE, Kind.LONGITUDE, Kind.NUMBER):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    if field.kind is Kind.COUNT:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+    return str(value)
+
+
+def _sources_frame(rows: list[dict]) -> pd.DataFrame:
+    columns = [field.name for field in SOURCE_FIELDS]
+    frame = pd.DataFrame([{name: row.get(name) for name in columns} for row in rows], columns=columns)
+    return frame.astype("string")
+
+
+def _form(registries: Registries) -> tuple[dict[str, object], dict[str, object]]:
+    """The form's widgets by section: the values they hold, and below each a slot for its messages."""
+    values: dict[str, object] = {}
+    slots: dict[str, object] = {}
+    for section in curation.form_sections():
+        with st.expander(section.title, expanded=section.title in ("Event", "Date", "Actors", "Place")):
+            if section.title == "Place":
+                from dashboard.app import place_picker
+
+                place_picker.show_place_finder(registries)
+            columns = st.columns(2) if len(section.fields) > 1 else [st.container()]
+            for index, field in enumerate(section.fields):
+                wide = field.kind is Kind.SOURCES or field.name in LONG_TEXT or field.name == "title"
+                target = st.container() if wide else columns[index % len(columns)]
+                with target:
+                    values[field.name] = _field_widget(field, registries)
+                    slots[field.name] = st.empty()  # the field's messages, filled after validation
+            if section.title == "Place":
+                from dashboard.app import place_picker
+
+                place_picker.show_placing_map(registries)
+    return values, slots
+
+
+def _label(field: Field) -> str:
+    return field.name.replace("_", " ").capitalize() + (" *" if field.required else "")
+
+
+def _index(options: list[str], value: object) -> int | None:
+    return options.index(value) if value in options else None
+
+
+def _field_widget(field: Field, registries: Registries) -> object:
+    """The field's widget, starting from the form's value for it (`form_state`); returns what it holds."""
+    key, label, help_text = form_state.key(field.name), _label(field), field.description
+    value = form_state.default(field.name)
+    if field.kind is Kind.SOURCES:
+        st.markdown("**Sources** *")
+        edited = st.data_editor(
+            value if isinstance(value, pd.DataFrame) else _sources_frame([]),
+            key=key,
+            num_rows="dynamic",
+            hide_index=True,
+            column_config={
+                item.name: st.column_config.TextColumn(item.name.capitalize(), help=item.description)
+                for item in SOURCE_FIELDS
+            },
+        )
+        return edited.to_dict("records")
+    if field.kind in (Kind.EVENT_TYPE, Kind.ACTOR, Kind.WEAPON, Kind.COUNTRY, Kind.CHOICE):
+        options, shown = _choices(field, registries)
+        options = _with_current(options, value)
+        return st.selectbox(label, options, index=_index(options, value), key=key, format_func=shown, help=help_text)
+    if field.kind is Kind.ACTORS:
+        options = _with_current(list(registries.actors.index), value)
+        return st.multiselect(
+            label, options, default=value or [], key=key, format_func=registries.actor_name, help=help_text
+        )
+    if field.kind is Kind.DATE:
+        return st.date_input(
+            label,
+            value=value,
+            key=key,
+            min_value=EARLIEST_DATE,
+            max_value=LATEST_DATE,
+            format="YYYY-MM-DD",
+            help=help_text,
+        )
+    if field.kind in (Kind.LATITUDE, Kind.LONGITUDE):
+        limit = 90.0 if field.kind is Kind.LATITUDE else 180.0
+        return st.number_input(
+            label,
+            value=value,
+            key=key,
+            min_value=-limit,
+            max_value=limit,
+            step=0.0001,
+            format="%.5f",
+            help=help_text,
+        )
+    if field.kind is Kind.COUNT:
+        return st.number_input(label, value=value, key=key, min_value=0, step=1, help=help_text)
+    if field.kind is Kind.NUMBER:
+        return st.number_input(label, value=value, key=key, min_value=0.0, step=1.0, help=help_text)
+    if field.kind is Kind.TAGS:
+        return st.multiselect(
+            label, list(value or []), default=value or [], key=key, accept_new_options=True, help=help_text
+        )
+    if field.name in LONG_TEXT:
+        return st.text_area(label, value=value or "", key=key, height=110, help=help_text)
+    return st.text_input(label, value=value or "", key=key, help=help_text)
+
+
+def _choices(field: Field, registries: Registries):
+    """A choice field's options (registry ids) and how each is shown."""
+    if field.kind is Kind.EVENT_TYPE:
+        return list(registries.event_types.index), registries.event_type_label
+    if field.kind is Kind.ACTOR:
+        return list(registries.actors.index), registries.actor_name
+    if field.kind is Kind.WEAPON:
+        names = registries.weapons["name"].astype(str).to_dict()
+        return list(registries.weapons.index), lambda item: names.get(item, item)
+    if field.kind is Kind.COUNTRY:
+        return list(registries.countries.index), lambda code: f"{registries.country_name(code)} ({code})"
+    return list(field.choices), str
+
+
+def _with_current(options: list[str], value: object) -> list[str]:
+    """The registry's ids plus whatever the record holds that is not one (shown, so validation can name it)."""
+    extra = [item for item in (value if isinstance(value, list) else [value]) if item and item not in options]
+    return [*options, *extra]
+
+
+def _save_row(
+    opened: recordfiles.RecordFile,
+    action: str,
+    record_id: str | None,
+    record: dict,
+    messages: list[tuple[str, str, str]],
+    slots: dict[str, object],
+) -> None:
+    """Each field's messages in place under it (record-wide ones here), then Save (off while any is an error)."""
+    errors = [message for message in messages if message[1] == "error"]
+    unsure = st.session_state.get(UNSURE) or {}
+    notes: dict[str, list[tuple[str, str]]] = {}
+    for field_name, items in curation.messages_by_field(messages).items():
+        notes.setdefault(field_name if field_name in slots else "", []).extend(items)
+    for field_name, reason in unsure.items():
+        notes.setdefault(field_name if field_name in slots else "", []).append(("unsure", f"To check: {reason}"))
+    for field_name, items in notes.items():
+        with slots[field_name].container() if field_name else st.container():
+            for severity, message in items:
+                show = {"error": st.error, "unsure": st.info}.get(severity, st.warning)
+                show(text.escape_markdown(message), icon=":material/help:" if severity == "unsure" else None)
+    if unsure:
+        st.info(f"A draft from an article: {len(unsure)} field(s) marked *To check*. Read them before saving.")
+    if errors:
+        st.caption(f"{len(errors)} problem(s) marked in the form: an invalid record cannot be saved.")
+    elif not messages:
+        st.success("The record is valid.")
+    label = {"Add": "Add to the file", "Edit": "Save the changes", "Duplicate": "Add the copy"}[action]
+    row = st.container(horizontal=True)
+    with row:
+        if st.button(label, type="primary", disabled=bool(errors), key="curate_save"):
+            _save(opened, action, record_id, record)
+        _undo_button()
+
+
+def _save(opened: recordfiles.RecordFile, action: str, record_id: str | None, record: dict) -> None:
+    try:
+        if action == "Edit":
+            opened.replace(record_id, record)
+        else:
+            opened.add(record)
+        version = recordfiles.save(opened)
+    except recordfiles.SaveConflict as error:
+        st.error(
+            f"**Not saved: {text.escape_markdown(shown_path(opened.path))} changed on disk since this page read it**"
+            " (another window or an editor). Your form is kept; reload the file to see the other change, then"
+            " make yours again."
+        )
+        st.code(error.diff or "(no difference in text)", language="diff")
+        st.button(
+            "Keep my values, read the file again",
+            key="curate_reread",
+            on_click=st.session_state.pop,
+            args=(OPENED, None),
+            help="The other change stays; saving then puts your values into this record of the file as it is now.",
+        )
+        st.button("Read the file again, drop my values", key="curate_reload", on_click=_forget_file)
+        return
+    except (recordfiles.RecordFileError, KeyError, ValueError, OSError) as error:
+        st.session_state.pop(OPENED, None)  # read again on the next run; the form keeps its values
+        st.error(f"**Not saved.** {text.escape_markdown(error)}")
+        return
+    st.session_state[LAST_SAVE] = (opened.path, version)
+    st.session_state.pop(UNSURE, None)
+    saved_id = str(record.get("id"))
+    verb = {"Edit": "Saved", "Add": "Added", "Duplicate": "Added"}[action]
+    _forget_file()
+    st.session_state[NOTICE] = f"{verb} {saved_id} in {shown_path(opened.path)}. The dashboard reloads the file."
+    select("Edit", saved_id)
+    st.rerun()
+
+
+def _forget_file() -> None:
+    st.session_state.pop(OPENED, None)
+    st.session_state.pop(LOADED, None)
+
+
+def _undo_button() -> None:
+    last = st.session_state.get(LAST_SAVE)
+    if last is None:
+        return
+    path, version = last
+    if st.button("Undo the last save", key="curate_undo", help=f"Put back {shown_path(path)} as it was before."):
+        try:
+            recordfiles.undo_last_save(path, version)
+        except recordfiles.RecordFileError as error:
+            st.error(f"**Not undone.** {text.escape_markdown(error)}")
+            return
+        st.session_state.pop(LAST_SAVE, None)
+        _forget_file()
+        st.session_state[NOTICE] = f"Undone: {shown_path(path)} is as it was before the last save."
+        st.rerun()
+
+
+def _delete(view: View, opened: recordfiles.RecordFile, record_id: str | None) -> None:
+    record = opened.record(record_id)
+    st.markdown(f"**{text.escape_markdown(record_id)}** · {text.escape_markdown(record.get('title') or '')}")
+    confirmed = st.checkbox(
+        f"Yes, delete {text.escape_markdown(record_id)} from this file",
+        key=_selector_key(f"confirm_{record_id}"),  # a fresh box for every record and after every delete
+    )
+    row = st.container(horizontal=True)
+    with row:
+        if st.button("Delete the record", type="primary", disabled=not confirmed, key="curate_delete"):
+            try:
+                opened.remove(record_id)
+                version = recordfiles.save(opened)
+            except recordfiles.SaveConflict as error:
+                st.error("**Not deleted: the file changed on disk since this page read it.**")
+                st.code(error.diff or "", language="diff")
+                _forget_file()
+                return
+            except (recordfiles.RecordFileError, KeyError, OSError) as error:
+                st.error(f"**Not deleted.** {text.escape_markdown(error)}")
+                return
+            st.session_state[LAST_SAVE] = (opened.path, version)
+            _forget_file()
+            st.session_state[NOTICE] = f"Deleted {record_id} from {shown_path(opened.path)}. Undo puts it back."
+            select("Delete", None)
+            st.rerun()
+        _undo_button()

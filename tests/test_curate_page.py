@@ -1,0 +1,200 @@
+"""The Curate page, run as Streamlit runs it: editing off unless asked, edit and save with a minimal diff, undo,
+a file changed on disk meanwhile, add with field messages, duplicate, delete with confirmation, places, and
+an article turned into drafts that open in the form."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_pages import open_page
+
+from dashboard.app import curate_page, drafts_panel, place_picker
+from dashboard.records.loader import load_events
+
+PAGE = "pages/curate.py"
+REPO = Path(__file__).resolve().parent.parent
+ARTICLE = REPO / "tests" / "fixtures" / "articles" / "icaro-2024-10-north-korean-troops.txt"
+KARACHEV = "2024-10-09-karachev-depot-strike"
+
+
+@pytest.fixture
+def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the bundled records, named with --data, and the dashboard started with --edit."""
+    folder = tmp_path / "cases"
+    shutil.copytree(REPO / "data" / "events", folder)
+    monkeypatch.setenv("DASHBOARD_DATA", str(folder))
+    monkeypatch.setattr(sys, "argv", ["app.py", "--edit"])
+    return folder
+
+
+def widget(at: AppTest, name: str):
+    """The Curate form's widget of field (or selector) ``name``: its key carries a generation
+    (`dashboard.app.form_state`)."""
+    prefix = f"curate_{name}_"
+    kinds = ("text_input", "text_area", "selectbox", "multiselect", "number_input", "date_input")
+    kinds += ("segmented_control", "checkbox")
+    found = [item for kind in kinds for item in at.get(kind) if str(getattr(item, "key", "")).startswith(prefix)]
+    assert len(found) == 1, f"{len(found)} widgets for {name}"
+    return found[0]
+
+
+def choose_file(at: AppTest, name: str) -> AppTest:
+    option = next(option for option in at.selectbox(key=curate_page.FILE).options if option.endswith(name))
+    return at.selectbox(key=curate_page.FILE).set_value(option).run()
+
+
+def edit(at: AppTest, record_id: str) -> AppTest:
+    widget(at, "action").set_value("Edit").run()
+    return widget(at, "record").set_value(record_id).run()
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def test_editing_is_off_unless_the_dashboard_is_started_with_edit(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    at = open_page(PAGE)
+    assert at.title[0].value == "Curate"
+    assert any("Editing is off" in info for info in texts(at.info))
+    assert "curate_save" not in [button.key for button in at.button]
+
+
+def test_the_bundled_data_is_not_written_unless_named(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["app.py", "--edit"])
+    monkeypatch.delenv("DASHBOARD_DATA", raising=False)
+    at = open_page(PAGE)
+    assert any("the bundled data is written only when named" in info for info in texts(at.info))
+
+
+def test_an_edit_is_saved_as_a_one_line_change_and_can_be_undone(records: Path) -> None:
+    target = records / "depot_strikes.yaml"
+    before = target.read_bytes()
+    at = choose_file(open_page(PAGE), "depot_strikes.yaml")
+    at = edit(at, KARACHEV)
+    assert widget(at, "title").value.startswith("Ukraine says its drones hit the 67th GRAU")
+    widget(at, "title").set_value("Drones hit the Karachev arsenal").run()
+    assert not at.button(key="curate_save").disabled
+    at.button(key="curate_save").click().run()
+    assert not at.exception
+    assert any(f"Saved {KARACHEV}" in message for message in texts(at.success))
+    old, new = before.decode().splitlines(), target.read_text().splitlines()
+    changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    assert changed == [
+        (
+            next(line for line in old if line.startswith("  title: Ukraine says")),
+            "  title: Drones hit the Karachev arsenal",
+        )
+    ]
+    assert load_events([records]).rejected == 0
+    at.button(key="curate_undo").click().run()
+    assert any("Undone" in message for message in texts(at.success))
+    assert target.read_bytes() == before
+
+
+def test_a_file_changed_on_disk_since_it_was_read_is_not_overwritten(records: Path) -> None:
+    target = records / "depot_strikes.yaml"
+    at = edit(choose_file(open_page(PAGE), "depot_strikes.yaml"), KARACHEV)
+    widget(at, "title").set_value("Mine").run()
+    elsewhere = target.read_text().replace("precision: exact", "precision: near", 1)
+    target.write_text(elsewhere)  # another window, or an editor, saved first
+    at.button(key="curate_save").click().run()
+    assert any("changed on disk since this page read it" in error for error in texts(at.error))
+    assert any("precision: near" in block.value for block in at.code)  # what changed there is shown
+    assert target.read_text() == elsewhere
+
+
+def test_a_new_record_shows_its_problems_in_place_and_cannot_be_saved_until_valid(records: Path) -> None:
+    at = choose_file(open_page(PAGE), "arms_transfers.yaml")
+    assert at.button(key="curate_save").disabled
+    assert "required field is missing" in texts(at.error)
+    for name, value in {"id": "2024-11-01-test-transfer", "title": "A test", "summary": "Shells moved."}.items():
+        widget(at, name).set_value(value)
+    widget(at, "event_type").set_value("arms_transfer")
+    widget(at, "initiator").set_value("north_korea")
+    widget(at, "country").set_value("RUS")
+    widget(at, "latitude").set_value(53.2)
+    widget(at, "longitude").set_value(34.9).run()
+    assert at.button(key="curate_save").disabled  # no source yet
+    assert any("source" in error for error in texts(at.error))
+    widget(at, "id").set_value("not an id!").run()
+    assert any("id" in error.lower() for error in texts(at.error))
+
+
+def test_duplicate_proposes_a_fresh_id_and_delete_asks_first(records: Path) -> None:
+    target = records / "depot_strikes.yaml"
+    at = choose_file(open_page(PAGE), "depot_strikes.yaml")
+    widget(at, "action").set_value("Duplicate").run()
+    widget(at, "record").set_value(KARACHEV).run()
+    copy_id = widget(at, "id").value
+    assert copy_id != KARACHEV and copy_id.startswith("2024-10-09-")
+    at.button(key="curate_save").click().run()
+    assert not at.exception, at.exception
+    assert target.read_text().count(f"- id: {copy_id}\n") == 1
+    widget(at, "action").set_value("Delete").run()
+    widget(at, "record").set_value(copy_id).run()
+    assert at.button(key="curate_delete").disabled
+    widget(at, f"confirm_{copy_id}").check().run()
+    at.button(key="curate_delete").click().run()
+    assert f"- id: {copy_id}\n" not in target.read_text()
+    assert load_events([records]).loaded == 20
+
+
+def test_the_detail_card_links_to_the_record_in_its_file(records: Path) -> None:
+    at = open_page("pages/map.py", event=KARACHEV)
+    links = [element for element in at.get("page_link")]
+    assert links, "no Edit link on the card"
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["edit"] = KARACHEV
+    at.query_params["file"] = next(option for option in _files(records) if option.endswith("depot_strikes.yaml"))
+    at.run()
+    at.switch_page(PAGE).run()
+    assert widget(at, "record").value == KARACHEV
+
+
+def _files(records: Path) -> list[str]:
+    from dashboard.records.datapaths import shown_path
+
+    return [shown_path(path) for path in sorted(records.glob("*.yaml"))]
+
+
+def test_a_place_found_in_the_gazetteer_fills_the_place_fields(records: Path) -> None:
+    at = choose_file(open_page(PAGE), "arms_transfers.yaml")
+    at.text_input(key=place_picker.FIND).set_value("Kharkov").run()
+    suggestions = [
+        markdown.value for markdown in at.markdown if "matched" in markdown.value or "Kharkiv" in markdown.value
+    ]
+    assert suggestions and "Kharkiv" in suggestions[0]
+    at.button(key="curate_use_0").click().run()
+    assert widget(at, "place").value == "Kharkiv"
+    assert widget(at, "country").value == "UKR"
+    assert abs(widget(at, "latitude").value - 49.98) < 0.1
+    assert len(at.get("deck_gl_json_chart")) == 1  # the placing map, once there is a point
+
+
+def test_an_article_becomes_drafts_that_open_in_the_form(records: Path) -> None:
+    at = open_page(PAGE)
+    at.text_area(key=drafts_panel.ARTICLE).set_value(ARTICLE.read_text())
+    at.date_input(key=drafts_panel.PUBLISHED).set_value("2024-10-09").run()
+    at.button(key="draft_go").click().run()
+    assert not at.exception, at.exception
+    assert any("draft records" in markdown.value for markdown in at.markdown)
+    assert len(at.get("download_button")) >= 1
+    at.button(key="draft_open_0").click().run()
+    assert at.session_state[curate_page.TAB] == curate_page.RECORDS_TAB
+    assert widget(at, "id").value
+    assert any(info.startswith("To check") for info in texts(at.info))
+
+
+def test_drafts_need_no_edit_mode_but_opening_one_in_the_form_does(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    at = open_page(PAGE)
+    at.text_area(key=drafts_panel.ARTICLE).set_value(ARTICLE.read_text())
+    at.date_input(key=drafts_panel.PUBLISHED).set_value("2024-10-09").run()
+    at.button(key="draft_go").click().run()
+    assert not [button for button in at.button if str(button.key).startswith("draft_open_")]
+    assert any("--edit" in caption.value for caption in at.caption)
