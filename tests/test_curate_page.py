@@ -4,6 +4,7 @@ an article turned into drafts that open in the form."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from test_pages import open_page
 
 from dashboard.app import curate_page, drafts_panel, place_picker
 from dashboard.records.loader import load_events
+from tests_support import as_shown
 
 PAGE = "pages/curate.py"
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +55,8 @@ def edit(at: AppTest, record_id: str) -> AppTest:
 
 
 def texts(elements) -> list[str]:
-    return [element.value for element in elements]
+    """The elements' text as the page shows it (Markdown escapes undone)."""
+    return [as_shown(element.value) for element in elements]
 
 
 def test_editing_is_off_unless_the_dashboard_is_started_with_edit(monkeypatch) -> None:
@@ -198,3 +201,25 @@ def test_drafts_need_no_edit_mode_but_opening_one_in_the_form_does(monkeypatch) 
     at.button(key="draft_go").click().run()
     assert not [button for button in at.button if str(button.key).startswith("draft_open_")]
     assert any("--edit" in caption.value for caption in at.caption)
+
+
+HOSTILE = (
+    "<img src=x onerror=alert(1)> [a link](http://example.invalid) ![i](http://example.invalid/i.png) :material/home:"
+)
+
+
+def test_text_from_the_files_and_the_article_is_shown_as_text(records: Path) -> None:
+    target = records / "depot_strikes.yaml"
+    hostile_title = json.dumps(f"{HOSTILE} 107th")  # a YAML double-quoted scalar
+    target.write_text(target.read_text().replace("  title: Drones hit the 107th", f"  title: {hostile_title} #", 1))
+    at = choose_file(open_page(PAGE), "depot_strikes.yaml")
+    widget(at, "action").set_value("Delete").run()
+    widget(at, "record").set_value("2024-09-18-toropets-depot-strike").run()
+    shown = [markdown.value for markdown in at.markdown if "toropets" in markdown.value]
+    assert shown and all("](" not in value and "<img" not in value.replace("\\<", "") for value in shown)
+    at.text_area(key=drafts_panel.ARTICLE).set_value(f"{HOSTILE} North Korean troops arrived in Kursk on Monday.")
+    at.date_input(key=drafts_panel.PUBLISHED).set_value("2024-10-09").run()
+    at.button(key="draft_go").click().run()
+    assert not at.exception
+    for element in [*at.markdown, *at.warning, *at.caption]:
+        assert "](http" not in element.value and "<img" not in element.value.replace("\\<", "")

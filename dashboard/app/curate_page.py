@@ -79,7 +79,7 @@ def _records(view: View) -> None:
         return
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.success(notice)
+        st.success(text.escape_markdown(notice))  # it names a file and a record: text, never Markdown
     path = _chosen_file(editing)
     if path is None:
         return
