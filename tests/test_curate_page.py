@@ -45,8 +45,8 @@ def widget(at: AppTest, name: str):
 
 
 def choose_file(at: AppTest, name: str) -> AppTest:
-    option = next(option for option in at.selectbox(key=curate_page.FILE).options if option.endswith(name))
-    return at.selectbox(key=curate_page.FILE).set_value(option).run()
+    option = next(option for option in widget(at, "file").options if option.endswith(name))
+    return widget(at, "file").set_value(option).run()
 
 
 def edit(at: AppTest, record_id: str) -> AppTest:
@@ -155,6 +155,15 @@ def test_the_detail_card_links_to_the_record_in_its_file(records: Path) -> None:
     at.query_params["edit"] = KARACHEV
     at.query_params["file"] = next(option for option in _files(records) if option.endswith("depot_strikes.yaml"))
     at.run()
+    at.switch_page(PAGE).run()
+    assert widget(at, "record").value == KARACHEV
+    assert "edit" not in at.query_params  # taken once: the analyst's own choices hold from here
+    widget(at, "record").set_value("2024-09-18-toropets-depot-strike").run()
+    assert widget(at, "record").value == "2024-09-18-toropets-depot-strike"
+    widget(at, "file").set_value(widget(at, "file").options[0]).run()  # another file
+    at.switch_page("pages/map.py").run()
+    at.query_params["edit"] = KARACHEV  # the same link followed again
+    at.query_params["file"] = next(option for option in _files(records) if option.endswith("depot_strikes.yaml"))
     at.switch_page(PAGE).run()
     assert widget(at, "record").value == KARACHEV
 

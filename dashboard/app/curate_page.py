@@ -33,7 +33,7 @@ from dashboard.views import curation, text
 
 PREFIX = "curate_"  # widget keys: curate_<schema field name>
 EDIT_PARAM, FILE_PARAM = "edit", "file"  # ?edit=<record id>&file=<its file>: the detail card's "Edit this record"
-FILE, NEW_NAME, NEW_FOLDER = (f"{PREFIX}{name}" for name in ("file", "new", "in"))
+NEW_NAME, NEW_FOLDER = (f"{PREFIX}{name}" for name in ("new", "in"))
 LOADED = "_curate_loaded"  # (file, action, record id) whose values the form holds
 OPENED = "_curate_opened"  # the RecordFile read when the form was filled: saving checks the file against it
 LAST_SAVE = "_curate_last_save"  # (path, FileVersion) of this session's last save, for Undo
@@ -43,6 +43,8 @@ UNSURE = "_curate_unsure"  # field -> why, for a draft in the form: shown under 
 TAB = "curate_tab"
 CHECKED = "_curate_checked"  # (the record and ids checked, the messages)
 SELECTED = "_curate_selected"  # (action, record id) the selectors start from
+CHOSEN_FILE = "_curate_chosen_file"  # the record file chosen (its selector starts from it)
+FILE_GENERATION = "_curate_file_generation"
 SELECTOR_GENERATION = "_curate_selector_generation"
 RECORDS_TAB, DRAFTS_TAB = "Records", "Article → draft records"
 ACTIONS = ("Add", "Edit", "Duplicate", "Delete")
@@ -80,6 +82,13 @@ def _records(view: View) -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.success(text.escape_markdown(notice))  # it names a file and a record: text, never Markdown
+    if EDIT_PARAM in st.query_params:  # a detail card's "Edit this record": taken once, then off the address
+        if FILE_PARAM in st.query_params:
+            st.session_state[CHOSEN_FILE] = st.query_params.get(FILE_PARAM)
+            st.session_state[FILE_GENERATION] = st.session_state.get(FILE_GENERATION, 0) + 1
+        select("Edit", st.query_params.get(EDIT_PARAM))
+        for name in (EDIT_PARAM, FILE_PARAM):
+            st.query_params.pop(name, None)
     path = _chosen_file(editing)
     if path is None:
         return
@@ -89,9 +98,8 @@ def _records(view: View) -> None:
         st.error(f"**{text.escape_markdown(shown_path(path))} cannot be edited.** {text.escape_markdown(error)}")
         return
     ids = opened.ids()
-    if SELECTED not in st.session_state:  # first visit: the address may name a record to edit
-        wanted = st.query_params.get(EDIT_PARAM)
-        select("Edit", wanted) if wanted in ids else select("Add", None)
+    if SELECTED not in st.session_state:
+        select("Add", None)
     chosen_action, chosen_record = st.session_state[SELECTED]
     action = (
         st.segmented_control("Action", ACTIONS, default=chosen_action, key=_selector_key("action")) or chosen_action
@@ -144,14 +152,17 @@ def _checked(record: dict, registries: Registries, others: list[str]) -> list[tu
 def _chosen_file(editing: app_data.Editing) -> Path | None:
     names = {shown_path(path): path for path in editing.files}
     choices = [*names, *([NEW_FILE] if editing.folders else [])]
-    wanted = st.query_params.get(FILE_PARAM)
+    wanted = st.session_state.get(CHOSEN_FILE)
     chosen = st.selectbox(
         "Record file",
         choices,
         index=choices.index(wanted) if wanted in choices else 0,
-        key=FILE,
+        key=f"{PREFIX}file_{st.session_state.get(FILE_GENERATION, 0)}",  # moves on only when a link names a file
         help="Only files named with --data can be written.",
     )
+    if chosen != st.session_state.get(CHOSEN_FILE):  # another file: its own records to choose from
+        st.session_state[CHOSEN_FILE] = chosen
+        select(st.session_state.get(SELECTED, ("Add", None))[0], None)
     if chosen != NEW_FILE:
         return names.get(chosen)
     folders = {shown_path(folder): folder for folder in editing.folders}
