@@ -358,9 +358,10 @@ def test_concurrent_saves_from_threads_never_overwrite_each_other(commented: Pat
     assert commented.read_text(encoding="utf-8") == saved[0].text()
 
 
-def _save_in_a_process(path: str, record_id: str, go, results) -> None:
+def _save_in_a_process(path: str, record_id: str, ready, go, results) -> None:
     record_file = open_record_file(Path(path))
     record_file.add(new_record(record_id))
+    ready.release()  # this process has read the file: only now may any of them save
     go.wait()
     try:
         save(record_file)
@@ -372,11 +373,13 @@ def _save_in_a_process(path: str, record_id: str, go, results) -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_concurrent_saves_from_processes_never_overwrite_each_other(commented: Path) -> None:
     context = multiprocessing.get_context("fork")
-    go, results = context.Event(), context.Queue()
+    ready, go, results = context.Semaphore(0), context.Event(), context.Queue()
     ids = [f"2024-04-0{number}-process" for number in range(1, 5)]
-    processes = [context.Process(target=_save_in_a_process, args=(str(commented), i, go, results)) for i in ids]
+    processes = [context.Process(target=_save_in_a_process, args=(str(commented), i, ready, go, results)) for i in ids]
     for process in processes:
         process.start()
+    for _ in processes:  # every process has read the same version before any saves
+        assert ready.acquire(timeout=60)
     go.set()
     for process in processes:
         process.join(30)
