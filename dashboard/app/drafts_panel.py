@@ -84,10 +84,10 @@ def _show_found(view: View, found: list[drafts.Draft], published: date | None) -
     registries = view.data.registries
     unsure_total = sum(len(draft.unsure) for draft in found)
     st.markdown(f"**{len(found)} draft records**, {unsure_total} fields to check.")
-    yaml_text = drafts.drafts_yaml(found, article="the pasted article", published=published)
     st.download_button(
         "Download the drafts (YAML)",
-        data=yaml_text.encode("utf-8"),
+        # written when asked for, not on every rerun of the page
+        data=lambda: drafts.drafts_yaml(found, article="the pasted article", published=published).encode("utf-8"),
         file_name=f"drafts_{published:%Y-%m-%d}.yaml" if published else "drafts.yaml",
         mime=MIME.get("yaml", "application/yaml"),
         key="draft_download",
