@@ -49,3 +49,23 @@ def _apptest_runs_the_entry_script_every_time():
     app_test.PagesManager = NavigationPagesManager
     yield
     app_test.PagesManager = original
+
+
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_parser(request, monkeypatch) -> str:
+    """Run a test with each YAML parser PyYAML may bring: libyaml's (whose own limits change between releases:
+    0.2.6 refuses 1,000 levels of nesting itself) and the pure-Python one (no limit of its own, as libyaml
+    before 0.2.6). The loader's rules and messages must not depend on which one reads the file."""
+    import yaml
+
+    from dashboard.records import yamlsafe
+
+    if request.param == "libyaml":
+        if not getattr(yaml, "__with_libyaml__", False):
+            pytest.skip("this PyYAML has no libyaml parser")
+        base = yaml.CSafeLoader
+    else:
+        base = yaml.SafeLoader
+    monkeypatch.setattr(yamlsafe, "_BaseLoader", base)
+    monkeypatch.setattr(yamlsafe, "_NoAliasLoader", yamlsafe._safe_loader(base))
+    return request.param

@@ -116,12 +116,33 @@ def test_an_alias_is_reported_at_the_line_where_it_is_written(tmp_path: Path, lo
         ("moderate.yaml", "- title: " + "[" * 60 + "]" * 60 + "\n"),
     ],
 )
-def test_deep_nesting_is_refused_with_a_line_not_a_crash(tmp_path: Path, load, name: str, content: str) -> None:
+def test_deep_nesting_is_refused_with_a_line_not_a_crash(
+    tmp_path: Path, load, yaml_parser: str, name: str, content: str
+) -> None:
     path = tmp_path / name
     path.write_text(content + "\n", encoding="utf-8")
     result = load(path)
     assert any("nested more than 32 levels deep" in problem.message for problem in result.problems)
     assert all(problem.line == 1 for problem in only_errors(result) if "nested" in problem.message)
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        # past the depth check (more than 1,000 collection marks), broken within the depth limit; the parser
+        # notices where the next item starts
+        ("- title: x\n" * 600 + "- title: [unclosed\n" + "- title: y\n" * 10, 602),
+        ("- title: x\n" * 600 + "- " + "[" * 20 + "\n", 602),
+    ],
+)
+def test_a_broken_file_past_the_depth_check_keeps_the_parsers_words_and_line(
+    tmp_path: Path, load, yaml_parser: str, content: str, line: int
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(content, encoding="utf-8")
+    result = load(path)
+    [broken] = [problem for problem in only_errors(result) if problem.field is None or "YAML" in problem.message]
+    assert broken.line == line and "invalid YAML" in broken.message and "nested" not in broken.message
 
 
 # --- CSV that is not records ---------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ HOSTILE = {  # name: (text of the bad file, a word of its problem, the text of t
 
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_a_hostile_story_gives_a_problem_at_its_file_and_line_and_the_rest_loads(
-    case: str, tmp_path: Path, loaded, registries, borders
+    case: str, tmp_path: Path, loaded, registries, borders, yaml_parser: str
 ) -> None:
     text, message, where = HOSTILE[case]
     (tmp_path / "a-good.yaml").write_text(GOOD, encoding="utf-8")

@@ -37,31 +37,35 @@ class YamlError(ValueError):
         self.line = line
 
 
-class _NoAliasLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loader that refuses aliases (``*name``: never needed in records, and they allow alias bombs),
-    leaves dates as text and keeps non-finite numbers as written."""
+def _safe_loader(base: type) -> type:
+    """A safe loader on ``base`` (libyaml's or the pure-Python parser) that refuses aliases (``*name``: never
+    needed in records, and they allow alias bombs), leaves dates as text and keeps non-finite numbers as
+    written."""
 
-    yaml_implicit_resolvers: ClassVar[dict] = {
-        first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP_TAG]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
+    class NoAliasLoader(base):  # type: ignore[misc,valid-type]
+        yaml_implicit_resolvers: ClassVar[dict] = {
+            first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP_TAG]
+            for first, resolvers in base.yaml_implicit_resolvers.items()
+        }
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
-        if node in self.constructed_objects:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                "aliases (*name) are not allowed in record files",
-                node.start_mark,
-            )
-        return super().construct_object(node, deep=deep)
+        def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
+            if node in self.constructed_objects:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "aliases (*name) are not allowed in record files",
+                    node.start_mark,
+                )
+            return super().construct_object(node, deep=deep)
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> object:
-        number = super().construct_yaml_float(node)
-        return number if number == number and abs(number) != float("inf") else node.value
+        def construct_yaml_float(self, node: yaml.ScalarNode) -> object:
+            number = super().construct_yaml_float(node)
+            return number if number == number and abs(number) != float("inf") else node.value
 
+    NoAliasLoader.add_constructor("tag:yaml.org,2002:float", NoAliasLoader.construct_yaml_float)
+    NoAliasLoader.add_constructor(DRAFT_TAG, _refuse_draft)
+    return NoAliasLoader
 
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
 
 DRAFT_TAG = "!draft"  # a record drafted from an article (dashboard.records.drafts), not yet reviewed
 NOT_REVIEWED = (
@@ -73,7 +77,7 @@ def _refuse_draft(loader: yaml.BaseLoader, node: yaml.Node) -> object:
     raise yaml.constructor.ConstructorError(None, None, NOT_REVIEWED, node.start_mark)
 
 
-_NoAliasLoader.add_constructor(DRAFT_TAG, _refuse_draft)
+_NoAliasLoader = _safe_loader(_BaseLoader)
 
 
 class _AliasError(yaml.YAMLError):
@@ -92,7 +96,7 @@ def _error(error: yaml.YAMLError, line_offset: int) -> YamlError:
     return YamlError(f"invalid YAML: {problem}", line)
 
 
-def _construct(loader: _NoAliasLoader, node: yaml.Node) -> object:
+def _construct(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> object:
     """Build one item; unlike ``construct_document`` it keeps what earlier items built, so aliases to
     them are caught."""
     data = loader.construct_object(node)
@@ -109,21 +113,36 @@ def _indicator_count(text: str) -> int:
     return sum(map(text.count, "[{?:-"))
 
 
-def _check_nesting(text: str, line_offset: int) -> None:
-    """Walk the parser's events (iteratively, never recursing) and refuse nesting deeper than `MAX_NESTING`."""
+def _walk_nesting(text: str, loader: type, line_offset: int) -> None:
+    """Walk ``loader``'s parser events (iteratively, never recursing); raise `YamlError` with `TOO_DEEP` at the
+    first collection nested deeper than `MAX_NESTING`. A parse error is raised as the parser's `yaml.YAMLError`."""
     depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING + 1:  # + 1: the list of records itself
+                raise YamlError(TOO_DEEP, event.start_mark.line + 1 + line_offset)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_nesting(text: str, line_offset: int) -> None:
+    """Refuse nesting deeper than `MAX_NESTING`, with the line of the first collection too deep.
+
+    The depth rule is this module's own, whatever the parser's version: libyaml 0.2.6 (PyYAML 6.0.4's wheels)
+    refuses 1,000 levels itself, and its scanner can reach that limit while looking ahead for a key, before
+    it hands over the events this check counts. When the fast parser stops, the text up to where it stopped is
+    walked again by the pure-Python parser, which has no depth limit of its own and never recurses: nesting
+    too deep is then reported as such; any other error keeps the fast parser's words and line."""
     try:
-        for event in yaml.parse(text, Loader=_BaseLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_NESTING + 1:  # + 1: the list of records itself
-                    raise YamlError(
-                        TOO_DEEP,
-                        event.start_mark.line + 1 + line_offset,
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        _walk_nesting(text, _BaseLoader, line_offset)
     except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        if _BaseLoader is not yaml.SafeLoader and mark is not None:
+            try:
+                _walk_nesting(text[: mark.index + 1], yaml.SafeLoader, line_offset)
+            except yaml.YAMLError:
+                pass  # the text cut where the fast parser stopped is broken too: report the fast parser's error
         raise _error(error, line_offset) from None
 
 
