@@ -10,6 +10,7 @@ parser crash), and ``.nan`` / ``.inf`` stay text, so they are reported as number
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from typing import ClassVar
@@ -139,10 +140,9 @@ def _check_nesting(text: str, line_offset: int) -> None:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         if _BaseLoader is not yaml.SafeLoader and mark is not None:
-            try:
+            # the text cut where the fast parser stopped is broken too: then the fast parser's error is reported
+            with contextlib.suppress(yaml.YAMLError):
                 _walk_nesting(text[: mark.index + 1], yaml.SafeLoader, line_offset)
-            except yaml.YAMLError:
-                pass  # the text cut where the fast parser stopped is broken too: report the fast parser's error
         raise _error(error, line_offset) from None
 
 
