@@ -6,7 +6,12 @@ its data).
 
 from __future__ import annotations
 
+import bz2
 import shutil
+import struct
+import tracemalloc
+import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -242,6 +247,63 @@ def test_a_zip_that_unpacks_past_the_limit_is_refused_before_unpacking(tmp_path:
         archive.writestr("a.CSV", "x")
         archive.writestr("b.CSV", "y")
     assert "zip holds 2 files" in errors(load_events([two]))[0]
+
+
+def deflated_zeros(mebibytes: int) -> bytes:
+    """Raw Deflate data of ``mebibytes`` MiB of zeros, made in milliseconds: each MiB packed after a full flush
+    packs to the same bytes, so one is repeated."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    middle = packer.compress(bytes(1 << 20)) + packer.flush(zlib.Z_FULL_FLUSH)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return middle * (mebibytes - 1) + packer.compress(bytes(1 << 20)) + packer.flush()
+
+
+def zip_declaring(name: str, method: int, packed: bytes, size: int, checksum: int) -> bytes:
+    """A zip of one file whose local header and central directory both declare ``size`` and ``checksum``,
+    whatever ``packed`` unpacks to."""
+    encoded = name.encode()
+    sizes = (checksum, len(packed), size, len(encoded))
+    local = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, method, 0, 0, *sizes, 0) + encoded
+    central = struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, method, 0, 0, *sizes, 0, 0, 0, 0, 0, 0)
+    directory = central + encoded
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), len(local) + len(packed), 0)
+    return local + packed + directory + end
+
+
+def test_a_zip_whose_headers_understate_its_size_is_refused_without_unpacking_it(tmp_path: Path, monkeypatch) -> None:
+    from dashboard.records import readers
+
+    limit = 2 << 20
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", limit)
+    # 256 MiB of zeros declared as 1,000 bytes (with the checksum of 1,000 zeros): packed with Deflate as GDELT
+    # packs its files, and with bzip2, whose few hundred bytes can unpack to gigabytes in one step
+    lying = tmp_path / "20240517.export.CSV.zip"
+    lying.write_bytes(
+        zip_declaring(lying.name[:-4], zipfile.ZIP_DEFLATED, deflated_zeros(256), 1000, zlib.crc32(bytes(1000)))
+    )
+    lying_bzip2 = tmp_path / "20240518.export.CSV.zip"
+    packed = bz2.compress(bytes(16 << 20))
+    lying_bzip2.write_bytes(
+        zip_declaring("20240518.export.CSV", zipfile.ZIP_BZIP2, packed, 1000, zlib.crc32(bytes(1000)))
+    )
+    honest = tmp_path / "20240519.export.CSV.zip"  # says truly that it unpacks past the limit
+    honest.write_bytes(zip_declaring("20240519.export.CSV", zipfile.ZIP_DEFLATED, deflated_zeros(64), 64 << 20, 0))
+    shutil.copy(DATASETS / "20240516.export.CSV.zip", tmp_path)
+    tracemalloc.start()
+    try:
+        result = load_events([tmp_path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * limit  # nothing near the 256 MiB, nor even the limit, was unpacked
+    by_file = {
+        Path(problem.file).name: problem.message for problem in result.problems if problem.severity is Severity.ERROR
+    }
+    declared = "unpacks to more than the 1,000 bytes the zip's header declares"
+    assert declared in by_file[lying.name] and declared in by_file[lying_bzip2.name]
+    assert "20240519.export.CSV" in by_file[honest.name] and "over the limit of 2 MB" in by_file[honest.name]
+    assert len(by_file) == 3
+    assert (result.read, result.loaded, result.rejected) == (3, 3, 0)  # the other GDELT file loads
 
 
 def test_a_timemap_download_loads_with_string_coordinates_and_events_without_place_or_sources(registries) -> None:

@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import warnings
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +34,7 @@ from dashboard.records.schema import (
     SOURCE_FIELDS_BY_NAME,
 )
 from dashboard.records.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records
+from dashboard.records.zipped import only_member
 
 NOT_NAMED = ReadAs()  # a path given without prefixes: read as its header says
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # larger files are refused with a message, never half-read
@@ -116,7 +116,7 @@ def read_file(path: Path, shown_as: str | None = None) -> RawFile:
         return empty
     read_as = read_as_named(path)
     if data.startswith(ZIP_MAGIC):
-        data = _zipped_member(data, name)
+        data = only_member(data, MAX_FILE_BYTES)
         if isinstance(data, str):
             empty.problems.append(_file_problem(name, data))
             return empty
@@ -168,26 +168,6 @@ def _windows_export(data: bytes, text: str, problem: Problem, name: str, read_as
 
 
 ZIP_MAGIC = b"PK\x03\x04"
-
-
-def _zipped_member(data: bytes, name: str) -> bytes | str:
-    """The one file a zip holds (as GDELT's daily files come), or why it is not read. Its size is checked
-    against the limit before and while it is unpacked, so a small zip cannot unpack into gigabytes."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [info for info in archive.infolist() if not info.is_dir()]
-            if len(members) != 1:
-                return f"zip holds {len(members)} files: only a zip of one record file (a GDELT daily file) is read"
-            member = members[0]
-            if member.file_size > MAX_FILE_BYTES:
-                return f"{member.filename} unpacks to {member.file_size / 2**20:.0f} MB, over the limit"
-            with archive.open(member) as file:
-                unpacked = file.read(MAX_FILE_BYTES + 1)
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
-        return f"not a readable zip file: {error}"
-    if len(unpacked) > MAX_FILE_BYTES:
-        return f"{member.filename} unpacks to more than {MAX_FILE_BYTES / 2**20:.0f} MB: not read"
-    return unpacked
 
 
 def read_gdelt_text(text: str, name: str, columns: list[str] | None) -> RawFile:
