@@ -99,22 +99,90 @@ def test_an_edit_is_saved_as_a_one_line_change_and_can_be_undone(records: Path) 
     assert target.read_bytes() == before
 
 
-def test_a_file_changed_on_disk_since_it_was_read_is_not_overwritten(records: Path) -> None:
+def conflicting_edit(records: Path) -> tuple[AppTest, str]:
+    """Karachev's title changed in the form while another window saved a new location precision for it; Save
+    pressed. Returns the page and the file as the other window left it."""
     target = records / "depot_strikes.yaml"
     at = edit(choose_file(open_page(PAGE), "depot_strikes.yaml"), KARACHEV)
     widget(at, "title").set_value("Mine").run()
-    elsewhere = target.read_text().replace("precision: exact", "precision: near", 1)
+    elsewhere = target.read_text().replace("precision: exact", "precision: near", 1)  # Karachev's place
     target.write_text(elsewhere)  # another window, or an editor, saved first
     at.button(key="curate_save").click().run()
+    return at, elsewhere
+
+
+def test_a_file_changed_on_disk_since_it_was_read_is_not_overwritten(records: Path) -> None:
+    at, elsewhere = conflicting_edit(records)
     assert any("changed on disk since this page read it" in error for error in texts(at.error))
-    assert any("precision: near" in block.value for block in at.code)  # what changed there is shown
-    assert target.read_text() == elsewhere
+    assert (records / "depot_strikes.yaml").read_text() == elsewhere
+    assert any("precision: near" in block.value for block in at.code)  # every difference of the file
+    # field by field: what changed in this record on disk, beside the form's value
+    table = next(value for value in texts(at.markdown) if "On disk now" in value)
+    assert "| Location precision | exact | near | exact |" in table
+    assert "| Title |" not in table  # the title did not change on disk: the form's change is no conflict
+    widget(at, "summary").set_value("Mine too").run()  # the comparison stays while the analyst decides
+    assert any("changed on disk since this page read it" in error for error in texts(at.error))
+    at.button(key="curate_reload").click().run()  # load the record as it is on disk, dropping the form's values
+    assert widget(at, "title").value.startswith("Ukraine says its drones hit the 67th GRAU")
+    assert widget(at, "location_precision").value == "near"
+    assert "curate_reread" not in [button.key for button in at.button] and not texts(at.error)
+
+
+def test_after_a_conflict_the_analyst_may_keep_their_values_over_the_file_as_it_is_now(records: Path) -> None:
+    at, _ = conflicting_edit(records)
+    at.button(key="curate_save").click().run()  # pressed again: still refused, the file is still newer
+    assert any("changed on disk since this page read it" in error for error in texts(at.error))
+    at.button(key="curate_reread").click().run()
+    assert widget(at, "title").value == "Mine"
+    at.button(key="curate_save").click().run()
+    assert any(f"Saved {KARACHEV}" in message for message in texts(at.success))
+    saved = next(item for item in load_events([records]).events.itertuples() if item.id == KARACHEV)
+    assert (saved.title, saved.location_precision) == ("Mine", "near")  # both changes kept
+
+
+def test_a_copy_refused_for_a_change_on_disk_can_be_saved_again(records: Path) -> None:
+    target = records / "depot_strikes.yaml"
+    at = choose_file(open_page(PAGE), "depot_strikes.yaml")
+    widget(at, "action").set_value("Duplicate").run()
+    widget(at, "record").set_value(KARACHEV).run()
+    copy_id = widget(at, "id").value
+    target.write_text(target.read_text().replace("precision: exact", "precision: near", 1))
+    at.button(key="curate_save").click().run()
+    at.button(key="curate_save").click().run()  # pressed again: refused for the same reason, nothing else
+    errors = texts(at.error)
+    assert any("changed on disk since this page read it" in error for error in errors)
+    assert not any("already used" in error for error in errors)
+    assert any(f"changed: {KARACHEV}" in value for value in texts(at.markdown))  # which record changed there
+    at.button(key="curate_reread").click().run()
+    at.button(key="curate_save").click().run()
+    assert any(f"Added {copy_id}" in message for message in texts(at.success))
+    assert target.read_text().count(f"- id: {copy_id}\n") == 1
+    assert "precision: near" in target.read_text()
+
+
+def test_an_empty_new_record_shows_problems_only_once_the_analyst_acts(records: Path) -> None:
+    target = records / "arms_transfers.yaml"
+    before = target.read_text()
+    at = choose_file(open_page(PAGE), "arms_transfers.yaml")
+    assert not texts(at.error)  # nothing typed, nothing wrong yet
+    assert any("checked once you change it" in caption for caption in texts(at.caption))
+    widget(at, "title").set_value("A test").run()
+    assert not texts(at.error)  # the title is fine; the fields not yet filled in are not reported
+    widget(at, "id").set_value("not an id!").run()
+    errors = texts(at.error)
+    assert errors and all("id" in error.lower() for error in errors)  # only the field the analyst changed
+    widget(at, "id").set_value("2024-11-01-test-transfer").run()
+    assert not texts(at.error)
+    at.button(key="curate_save").click().run()  # Save checks every field
+    errors = texts(at.error)
+    assert "required field is missing" in errors
+    assert any("Not saved:" in error for error in errors)
+    assert at.button(key="curate_save").disabled  # until the problems shown are mended
+    assert target.read_text() == before
 
 
 def test_a_new_record_shows_its_problems_in_place_and_cannot_be_saved_until_valid(records: Path) -> None:
     at = choose_file(open_page(PAGE), "arms_transfers.yaml")
-    assert at.button(key="curate_save").disabled
-    assert "required field is missing" in texts(at.error)
     for name, value in {"id": "2024-11-01-test-transfer", "title": "A test", "summary": "Shells moved."}.items():
         widget(at, name).set_value(value)
     widget(at, "event_type").set_value("arms_transfer")
@@ -122,6 +190,8 @@ def test_a_new_record_shows_its_problems_in_place_and_cannot_be_saved_until_vali
     widget(at, "country").set_value("RUS")
     widget(at, "latitude").set_value(53.2)
     widget(at, "longitude").set_value(34.9).run()
+    assert not texts(at.error)  # the fields changed are valid; the sources are not yet checked
+    at.button(key="curate_save").click().run()
     assert at.button(key="curate_save").disabled  # no source yet
     assert any("source" in error for error in texts(at.error))
     widget(at, "id").set_value("not an id!").run()
@@ -166,6 +236,55 @@ def test_the_detail_card_links_to_the_record_in_its_file(records: Path) -> None:
     at.query_params["file"] = next(option for option in _files(records) if option.endswith("depot_strikes.yaml"))
     at.switch_page(PAGE).run()
     assert widget(at, "record").value == KARACHEV
+
+
+def follow_link(**query: str) -> AppTest:
+    """The Curate page opened from an address such as a detail card's "Edit this record" link."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def no_record_is_open(at: AppTest) -> bool:
+    return not [item for item in at.text_input if str(item.key).startswith("curate_title_")]
+
+
+def test_a_link_to_a_file_that_may_not_be_edited_opens_nothing_and_says_so(records: Path) -> None:
+    from dashboard.records.datapaths import shown_path
+
+    bundled = shown_path(REPO / "data" / "events" / "depot_strikes.yaml")  # read, but not named with --data
+    at = follow_link(edit=KARACHEV, file=bundled)
+    warnings = texts(at.warning)
+    assert any(
+        "Ignored in the address" in warning and bundled in warning and "not one of the record files" in warning
+        for warning in warnings
+    ), warnings
+    assert any(f"record '{KARACHEV}' is not opened" in warning for warning in warnings)
+    assert widget(at, "file").value is None  # no other file chosen in its place
+    assert no_record_is_open(at)
+    choose_file(at, "depot_strikes.yaml")  # the analyst's own choice: the note has been read
+    assert not any("Ignored in the address" in warning for warning in texts(at.warning))
+
+
+def test_a_link_to_a_record_its_file_does_not_hold_opens_no_other_record(records: Path) -> None:
+    depot_strikes = next(option for option in _files(records) if option.endswith("depot_strikes.yaml"))
+    at = follow_link(edit="2024-10-09-no-such-strike", file=depot_strikes)
+    warnings = texts(at.warning)
+    assert any(
+        "'2024-10-09-no-such-strike'" in warning and f"{depot_strikes} holds no record with this id" in warning
+        for warning in warnings
+    ), warnings
+    assert widget(at, "file").value == depot_strikes  # the file it named is open
+    assert widget(at, "action").value == "Edit"
+    assert widget(at, "record").value is None  # and no record of it in place of the one named
+    assert no_record_is_open(at)
+    assert "edit" not in at.query_params and "file" not in at.query_params
+    widget(at, "record").set_value(KARACHEV).run()
+    assert widget(at, "title").value.startswith("Ukraine says its drones hit the 67th GRAU")
 
 
 def _files(records: Path) -> list[str]:

@@ -92,3 +92,42 @@ def test_the_placing_map_is_offline() -> None:
     spec = deck.to_json()
     assert "carto" not in spec.lower() and "mapbox" not in spec.lower()
     assert curation.PLACING_LAYER in spec
+
+
+def test_an_edit_link_names_what_it_cannot_open_and_opens_nothing_else() -> None:
+    files = {"cases/a.yaml": ["one", "two"], "cases/b.yaml": ["three"]}
+    read = lambda edit, file, chosen="cases/a.yaml": curation.read_edit_link(  # noqa: E731
+        edit, file, list(files), chosen, files.get
+    )
+    assert read(["three"], ["cases/b.yaml"]) == curation.EditLink("cases/b.yaml", "three")
+    assert read(["two"], []) == curation.EditLink("cases/a.yaml", "two")  # no file: the one chosen on the page
+    repeated = read(["one", "three"], ["cases/a.yaml", "cases/b.yaml"])
+    assert (repeated.file, repeated.record_id) == ("cases/b.yaml", "three")
+    assert repeated.notes == (
+        "edit: given 2 times; only the last, 'three', is used",
+        "file: given 2 times; only the last, 'cases/b.yaml', is used",
+    )
+    outside = read(["one"], ["/etc/x.yaml"])
+    assert (outside.file, outside.record_id) == (None, None) and "'/etc/x.yaml'" in outside.notes[0]
+    unknown = read(["four"], ["cases/b.yaml"])
+    assert (unknown.file, unknown.record_id) == ("cases/b.yaml", None) and "'four'" in unknown.notes[0]
+    no_file = read(["one"], [], chosen=None)
+    assert (no_file.file, no_file.record_id) == (None, None) and "names no record file" in no_file.notes[0]
+
+
+def test_changes_on_disk_are_compared_field_by_field_and_merged_with_the_form() -> None:
+    opened = RECORDS[0]
+    on_disk = {**opened, "title": "Changed elsewhere", "location": {**opened["location"], "precision": "near"}}
+    yours = {**opened, "title": "Changed here", "summary": "Mine"}
+    changes = curation.changes_on_disk(opened, on_disk, yours)
+    assert [(change.label, change.on_disk, change.yours) for change in changes] == [
+        ("Title", "Changed elsewhere", "Changed here"),
+        ("Location precision", "near", opened["location"]["precision"]),
+    ]
+    merged = curation.record_from_values(curation.merge_changes(opened, on_disk, yours))
+    assert (merged["title"], merged["summary"], merged["location"]["precision"]) == ("Changed here", "Mine", "near")
+    assert curation.records_changed([opened, RECORDS[1]], [on_disk, RECORDS[2]]) == {
+        "added": [RECORDS[2]["id"]],
+        "removed": [RECORDS[1]["id"]],
+        "changed": [opened["id"]],
+    }

@@ -9,6 +9,7 @@ started with ``--edit`` and record files were named (`dashboard.app.data.editing
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,9 +18,11 @@ import streamlit as st
 
 from dashboard.app import data as app_data
 from dashboard.app import form_state
+from dashboard.app.messages import warning
 from dashboard.app.sidebar import View
 from dashboard.records import recordfiles
 from dashboard.records.datapaths import shown_path
+from dashboard.records.problems import shorten
 from dashboard.records.registries import Registries
 from dashboard.records.schema import (
     EARLIEST_DATE,
@@ -45,6 +48,9 @@ CHECKED = "_curate_checked"  # (the record and ids checked, the messages)
 SELECTED = "_curate_selected"  # (action, record id) the selectors start from
 CHOSEN_FILE = "_curate_chosen_file"  # the record file chosen (its selector starts from it)
 FILE_GENERATION = "_curate_file_generation"
+LINK_NOTES = "_curate_link_notes"  # what the last followed link named and the page did not open, until a choice
+SAVE_ASKED = "_curate_save_asked"  # Save was pressed (its callback also shows every field's problems)
+CONFLICT = "_curate_conflict"  # the last save refused because the file changed on disk (a `Conflict`)
 SELECTOR_GENERATION = "_curate_selector_generation"
 RECORDS_TAB, DRAFTS_TAB = "Records", "Article → draft records"
 ACTIONS = ("Add", "Edit", "Duplicate", "Delete")
@@ -78,17 +84,15 @@ def _records(view: View) -> None:
     editing = app_data.editing()
     if editing.refusal:
         st.info(editing.refusal)
+        if EDIT_PARAM in st.query_params:
+            warning(f"Ignored in the address: edit {shorten(st.query_params.get(EDIT_PARAM))}: editing is off")
         return
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.success(text.escape_markdown(notice))  # it names a file and a record: text, never Markdown
-    if EDIT_PARAM in st.query_params:  # a detail card's "Edit this record": taken once, then off the address
-        if FILE_PARAM in st.query_params:
-            st.session_state[CHOSEN_FILE] = st.query_params.get(FILE_PARAM)
-            st.session_state[FILE_GENERATION] = st.session_state.get(FILE_GENERATION, 0) + 1
-        select("Edit", st.query_params.get(EDIT_PARAM))
-        for name in (EDIT_PARAM, FILE_PARAM):
-            st.query_params.pop(name, None)
+    _follow_link(editing)
+    if st.session_state.get(LINK_NOTES):
+        warning("Ignored in the address: " + "; ".join(st.session_state[LINK_NOTES]))
     path = _chosen_file(editing)
     if path is None:
         return
@@ -102,7 +106,10 @@ def _records(view: View) -> None:
         select("Add", None)
     chosen_action, chosen_record = st.session_state[SELECTED]
     action = (
-        st.segmented_control("Action", ACTIONS, default=chosen_action, key=_selector_key("action")) or chosen_action
+        st.segmented_control(
+            "Action", ACTIONS, default=chosen_action, key=_selector_key("action"), on_change=_analyst_chose
+        )
+        or chosen_action
     )
     record_id = None
     if action != "Add":
@@ -113,10 +120,14 @@ def _records(view: View) -> None:
         record_id = st.selectbox(
             "Record",
             ids,
-            index=ids.index(chosen_record) if chosen_record in ids else 0,
+            index=ids.index(chosen_record) if chosen_record in ids else None,  # none chosen: nothing opened
             key=_selector_key("record"),
             format_func=lambda rid: f"{rid} · {titles.get(rid, '')}"[:160],
+            placeholder="Choose a record",
+            on_change=_analyst_chose,
         )
+        if record_id is None:
+            return
     _fill_form(opened, action, record_id)
     if action == "Delete":
         _delete(view, opened, record_id)
@@ -126,6 +137,37 @@ def _records(view: View) -> None:
     others = [rid for rid in ids if action != "Edit" or rid != record_id]
     messages = _checked(record, view.data.registries, others)
     _save_row(opened, action, record_id, record, messages, slots)
+
+
+def _follow_link(editing: app_data.Editing) -> None:
+    """Open the file and the record an address names (``?edit=ID&file=FILE``: a detail card's "Edit this
+    record"), then take both off the address, so the analyst's own choices hold from there. What it names that
+    cannot be opened is kept in `LINK_NOTES`, shown until the analyst chooses, and nothing is opened instead."""
+    if EDIT_PARAM not in st.query_params and FILE_PARAM not in st.query_params:
+        return
+    asked = {name: st.query_params.get_all(name) for name in (EDIT_PARAM, FILE_PARAM)}
+    for name in asked:
+        st.query_params.pop(name, None)
+    _forget_file()  # read afresh: the link may name a record saved since this page read the file
+    names = {shown_path(path): path for path in editing.files}
+
+    def ids_in(name: str) -> list[str] | None:
+        try:
+            return _opened(names[name]).ids()
+        except recordfiles.RecordFileError:
+            return None  # the page says why when it opens the file
+
+    chosen = st.session_state.get(CHOSEN_FILE, _file_choices(editing)[0])
+    link = curation.read_edit_link(asked[EDIT_PARAM], asked[FILE_PARAM], names, chosen, ids_in)
+    st.session_state[CHOSEN_FILE] = link.file
+    st.session_state[FILE_GENERATION] = st.session_state.get(FILE_GENERATION, 0) + 1  # a new file selector
+    st.session_state[LINK_NOTES] = link.notes
+    action = "Edit" if asked[EDIT_PARAM] else st.session_state.get(SELECTED, ("Add", None))[0]
+    select(action, link.record_id)
+
+
+def _analyst_chose() -> None:  # the file, action and record selectors' on_change
+    st.session_state.pop(LINK_NOTES, None)  # what a link asked for is no longer what the page shows
 
 
 def select(action: str, record_id: str | None) -> None:
@@ -149,20 +191,31 @@ def _checked(record: dict, registries: Registries, others: list[str]) -> list[tu
     return remembered[1]
 
 
+def _file_choices(editing: app_data.Editing) -> list[str]:
+    """The record file selector's options: the files that may be written, as named on the page, and a new one."""
+    return [*(shown_path(path) for path in editing.files), *([NEW_FILE] if editing.folders else [])]
+
+
 def _chosen_file(editing: app_data.Editing) -> Path | None:
     names = {shown_path(path): path for path in editing.files}
-    choices = [*names, *([NEW_FILE] if editing.folders else [])]
-    wanted = st.session_state.get(CHOSEN_FILE)
+    choices = _file_choices(editing)
+    if CHOSEN_FILE not in st.session_state:
+        st.session_state[CHOSEN_FILE] = choices[0]
+    wanted = st.session_state[CHOSEN_FILE]
     chosen = st.selectbox(
         "Record file",
         choices,
-        index=choices.index(wanted) if wanted in choices else 0,
+        index=choices.index(wanted) if wanted in choices else None,  # none: a link named a file it may not edit
         key=f"{PREFIX}file_{st.session_state.get(FILE_GENERATION, 0)}",  # moves on only when a link names a file
+        placeholder="Choose a record file",
         help="Only files named with --data can be written.",
+        on_change=_analyst_chose,
     )
     if chosen != st.session_state.get(CHOSEN_FILE):  # another file: its own records to choose from
         st.session_state[CHOSEN_FILE] = chosen
         select(st.session_state.get(SELECTED, ("Add", None))[0], None)
+    if chosen is None:
+        return None
     if chosen != NEW_FILE:
         return names.get(chosen)
     folders = {shown_path(folder): folder for folder in editing.folders}
@@ -198,7 +251,7 @@ def _fill_form(opened: recordfiles.RecordFile, action: str, record_id: str | Non
     loaded = (str(opened.path), action, record_id)
     pending = st.session_state.pop(PENDING, None)
     if pending is not None and action == "Add":
-        _load_values(pending)
+        _load_values(pending)  # a draft: its problems are the analyst's to review, shown at once
         st.session_state[LOADED] = loaded
         return
     if st.session_state.get(LOADED) == loaded:
@@ -210,12 +263,13 @@ def _fill_form(opened: recordfiles.RecordFile, action: str, record_id: str | Non
         values = curation.form_values(opened.record(record_id))
         if action == "Duplicate":
             values["id"] = recordfiles.fresh_id(opened.record(record_id), opened.ids())
-    _load_values(values)
+    _load_values(values, check_all=action != "Add")  # an empty form is not a list of mistakes
     st.session_state[LOADED] = loaded
 
 
-def _load_values(values: dict[str, object]) -> None:
-    form_state.load({name: _widget_value(FIELDS_BY_NAME[name], value) for name, value in values.items()})
+def _load_values(values: dict[str, object], *, check_all: bool = True) -> None:
+    widget_values = {name: _widget_value(FIELDS_BY_NAME[name], value) for name, value in values.items()}
+    form_state.load(widget_values, check_all=check_all)
 
 
 def _widget_value(field: Field, value: object) -> object:
@@ -275,7 +329,7 @@ def _form(registries: Registries) -> tuple[dict[str, object], dict[str, object]]
 
 
 def _label(field: Field) -> str:
-    return field.name.replace("_", " ").capitalize() + (" *" if field.required else "")
+    return curation.field_label(field) + (" *" if field.required else "")
 
 
 def _index(options: list[str], value: object) -> int | None:
@@ -286,6 +340,7 @@ def _field_widget(field: Field, registries: Registries) -> object:
     """The field's widget, starting from the form's value for it (`form_state`); returns what it holds."""
     key, label, help_text = form_state.key(field.name), _label(field), field.description
     value = form_state.default(field.name)
+    on_change = {"on_change": form_state.touch, "args": (field.name,)}  # from then on its problems are shown
     if field.kind is Kind.SOURCES:
         st.markdown("**Sources** *")
         edited = st.data_editor(
@@ -297,16 +352,25 @@ def _field_widget(field: Field, registries: Registries) -> object:
                 item.name: st.column_config.TextColumn(item.name.capitalize(), help=item.description)
                 for item in SOURCE_FIELDS
             },
+            **on_change,
         )
         return edited.to_dict("records")
     if field.kind in (Kind.EVENT_TYPE, Kind.ACTOR, Kind.WEAPON, Kind.COUNTRY, Kind.CHOICE):
         options, shown = _choices(field, registries)
         options = _with_current(options, value)
-        return st.selectbox(label, options, index=_index(options, value), key=key, format_func=shown, help=help_text)
+        return st.selectbox(
+            label, options, index=_index(options, value), key=key, format_func=shown, help=help_text, **on_change
+        )
     if field.kind is Kind.ACTORS:
         options = _with_current(list(registries.actors.index), value)
         return st.multiselect(
-            label, options, default=value or [], key=key, format_func=registries.actor_name, help=help_text
+            label,
+            options,
+            default=value or [],
+            key=key,
+            format_func=registries.actor_name,
+            help=help_text,
+            **on_change,
         )
     if field.kind is Kind.DATE:
         return st.date_input(
@@ -317,6 +381,7 @@ def _field_widget(field: Field, registries: Registries) -> object:
             max_value=LATEST_DATE,
             format="YYYY-MM-DD",
             help=help_text,
+            **on_change,
         )
     if field.kind in (Kind.LATITUDE, Kind.LONGITUDE):
         limit = 90.0 if field.kind is Kind.LATITUDE else 180.0
@@ -329,18 +394,25 @@ def _field_widget(field: Field, registries: Registries) -> object:
             step=0.0001,
             format="%.5f",
             help=help_text,
+            **on_change,
         )
     if field.kind is Kind.COUNT:
-        return st.number_input(label, value=value, key=key, min_value=0, step=1, help=help_text)
+        return st.number_input(label, value=value, key=key, min_value=0, step=1, help=help_text, **on_change)
     if field.kind is Kind.NUMBER:
-        return st.number_input(label, value=value, key=key, min_value=0.0, step=1.0, help=help_text)
+        return st.number_input(label, value=value, key=key, min_value=0.0, step=1.0, help=help_text, **on_change)
     if field.kind is Kind.TAGS:
         return st.multiselect(
-            label, list(value or []), default=value or [], key=key, accept_new_options=True, help=help_text
+            label,
+            list(value or []),
+            default=value or [],
+            key=key,
+            accept_new_options=True,
+            help=help_text,
+            **on_change,
         )
     if field.name in LONG_TEXT:
-        return st.text_area(label, value=value or "", key=key, height=110, help=help_text)
-    return st.text_input(label, value=value or "", key=key, help=help_text)
+        return st.text_area(label, value=value or "", key=key, height=110, help=help_text, **on_change)
+    return st.text_input(label, value=value or "", key=key, help=help_text, **on_change)
 
 
 def _choices(field: Field, registries: Registries):
@@ -371,12 +443,18 @@ def _save_row(
     messages: list[tuple[str, str, str]],
     slots: dict[str, object],
 ) -> None:
-    """Each field's messages in place under it (record-wide ones here), then Save (off while any is an error)."""
+    """Each field's messages in place under it (record-wide ones here), then Save (off while an error shows).
+
+    A new record's fields show their problems once changed, or all of them when Save is pressed (`form_state`);
+    a save that finds the file changed on disk keeps the form and shows what changed (`_show_conflict`)."""
     errors = [message for message in messages if message[1] == "error"]
     unsure = st.session_state.get(UNSURE) or {}
     notes: dict[str, list[tuple[str, str]]] = {}
     for field_name, items in curation.messages_by_field(messages).items():
-        notes.setdefault(field_name if field_name in slots else "", []).extend(items)
+        target = field_name if field_name in slots else ""
+        if form_state.shows_problems(target):
+            notes.setdefault(target, []).extend(items)
+    shown_errors = sum(severity == "error" for items in notes.values() for severity, _ in items)
     for field_name, reason in unsure.items():
         notes.setdefault(field_name if field_name in slots else "", []).append(("unsure", f"To check: {reason}"))
     for field_name, items in notes.items():
@@ -386,40 +464,148 @@ def _save_row(
                 show(text.escape_markdown(message), icon=":material/help:" if severity == "unsure" else None)
     if unsure:
         st.info(f"A draft from an article: {len(unsure)} field(s) marked *To check*. Read them before saving.")
-    if errors:
-        st.caption(f"{len(errors)} problem(s) marked in the form: an invalid record cannot be saved.")
+    save_asked = st.session_state.pop(SAVE_ASKED, False)
+    if save_asked and errors:
+        st.error(f"**Not saved:** {len(errors)} problem(s) marked in the form; an invalid record cannot be saved.")
+    elif shown_errors:
+        st.caption(f"{shown_errors} problem(s) marked in the form: an invalid record cannot be saved.")
+    elif errors:
+        st.caption("Fields marked * are required. A field is checked once you change it, and all of them on saving.")
     elif not messages:
         st.success("The record is valid.")
+    if save_asked and not errors:
+        _save(opened, action, record_id, record)
+    _show_conflict(opened, record)
     label = {"Add": "Add to the file", "Edit": "Save the changes", "Duplicate": "Add the copy"}[action]
     row = st.container(horizontal=True)
     with row:
-        if st.button(label, type="primary", disabled=bool(errors), key="curate_save"):
-            _save(opened, action, record_id, record)
+        st.button(label, type="primary", disabled=bool(shown_errors), key="curate_save", on_click=_ask_save)
         _undo_button()
 
 
+def _ask_save() -> None:  # Save's on_click: the run it starts shows every problem, then saves if there is none
+    form_state.check_all()
+    st.session_state[SAVE_ASKED] = True
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A save refused because the file changed on disk since the page read it: what the form was opened from
+    and what the file holds now, for the analyst to compare before choosing."""
+
+    loaded: tuple  # the form it belongs to (`LOADED`)
+    digest: str  # the file as the page read it
+    record_id: str | None  # the record edited (None: a new record)
+    opened: dict | None  # that record as the form opened it
+    on_disk: dict | None  # that record in the file now (None: not there)
+    changed: dict[str, list[str]]  # ids of the records added, removed and changed on disk
+    unreadable: str | None  # why the file on disk cannot be read now, if it cannot
+    diff: str  # the file as read -> on disk now
+
+
+def _conflict(opened: recordfiles.RecordFile, action: str, record_id: str | None, diff: str) -> Conflict:
+    editing_one = action == "Edit" and record_id is not None
+    try:
+        now = recordfiles.open_record_file(opened.path)
+        on_disk = now.record(record_id) if editing_one and record_id in now.ids() else None
+        changed, unreadable = curation.records_changed(opened.records(), now.records()), None
+    except (recordfiles.RecordFileError, KeyError, ValueError) as error:
+        on_disk, changed, unreadable = None, {}, str(error)
+    return Conflict(
+        loaded=st.session_state.get(LOADED),
+        digest=opened.version.digest,
+        record_id=record_id,
+        opened=opened.record(record_id) if editing_one else None,
+        on_disk=on_disk,
+        changed=changed,
+        unreadable=unreadable,
+        diff=diff,
+    )
+
+
+def _show_conflict(opened: recordfiles.RecordFile, record: dict) -> None:
+    """While the form's last save was refused for a change on disk: what changed there, field by field for the
+    record being edited, and the choice between keeping the form's values and reading the record again."""
+    conflict = st.session_state.get(CONFLICT)
+    if conflict is None:
+        return
+    if conflict.loaded != st.session_state.get(LOADED) or conflict.digest != opened.version.digest:
+        st.session_state.pop(CONFLICT, None)  # another record, or the file read again since
+        return
+    with st.container(border=True, key="curate_conflict"):
+        st.error(
+            f"**Not saved: {text.escape_markdown(opened.name)} changed on disk since this page read it** (another"
+            " window or an editor). Your form is kept. Compare, then keep your values or load what is on disk."
+        )
+        if conflict.unreadable:
+            st.warning(f"The file on disk cannot be read now: {text.escape_markdown(conflict.unreadable)}")
+        summary = "; ".join(
+            f"{what}: {', '.join(ids[:10])}{f' and {len(ids) - 10} more' if len(ids) > 10 else ''}"
+            for what, ids in conflict.changed.items()
+            if ids
+        )
+        if summary:
+            st.markdown(f"**Records of the file changed on disk since:** {text.escape_markdown(summary)}")
+        if conflict.opened is not None and not conflict.unreadable:
+            if conflict.on_disk is None:
+                st.warning(
+                    f"{text.escape_markdown(conflict.record_id)} is no longer in the file on disk (deleted, or its"
+                    " id changed)."
+                )
+            else:
+                _show_field_changes(curation.changes_on_disk(conflict.opened, conflict.on_disk, record))
+        with st.expander("Every difference in the file (as you read it → on disk now)"):
+            st.code(conflict.diff or "(no difference in text)", language="diff")
+        row = st.container(horizontal=True)
+        with row:
+            st.button(
+                "Keep my changes over the file as it is now",
+                key="curate_reread",
+                on_click=_keep_my_changes,
+                args=(conflict, record),
+                help="The form then holds the fields you changed and, for every other field, what is on disk now;"
+                " the other records' changes stay. Save when it is right.",
+            )
+            again = "Load the record as it is on disk" if conflict.opened is not None else "Read the file again"
+            st.button(f"{again}, drop my values", key="curate_reload", on_click=_forget_file)
+
+
+def _show_field_changes(changes: list[curation.FieldChange]) -> None:
+    if not changes:
+        st.caption("This record is as you opened it: only other records of the file changed.")
+        return
+    rows = [
+        "| Field | When you opened it | On disk now | In your form |",
+        "|---|---|---|---|",
+        *(
+            "| "
+            + " | ".join(text.escape_markdown(cell) for cell in (item.label, item.opened, item.on_disk, item.yours))
+            + " |"
+            for item in changes
+        ),
+    ]
+    st.markdown("**What changed in this record on disk since you opened it:**\n\n" + "\n".join(rows))
+
+
+def _keep_my_changes(conflict: Conflict, record: dict) -> None:  # a widget callback
+    """Read the file again, keeping the form's changes: the fields changed in the form keep the form's values,
+    the others take what is on disk now (a new record stays as it is)."""
+    if conflict.opened is not None and conflict.on_disk is not None:
+        _load_values(curation.merge_changes(conflict.opened, conflict.on_disk, record))
+    st.session_state.pop(OPENED, None)  # read again on the next run; the form (`LOADED`) is kept
+    st.session_state.pop(CONFLICT, None)
+
+
 def _save(opened: recordfiles.RecordFile, action: str, record_id: str | None, record: dict) -> None:
+    edited = opened.copy()  # the page's copy stays as read, should the save be refused
     try:
         if action == "Edit":
-            opened.replace(record_id, record)
+            edited.replace(record_id, record)
         else:
-            opened.add(record)
-        version = recordfiles.save(opened)
+            edited.add(record)
+        version = recordfiles.save(edited)
     except recordfiles.SaveConflict as error:
-        st.error(
-            f"**Not saved: {text.escape_markdown(shown_path(opened.path))} changed on disk since this page read it**"
-            " (another window or an editor). Your form is kept; reload the file to see the other change, then"
-            " make yours again."
-        )
-        st.code(error.diff or "(no difference in text)", language="diff")
-        st.button(
-            "Keep my values, read the file again",
-            key="curate_reread",
-            on_click=st.session_state.pop,
-            args=(OPENED, None),
-            help="The other change stays; saving then puts your values into this record of the file as it is now.",
-        )
-        st.button("Read the file again, drop my values", key="curate_reload", on_click=_forget_file)
+        st.session_state[CONFLICT] = _conflict(opened, action, record_id, error.diff)
         return
     except (recordfiles.RecordFileError, KeyError, ValueError, OSError) as error:
         st.session_state.pop(OPENED, None)  # read again on the next run; the form keeps its values
@@ -436,8 +622,10 @@ def _save(opened: recordfiles.RecordFile, action: str, record_id: str | None, re
 
 
 def _forget_file() -> None:
+    """Read the file again on the next run and fill the form from it."""
     st.session_state.pop(OPENED, None)
     st.session_state.pop(LOADED, None)
+    st.session_state.pop(CONFLICT, None)
 
 
 def _undo_button() -> None:
@@ -468,8 +656,9 @@ def _delete(view: View, opened: recordfiles.RecordFile, record_id: str | None) -
     with row:
         if st.button("Delete the record", type="primary", disabled=not confirmed, key="curate_delete"):
             try:
-                opened.remove(record_id)
-                version = recordfiles.save(opened)
+                edited = opened.copy()  # the page's copy stays as read, should the delete be refused
+                edited.remove(record_id)
+                version = recordfiles.save(edited)
             except recordfiles.SaveConflict as error:
                 st.error("**Not deleted: the file changed on disk since this page read it.**")
                 st.code(error.diff or "", language="diff")

@@ -477,6 +477,13 @@ class RecordFile:
         """The file's text with the edits made (what `save` writes, without a byte-order mark)."""
         return "".join(entry.gap + entry.own + entry.body for entry in self._entries) + self._trailer
 
+    def copy(self) -> RecordFile:
+        """A copy to edit and save apart from this one: a save that is refused leaves this one as it was read.
+        (Cheap: the records' values are shared, as edits replace them rather than change them in place.)"""
+        twin = copy.copy(self)
+        twin._entries = [copy.copy(entry) for entry in self._entries]
+        return twin
+
     @property
     def changed(self) -> bool:
         """Whether the edits change the file as last read or saved."""

@@ -9,10 +9,11 @@ YAML would leave them out.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from dashboard.records.problems import shorten
 from dashboard.records.schema import FIELDS, FIELDS_BY_NAME, SOURCE_FIELDS, Field, Kind
 
 # Fields that only rows of a standard dataset carry (ACLED, UCDP…): never written by a curator.
@@ -174,6 +175,127 @@ def messages_by_field(messages: Iterable[tuple[str, str, str]]) -> dict[str, lis
         key = field if field in FIELDS_BY_NAME and field not in DATASET_FIELDS else ""
         grouped.setdefault(key, []).append((severity, message))
     return grouped
+
+
+def field_label(field: Field) -> str:
+    """How the form names a field ("Location precision")."""
+    return field.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class EditLink:
+    """What an "Edit this record" address (``?edit=ID&file=FILE``) opens: a record file (as the page names it)
+    and a record in it, each None when none is to be opened, and a note for each part of the address that is
+    not followed as written."""
+
+    file: str | None
+    record_id: str | None
+    notes: tuple[str, ...] = ()
+
+
+def read_edit_link(
+    edit: Sequence[str],
+    file: Sequence[str],
+    editable: Collection[str],
+    chosen: str | None,
+    ids_in: Callable[[str], Collection[str] | None],
+) -> EditLink:
+    """The file and record that an address's ``edit`` and ``file`` values name. ``editable``: the files that
+    may be written, as the page names them; without a ``file`` the record is looked for in the ``chosen`` one.
+    ``ids_in(file)``: the ids of a file's records, None when it cannot be read (the page says why).
+
+    A file that may not be edited, or a record its file does not hold, is named in a note and nothing is
+    opened in its place: a followed link never edits a record it did not name."""
+    notes = [
+        f"{name}: given {len(values)} times; only the last, {shorten(values[-1])}, is used"
+        for name, values in (("edit", edit), ("file", file))
+        if len(values) > 1
+    ]
+    record_id = edit[-1] if edit else None
+    wanted = file[-1] if file else chosen
+    if file and wanted not in editable:
+        not_opened = f"; record {shorten(record_id)} is not opened" if record_id is not None else ""
+        notes.append(
+            f"file {shorten(wanted)}: not one of the record files that may be edited here (those named with"
+            f" --data){not_opened}"
+        )
+        return EditLink(None, None, tuple(notes))
+    if record_id is None:
+        return EditLink(wanted, None, tuple(notes))
+    if wanted not in editable:
+        notes.append(f"edit {shorten(record_id)}: the address names no record file to find it in; it is not opened")
+        return EditLink(wanted, None, tuple(notes))
+    ids = ids_in(wanted)
+    if ids is not None and record_id not in ids:
+        notes.append(f"edit {shorten(record_id)}: {wanted} holds no record with this id; no record is opened")
+        return EditLink(wanted, None, tuple(notes))
+    return EditLink(wanted, record_id if ids is not None else None, tuple(notes))
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A field of a record that changed on disk since the form was opened: its label and its value as opened,
+    on disk now and in the form, each as text."""
+
+    label: str
+    opened: str
+    on_disk: str
+    yours: str
+
+
+MAX_SHOWN_VALUE = 300  # characters of a value shown in a comparison; the rest is cut
+
+
+def _value_text(value: object) -> str:
+    if _empty(value):
+        return "(empty)"
+    if isinstance(value, list):
+        items = [
+            " · ".join(f"{key}: {item_value}" for key, item_value in item.items() if not _empty(item_value))
+            if isinstance(item, Mapping)
+            else str(item)
+            for item in value
+        ]
+        value = "; ".join(items)
+    shown = str(value)
+    return shown if len(shown) <= MAX_SHOWN_VALUE else shown[: MAX_SHOWN_VALUE - 1] + "…"
+
+
+def changes_on_disk(
+    opened: Mapping[str, object], on_disk: Mapping[str, object], yours: Mapping[str, object]
+) -> list[FieldChange]:
+    """Field by field, in the form's order, how a record on disk differs from the record as the form opened it
+    (nested records), with the form's value beside each."""
+    before, now, mine = form_values(opened), form_values(on_disk), form_values(yours)
+    return [
+        FieldChange(field_label(field), *(_value_text(values.get(field.name)) for values in (before, now, mine)))
+        for section in form_sections()
+        for field in section.fields
+        if before.get(field.name) != now.get(field.name)
+    ]
+
+
+def merge_changes(
+    opened: Mapping[str, object], on_disk: Mapping[str, object], yours: Mapping[str, object]
+) -> dict[str, object]:
+    """The form's values for a record changed both in the form and on disk (nested records): each field the
+    form changed from the record as opened takes the form's value, every other field the value on disk."""
+    before, now, mine = form_values(opened), form_values(on_disk), form_values(yours)
+    names = {field.name for section in form_sections() for field in section.fields}
+    merged = {name: mine.get(name) if mine.get(name) != before.get(name) else now.get(name) for name in names}
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+def records_changed(opened: Iterable[Mapping], on_disk: Iterable[Mapping]) -> dict[str, list[str]]:
+    """The ids of the records added, removed and changed in a file since it was read: ``{"added": [...],
+    "removed": [...], "changed": [...]}`` (records without an id are left out)."""
+    before = {str(item.get("id")): item for item in opened if item.get("id") is not None}
+    now = {str(item.get("id")): item for item in on_disk if item.get("id") is not None}
+    return {
+        "added": [record_id for record_id in now if record_id not in before],
+        "removed": [record_id for record_id in before if record_id not in now],
+        "changed": [record_id for record_id in now if record_id in before and now[record_id] != before[record_id]],
+    }
 
 
 # The placing map: a square of clickable cells around the point; a click puts the point at that cell's centre.
