@@ -29,6 +29,7 @@ from dashboard.store.settings import (
     ENGINE_ENV,
     ENGINES,
     SPARK_MASTER_ENV,
+    SPARK_VERBOSE_ENV,
     SettingsError,
     engine_settings,
 )
@@ -117,11 +118,29 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
         "--engine", choices=ENGINES, help=f"the engine that reads --dataset (${ENGINE_ENV}; default duckdb)"
     )
     parser.add_argument("--spark-master", metavar="URL", help=f"Spark master (${SPARK_MASTER_ENV}; default local[2])")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help=f"show Spark's own warnings and progress bars (${SPARK_VERBOSE_ENV}=1; quiet by default)",
+    )
+
+
+def _address(text: str) -> str:
+    """``--query``'s text, refused as bad usage when it is empty (an unset variable) or not an address."""
+    from dashboard.views.params import ParameterError, parse_query
+
+    try:
+        parse_query(text)
+    except ParameterError as error:
+        raise argparse.ArgumentTypeError(terminal_safe(error)) from None
+    return text
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     """The sidebar's filters, as options or as the dashboard's address (``--query``)."""
-    parser.add_argument("--query", metavar="ADDRESS", help="the dashboard's address, or its query part")
+    parser.add_argument(
+        "--query", type=_address, metavar="ADDRESS", help="the dashboard's address, or its query part (not empty)"
+    )
     parser.add_argument("--actor", action="append", default=[], help="actor name, id or alias (repeatable)")
     parser.add_argument("--type", action="append", default=[], help="event type label or id (repeatable)")
     parser.add_argument("--dates", nargs=2, metavar=("FROM", "TO"), help="YYYY-MM-DD YYYY-MM-DD")
@@ -287,14 +306,21 @@ def _story_problems(folder: Path, table) -> tuple[list, str]:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from dashboard.records.datapaths import data_paths, overlaps_data
+    from dashboard.records.datapaths import BUNDLED_DATA_DIR, DataPathError, data_paths, overlaps_data, record_files
 
     paths = data_paths(args.paths)
     out = Path(args.out)
-    for path in paths:  # the dataset never goes into the records it is made from, nor replaces them
+    try:  # folders reached through links inside named folders are read too
+        linked = sorted({path.parent for path in record_files([path for path in paths if path.is_dir()])})
+    except DataPathError:
+        linked = []  # a named path that cannot be read is reported by the load below
+    for path in [*paths, *linked]:  # the dataset never goes into the records it is made from, nor replaces them
         if overlaps_data(out, [path]):
             say(f"error: {out} overlaps the records being read ({path}): choose a folder outside them", sys.stderr)
             return EXIT_USAGE
+    if overlaps_data(out, [BUNDLED_DATA_DIR]):  # read whenever no data is named, as exports never write there
+        say(f"error: {out} is in the bundled data ({BUNDLED_DATA_DIR}): choose a folder outside it", sys.stderr)
+        return EXIT_USAGE
     if out.exists() and not args.force:
         say(f"error: {out} exists: choose a new folder, or pass --force to replace that dataset", sys.stderr)
         return EXIT_USAGE
@@ -404,7 +430,7 @@ def _open_data(args: argparse.Namespace) -> tuple:
     from dashboard.store.engine import open_dataset
 
     registries = load_registries()
-    settings = engine_settings(args.engine, args.dataset, args.spark_master)
+    settings = engine_settings(args.engine, args.dataset, args.spark_master, args.verbose)
     paths = [] if settings.dataset else data_paths(args.data or None)
     if settings.dataset:
         store, report = open_dataset(settings, registries)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dashboard.cli import main
 from tests_support import FIXTURES, record, write_yaml
 
@@ -97,6 +99,46 @@ def test_export_uses_the_dashboard_address(tmp_path: Path, capsys) -> None:
     address = "http://127.0.0.1:8501/events?actor=Iran&dates=2024-01-01&dates=2024-12-31"
     assert main(["export", "--format", "json", "--out", str(out), "--query", address]) == 0
     assert capsys.readouterr().out.strip().endswith("4 of 20 events · actors: Iran · 2024-01-01 to 2024-12-31")
+
+
+@pytest.mark.parametrize("command", ["export", "trends"])
+def test_an_empty_query_is_bad_usage_not_every_event(tmp_path: Path, capsys, command: str) -> None:
+    """``--query "$ADDRESS"`` with the variable unset passes an empty text: nothing is written."""
+    for empty in ("", "  "):
+        assert main([command, "--format", "csv", "--out", str(tmp_path / "x.csv"), "--query", empty]) == 2
+        err = capsys.readouterr().err
+        assert "--query" in err and "empty" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text", ["Depot hit", "?", "&&", "type", "=Iran", "ftp://127.0.0.1/events?actor=Iran"])
+def test_a_query_that_is_no_address_is_bad_usage(tmp_path: Path, capsys, text: str) -> None:
+    assert main(["export", "--format", "csv", "--out", str(tmp_path / "x.csv"), "--query", text]) == 2
+    err = capsys.readouterr().err
+    assert "--query" in err and "is neither the dashboard's address" in err and repr(text) in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_address_without_filters_and_a_bare_query_are_read(tmp_path: Path, capsys) -> None:
+    assert (
+        main(["export", "--format", "json", "--out", str(tmp_path / "a.json"), "--query", "http://127.0.0.1:8501/"])
+        == 0
+    )
+    assert capsys.readouterr().out.strip().endswith("All 20 events")
+    assert main(["export", "--format", "json", "--out", str(tmp_path / "b.json"), "--query", "?actor=Iran"]) == 0
+    assert "4 of 20 events · actors: Iran" in capsys.readouterr().out
+
+
+def test_verbose_lets_spark_speak_and_quiet_is_the_default(monkeypatch) -> None:
+    from dashboard.cli import build_parser
+    from dashboard.store.settings import SPARK_VERBOSE_ENV, engine_settings
+
+    monkeypatch.delenv(SPARK_VERBOSE_ENV, raising=False)
+    for argv, verbose in ((["export", "--format", "csv"], False), (["export", "--format", "csv", "--verbose"], True)):
+        args = build_parser().parse_args(argv)
+        assert engine_settings(args.engine, args.dataset, args.spark_master, args.verbose).spark_verbose is verbose
+    monkeypatch.setenv(SPARK_VERBOSE_ENV, "1")
+    assert engine_settings().spark_verbose is True
 
 
 def test_export_without_a_browser_fails_with_exit_1(tmp_path: Path) -> None:

@@ -64,11 +64,39 @@ def test_ingest_never_replaces_a_folder_or_writes_into_the_records(tmp_path, cap
     status, _, err = run(capsys, "ingest", str(BUNDLED_EVENTS_DIR), "--out", str(BUNDLED_EVENTS_DIR / "dataset"))
     assert status == 2 and "overlaps the records" in err
     assert not (BUNDLED_EVENTS_DIR / "dataset").exists()
-    # beside a named file too: its folder would then hold JSON files that are not records
+    # the bundled data is read whenever no data is named: never written into, even beside a named file
     status, _, err = run(
         capsys, "ingest", str(BUNDLED_EVENTS_DIR / "arms_transfers.yaml"), "--out", str(BUNDLED_EVENTS_DIR / "x")
     )
-    assert status == 2 and "overlaps the records" in err
+    assert status == 2 and "is in the bundled data" in err
+    assert not (BUNDLED_EVENTS_DIR / "x").exists()
+
+
+def test_ingest_writes_beside_a_named_file_but_never_over_what_it_reads(tmp_path, capsys) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    named = records / "arms_transfers.yaml"
+    named.write_bytes((BUNDLED_EVENTS_DIR / "arms_transfers.yaml").read_bytes())
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "more.yaml").write_bytes(named.read_bytes())
+    (records / "more").symlink_to(tmp_path / "linked")
+    refused = [
+        (named, named),  # the file itself
+        (named, records),  # the folder holding it (an existing dataset there would be replaced with --force)
+        (records, records / "dataset"),  # inside a named folder
+        (records, tmp_path / "linked" / "dataset"),  # inside a folder a link in a named folder leads to
+        (records / "more", tmp_path),  # a folder holding a named one
+    ]
+    for source, out in refused:
+        status, _, err = run(capsys, "ingest", str(source), "--out", str(out), "--force")
+        assert status == 2 and "overlaps the records being read" in err, (source, out)
+    assert sorted(path.name for path in records.iterdir()) == ["arms_transfers.yaml", "more"]
+    # only the named file is read, so the folder beside it is the analyst's to use
+    status, out, _ = run(capsys, "ingest", str(named), "--out", str(records / "dataset"))
+    assert status == 0 and "wrote 6 events" in out
+    assert (records / "dataset" / "dataset.json").is_file() and named.read_bytes() == (
+        tmp_path / "linked" / "more.yaml"
+    ).read_bytes()
 
 
 def test_force_replaces_a_dataset(tmp_path, capsys) -> None:

@@ -5,8 +5,12 @@ Marked ``spark``: ``python -m pytest -m "not spark"`` skips them on a machine wi
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,6 +25,7 @@ from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
 
 pytestmark = pytest.mark.spark
+REPO = Path(__file__).resolve().parent.parent
 
 EVENTS = 3_000
 FILTER_SETS = [
@@ -79,3 +84,29 @@ def test_one_event_and_sources_are_the_same_on_spark(stores, registries) -> None
     )
     pd.testing.assert_frame_equal(queries.sources(spark.table, 30), queries.sources(duck.table, 30))
     assert queries.latest_date(spark.table) == queries.latest_date(duck.table)
+
+
+def test_an_export_on_spark_prints_only_what_the_command_says(tmp_path) -> None:
+    """Spark's Java notices, warnings and progress bars stay off the terminal (one Spark start, its own process)."""
+    from dashboard.cli import main
+    from dashboard.store.settings import SPARK_VERBOSE_ENV
+
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs Java 17 or 21 (Debian: openjdk-17-jre-headless); skip with -m 'not spark'")
+    write_csv(synthetic_frame(50, seed=3), tmp_path / "events.csv")
+    assert main(["ingest", str(tmp_path / "events.csv"), "--out", str(tmp_path / "dataset")]) == 0
+    environment = {name: value for name, value in os.environ.items() if name != SPARK_VERBOSE_ENV}
+    out = tmp_path / "exported.csv"
+    command = ["export", "--engine", "spark", "--dataset", str(tmp_path / "dataset"), "--format", "csv"]
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", *command, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=environment,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "WARN" not in done.stderr and "[Stage" not in done.stderr and "log4j" not in done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith(f"wrote {out} (") and "All 50 events" in done.stdout

@@ -213,6 +213,11 @@ def inside_data(target: Path, paths: Sequence[Path]) -> bool:
 
 
 def overlaps_data(target: Path, paths: Sequence[Path]) -> bool:
-    """Whether ``target`` is, lies inside, or holds a folder the records are read from."""
+    """Whether ``target`` is, lies inside, or holds one of ``paths`` (files and folders that are read). What
+    only sits beside a named file is not read, so it does not overlap."""
     resolved = target.resolve()
-    return inside_data(target, paths) or any(resolved in folder.parents for folder in data_folders(paths))
+    for path in paths:
+        read = path.resolve()
+        if resolved == read or read in resolved.parents or resolved in read.parents:
+            return True
+    return False

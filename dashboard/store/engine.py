@@ -11,8 +11,11 @@ what its wheel has built in (Parquet, JSON, ICU, core functions) is used.
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import ibis
 import pandas as pd
@@ -42,25 +45,51 @@ def duckdb_backend(threads: int | None = None) -> ibis.BaseBackend:
     return ibis.duckdb.connect(**config)
 
 
-def spark_backend(master: str = DEFAULT_SPARK_MASTER) -> ibis.BaseBackend:
-    """A Spark session through Ibis at ``master`` (``local[2]``: Spark inside this process, two cores)."""
+SPARK_CONFIG = {
+    "spark.ui.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+}
+QUIET_SPARK_CONFIG = {  # what Spark prints itself: only errors, and no progress bars
+    "spark.log.level": "ERROR",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def spark_backend(master: str = DEFAULT_SPARK_MASTER, verbose: bool = False) -> ibis.BaseBackend:
+    """A Spark session through Ibis at ``master`` (``local[2]``: Spark inside this process, two cores).
+
+    Quiet unless ``verbose``: the JVM's own output (Java's notices, the logging set-up, warnings before the
+    log level applies) goes to a temporary file instead of the terminal, and its last line explains a
+    failed start."""
     try:
+        from pyspark import SparkConf, SparkContext
+        from pyspark.java_gateway import launch_gateway
         from pyspark.sql import SparkSession
     except ImportError as error:
         raise EngineError('Spark is not installed: pip install -e ".[spark]" (it also needs Java 17 or 21).') from error
-    try:
-        session = (
-            SparkSession.builder.master(master)
-            .appName("conflict-event-dashboard")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "8")
-            .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-            .getOrCreate()
-        )
-    except Exception as error:  # a missing or wrong Java shows up here
-        raise EngineError(f"Spark could not start at {master}: {error}") from error
+    config = SPARK_CONFIG if verbose else SPARK_CONFIG | QUIET_SPARK_CONFIG
+    conf = SparkConf().setMaster(master).setAppName("conflict-event-dashboard").setAll(list(config.items()))
+    with tempfile.TemporaryFile() as jvm_output:
+        try:
+            if not verbose and SparkContext._active_spark_context is None:  # a session made before is reused
+                gateway = launch_gateway(conf, popen_kwargs={"stdout": jvm_output, "stderr": jvm_output})
+                SparkContext(conf=conf, gateway=gateway)
+            session = SparkSession.builder.config(conf=conf).getOrCreate()
+        except Exception as error:  # a missing or wrong Java shows up here
+            reason = _last_line(jvm_output) or str(error)
+            raise EngineError(f"Spark could not start at {master}: {reason}") from error
     return ibis.pyspark.connect(session)
+
+
+def _last_line(output: IO[bytes]) -> str:
+    """The last line of a Java program's output that is not part of a stack trace ("at ...", "... 5 more")."""
+    output.seek(0, os.SEEK_END)
+    output.seek(max(0, output.tell() - 8192))
+    lines = output.read().decode("utf-8", "replace").splitlines()
+    said = [line.strip() for line in lines if line.strip() and not line.strip().startswith(("at ", "..."))]
+    return said[-1][:300] if said else ""
 
 
 @dataclass
@@ -161,5 +190,7 @@ def store_from_frame(events: pd.DataFrame, registries: Registries) -> EventStore
 def open_dataset(settings: EngineSettings, registries: Registries) -> tuple[EventStore, LoadReport]:
     """The dataset named by ``settings`` on the engine it names."""
     assert settings.dataset is not None
-    backend = spark_backend(settings.spark_master) if settings.engine == "spark" else duckdb_backend()
+    backend = (
+        spark_backend(settings.spark_master, settings.spark_verbose) if settings.engine == "spark" else duckdb_backend()
+    )
     return EventStore.from_dataset(settings.dataset, registries, backend)

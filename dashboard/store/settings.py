@@ -3,7 +3,8 @@ the command line stays quick to start).
 
 - ``DASHBOARD_ENGINE``: ``duckdb`` (embedded, the default) or ``spark``;
 - ``DASHBOARD_DATASET``: a dataset folder written by ``python -m dashboard ingest`` (Spark needs one);
-- ``DASHBOARD_SPARK_MASTER``: the Spark master URL (default ``local[2]``, Spark inside this process).
+- ``DASHBOARD_SPARK_MASTER``: the Spark master URL (default ``local[2]``, Spark inside this process);
+- ``DASHBOARD_SPARK_VERBOSE``: ``1`` to let Spark print its own log and progress bars (quiet by default).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 ENGINE_ENV = "DASHBOARD_ENGINE"
 DATASET_ENV = "DASHBOARD_DATASET"
 SPARK_MASTER_ENV = "DASHBOARD_SPARK_MASTER"
+SPARK_VERBOSE_ENV = "DASHBOARD_SPARK_VERBOSE"
 ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[2]"
 
@@ -28,9 +30,12 @@ class EngineSettings:
     engine: str = "duckdb"
     dataset: Path | None = None
     spark_master: str = DEFAULT_SPARK_MASTER
+    spark_verbose: bool = False  # Spark's own warnings and progress bars on the terminal
 
 
-def engine_settings(engine: str | None = None, dataset: str | None = None, master: str | None = None) -> EngineSettings:
+def engine_settings(
+    engine: str | None = None, dataset: str | None = None, master: str | None = None, verbose: bool = False
+) -> EngineSettings:
     """Options first, then the environment; raises `SettingsError` for an unknown engine or Spark without a
     dataset."""
     chosen = (engine or os.environ.get(ENGINE_ENV, "") or "duckdb").strip().lower()
@@ -43,4 +48,5 @@ def engine_settings(engine: str | None = None, dataset: str | None = None, maste
             f" --dataset DIR (or set {DATASET_ENV})"
         )
     spark_master = (master or os.environ.get(SPARK_MASTER_ENV, "") or DEFAULT_SPARK_MASTER).strip()
-    return EngineSettings(chosen, Path(folder).expanduser() if folder else None, spark_master)
+    spark_verbose = verbose or os.environ.get(SPARK_VERBOSE_ENV, "").strip() == "1"
+    return EngineSettings(chosen, Path(folder).expanduser() if folder else None, spark_master, spark_verbose)

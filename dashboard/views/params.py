@@ -93,8 +93,36 @@ class View:
 
 
 def parse_query(text: str) -> dict[str, list[str]]:
-    """``"actor=Russia&actor=Iran"`` (or a whole address) → ``{"actor": ["Russia", "Iran"]}``."""
-    query = urlsplit(text).query if "://" in text or text.startswith("/") else text.lstrip("?")
+    """``"actor=Russia&actor=Iran"`` (or a whole address) → ``{"actor": ["Russia", "Iran"]}``.
+
+    Raises `ParameterError` for text that is neither: empty (an unset variable would otherwise select every
+    event), an address that is not a web address, or a query without ``name=value`` pairs. An address without
+    a query is the dashboard with no filters."""
+    text = text.strip()
+    if not text:
+        raise ParameterError(
+            "the address is empty (is the variable holding it set?): give the dashboard's address or its query,"
+            " such as type=Depot+hit, or leave the option out for every event"
+        )
+    not_an_address = (
+        f"{shorten(text)} is neither the dashboard's address (http://…) nor its query (name=value pairs joined"
+        " by &, such as type=Depot+hit&dates=2024-06-01)"
+    )
+    if "://" in text or text.startswith("/"):
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # a malformed host, such as an unclosed "["
+            raise ParameterError(not_an_address) from None
+        if "://" in text and parts.scheme.lower() not in ("http", "https"):
+            raise ParameterError(not_an_address)
+        if not parts.query:
+            return {}
+        query = parts.query
+    else:
+        query = text.lstrip("?")
+    pairs = [pair for pair in query.split("&") if pair]
+    if not pairs or any("=" not in pair or pair.startswith("=") for pair in pairs):
+        raise ParameterError(not_an_address)
     return parse_qs(query, keep_blank_values=True)
 
 
