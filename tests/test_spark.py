@@ -86,27 +86,41 @@ def test_one_event_and_sources_are_the_same_on_spark(stores, registries) -> None
     assert queries.latest_date(spark.table) == queries.latest_date(duck.table)
 
 
-def test_an_export_on_spark_prints_only_what_the_command_says(tmp_path) -> None:
-    """Spark's Java notices, warnings and progress bars stay off the terminal (one Spark start, its own process)."""
+def export_on_spark(folder: Path, **environment: str) -> subprocess.CompletedProcess:
+    """``export --engine spark`` of a small dataset to ``folder/exported.csv``, in a process of its own (a
+    Spark session lives as long as its process), with ``environment`` added and Spark's own switch unset."""
     from dashboard.cli import main
     from dashboard.store.settings import SPARK_VERBOSE_ENV
 
-    if shutil.which("java") is None:
-        pytest.fail("Spark needs Java 17 or 21 (Debian: openjdk-17-jre-headless); skip with -m 'not spark'")
-    write_csv(synthetic_frame(50, seed=3), tmp_path / "events.csv")
-    assert main(["ingest", str(tmp_path / "events.csv"), "--out", str(tmp_path / "dataset")]) == 0
-    environment = {name: value for name, value in os.environ.items() if name != SPARK_VERBOSE_ENV}
-    out = tmp_path / "exported.csv"
-    command = ["export", "--engine", "spark", "--dataset", str(tmp_path / "dataset"), "--format", "csv"]
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard", *command, "--out", str(out)],
+    write_csv(synthetic_frame(50, seed=3), folder / "events.csv")
+    assert main(["ingest", str(folder / "events.csv"), "--out", str(folder / "dataset")]) == 0
+    environment = {name: value for name, value in os.environ.items() if name != SPARK_VERBOSE_ENV} | environment
+    command = ["export", "--engine", "spark", "--dataset", str(folder / "dataset"), "--format", "csv"]
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *command, "--out", str(folder / "exported.csv")],
         capture_output=True,
         text=True,
         cwd=REPO,
         env=environment,
         timeout=900,
     )
+
+
+def test_an_export_on_spark_prints_only_what_the_command_says(tmp_path) -> None:
+    """Spark's Java notices, warnings and progress bars stay off the terminal (one Spark start)."""
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs Java 17 or 21 (Debian: openjdk-17-jre-headless); skip with -m 'not spark'")
+    out = tmp_path / "exported.csv"
+    done = export_on_spark(tmp_path)
     assert done.returncode == 0, done.stderr
     assert "WARN" not in done.stderr and "[Stage" not in done.stderr and "log4j" not in done.stderr
     assert done.stderr == ""
     assert done.stdout.startswith(f"wrote {out} (") and "All 50 events" in done.stdout
+
+
+def test_spark_that_cannot_start_says_why_though_its_output_is_hidden(tmp_path) -> None:
+    done = export_on_spark(tmp_path, JAVA_HOME=str(tmp_path / "no-java"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: Spark could not start at local[2]: ")
+    assert f"{tmp_path / 'no-java' / 'bin' / 'java'}: No such file or directory" in done.stderr
+    assert not (tmp_path / "exported.csv").exists()

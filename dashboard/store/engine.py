@@ -61,7 +61,7 @@ def spark_backend(master: str = DEFAULT_SPARK_MASTER, verbose: bool = False) -> 
     """A Spark session through Ibis at ``master`` (``local[2]``: Spark inside this process, two cores).
 
     Quiet unless ``verbose``: the JVM's own output (Java's notices, the logging set-up, warnings before the
-    log level applies) goes to a temporary file instead of the terminal, and its last line explains a
+    log level applies) goes to a temporary file instead of the terminal, and its last lines explain a
     failed start."""
     try:
         from pyspark import SparkConf, SparkContext
@@ -78,18 +78,19 @@ def spark_backend(master: str = DEFAULT_SPARK_MASTER, verbose: bool = False) -> 
                 SparkContext(conf=conf, gateway=gateway)
             session = SparkSession.builder.config(conf=conf).getOrCreate()
         except Exception as error:  # a missing or wrong Java shows up here
-            reason = _last_line(jvm_output) or str(error)
+            reason = _last_lines(jvm_output) or str(error)
             raise EngineError(f"Spark could not start at {master}: {reason}") from error
     return ibis.pyspark.connect(session)
 
 
-def _last_line(output: IO[bytes]) -> str:
-    """The last line of a Java program's output that is not part of a stack trace ("at ...", "... 5 more")."""
+def _last_lines(output: IO[bytes], count: int = 3) -> str:
+    """The last lines of a Java program's output that are not part of a stack trace ("at ...", "... 5 more"):
+    the reason a start failed is among them (a launcher names a missing Java first, then how it stopped)."""
     output.seek(0, os.SEEK_END)
     output.seek(max(0, output.tell() - 8192))
-    lines = output.read().decode("utf-8", "replace").splitlines()
-    said = [line.strip() for line in lines if line.strip() and not line.strip().startswith(("at ", "..."))]
-    return said[-1][:300] if said else ""
+    lines = [line.strip() for line in output.read().decode("utf-8", "replace").splitlines()]
+    said = [line[:200] for line in lines if line and not line.startswith(("at ", "..."))]
+    return "; ".join(said[-count:])
 
 
 @dataclass
