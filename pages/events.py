@@ -11,6 +11,7 @@ ui.show_caption(view)
 with ui.beside_detail(view):
     if not ui.show_empty_state(view):
         pages = tables.page_count(view.shown)
+        sidebar.name_ignored(view, tables.page_notes(sidebar.address_value("page"), pages))
         number = 1
         if pages > 1:
             number = int(

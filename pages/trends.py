@@ -18,7 +18,7 @@ with ui.beside_detail(view):
         if result.empty:
             st.info("No events in these periods: choose a later latest period or a longer baseline.")
         else:
-            category = trend_controls.trend_category(result)
+            category = trend_controls.trend_category(view, result)
             figure = trends.trend_figure(result, category)
             st.plotly_chart(figure, key="trend_chart", config=ui.PLOTLY_CONFIG)
             trend_controls.trend_table(result)

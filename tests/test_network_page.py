@@ -10,7 +10,7 @@ from test_pages import main_caption, open_page
 
 from dashboard.app import sidebar, ui
 from dashboard.views import network
-from tests_support import record, write_yaml
+from tests_support import as_shown, record, write_yaml
 
 PAGE = "pages/network.py"
 
@@ -110,7 +110,7 @@ def test_a_tie_chosen_lists_its_events_and_a_row_selects_one() -> None:
 
 def test_an_address_naming_a_tie_not_drawn_says_so() -> None:
     at = open_page(PAGE, tie="Nobody → Nowhere")
-    assert any("does not draw: Nobody → Nowhere" in warning.value.replace("\\", "") for warning in at.warning)
+    assert any("tie 'Nobody → Nowhere': this network does not draw it" in as_shown(item.value) for item in at.warning)
     assert at.selectbox(key=ui.NETWORK_TIE).value is None
 
 

@@ -12,6 +12,6 @@ def caption(message: str, where: object = st) -> None:
     where.caption(text.escape_markdown(message))  # type: ignore[attr-defined]
 
 
-def warning(message: str) -> None:
+def warning(message: str, where: object = st) -> None:
     """A warning whose text (a ring spec, an ignored parameter) is shown as written, never as Markdown."""
-    st.warning(text.escape_markdown(message))
+    where.warning(text.escape_markdown(message))  # type: ignore[attr-defined]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import selection, ui
+from dashboard.app import selection, sidebar, ui
 from dashboard.app.sidebar import View
+from dashboard.records.problems import shorten
 from dashboard.records.schema import EARLIEST_DATE, LATEST_DATE
 from dashboard.views import network, tables, text
 
@@ -42,9 +43,9 @@ def show_network(view: View) -> None:
             )
         )
 
-        wanted = st.query_params.get(ui.NETWORK_TIE)
+        wanted = sidebar.address_value(ui.NETWORK_TIE)
         if wanted and wanted not in choices:
-            st.warning(f"The address names a tie this network does not draw: {text.escape_markdown(wanted)}")
+            sidebar.name_ignored(view, [f"tie {shorten(wanted)}: this network does not draw it"])
         if st.session_state.get(ui.NETWORK_TIE) not in (None, *choices):
             st.session_state[ui.NETWORK_TIE] = None  # a tie of other filters
         chosen = st.selectbox(

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.app import sidebar
 from dashboard.app.sidebar import View
 from dashboard.app.ui import MIME, PLOTLY_CONFIG, export_context
 from dashboard.exports.datafiles import file_name
@@ -23,14 +24,14 @@ PLAYING = "_playback_playing"
 # The frame the page last drew. While playing, the player owns the frame, not the slider: a click that crosses a
 # tick in flight carries the slider's value from before that tick, which would move the frame back.
 SHOWN = "_playback_shown"
-SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds a frame stays on screen while playing
-WINDOW_CHOICES = ("week", "month", "custom")
 
 
 def playback_options() -> playback.PlaybackOptions:
     row = st.container(horizontal=True)
     with row:
-        window = st.segmented_control("Window", WINDOW_CHOICES, default="month", key=WINDOW, bind="query-params")
+        window = st.segmented_control(
+            "Window", playback.WINDOW_CHOICES, default="month", key=WINDOW, bind="query-params"
+        )
         days = st.number_input(
             "Days",
             min_value=1,
@@ -78,7 +79,7 @@ def _position(frames: playback.Frames) -> int:
     )
     try:
         return frames.index_of(wanted) if wanted else 0
-    except ValueError:  # not a date: the sidebar names the parameter as ignored
+    except ValueError:  # not a date: the sidebar took it out of the address, and named it
         return 0
 
 
@@ -107,6 +108,7 @@ def show_playback(view: View) -> None:
     if frames is None:
         st.info("None of these events has both a place and a date: there is nothing to play.")
         return
+    sidebar.name_ignored(view, frames.frame_notes(sidebar.address_value(FRAME)))
     # From the address, a day inside a window, another window length, or a stale slider while playing:
     _show(frames, _position(frames))
     playing = bool(st.session_state.get(PLAYING))
@@ -134,8 +136,8 @@ def show_playback(view: View) -> None:
             )
         st.button("Forward", icon=":material/chevron_right:", key="next_frame", on_click=_step, args=(frames, 1))
         st.button("Last", icon=":material/last_page:", key="last_frame", on_click=_move, args=(frames, len(frames) - 1))
-        speed = st.segmented_control("Speed", list(SPEEDS), default="normal", key=SPEED, bind="query-params")
-    seconds = SPEEDS.get(speed or "normal", 1.0)
+        speed = st.segmented_control("Speed", list(playback.SPEEDS), default="normal", key=SPEED, bind="query-params")
+    seconds = playback.SPEEDS.get(speed or "normal", 1.0)
 
     @st.fragment(run_every=seconds if playing else None)
     def frame_view() -> None:
@@ -200,9 +202,9 @@ def _downloads(view: View, frames: playback.Frames) -> None:
     with st.expander("Download the playback (GIF or MP4)"):
         fps = st.number_input(
             "Frames a second",
-            min_value=0.5,
-            max_value=float(animation.MAX_FPS),
-            value=float(animation.DEFAULT_FPS),
+            min_value=playback.MIN_FPS,
+            max_value=float(playback.MAX_FPS),
+            value=float(playback.DEFAULT_FPS),
             step=0.5,
             key=FPS,
             bind="query-params",

@@ -6,13 +6,15 @@ Streamlit keys are the address parameters, so a shared link restores the view.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from dashboard.app.data import Data
 from dashboard.app.messages import caption, warning
@@ -71,6 +73,7 @@ class View:
     online_tiles: bool
     rings: list[overlays.Ring]
     ring_errors: list[str]
+    notice: object = field(default=None, repr=False, compare=False)  # where the sidebar names what was ignored
 
     @property
     def shown(self) -> int:
@@ -114,8 +117,8 @@ def _sidebar(data: Data) -> View:
     ignored = _ignored_address_parameters(data)
     with st.sidebar:
         st.header("Filters")
-        if ignored:
-            warning("Ignored in the address: " + "; ".join(ignored))
+        notice = st.empty()  # pages add what they find in the address and cannot use (`name_ignored`)
+        _show_ignored(notice, ignored)
         actors = st.multiselect(
             "Actors",
             [*registries.actors.index, *data.everything.dataset_actors],
@@ -204,7 +207,9 @@ def _sidebar(data: Data) -> View:
     filter_caption = flt.caption(filters, selection.count, data.total, registries)
     centres = queries.events_by_id(table, registries, overlays.centre_event_ids(ring_specs))
     rings, ring_errors = overlays.build_rings(ring_specs, centres, registries)
-    return View(data, filters, selection, filter_caption, selected, ring_specs, band, online_tiles, rings, ring_errors)
+    return View(
+        data, filters, selection, filter_caption, selected, ring_specs, band, online_tiles, rings, ring_errors, notice
+    )
 
 
 def _event_choices(data: Data, selection: Selection) -> list[str]:
@@ -255,7 +260,7 @@ def _overlay_controls() -> tuple[list[str], overlays.Band | None, bool]:
         width_column, unit_column = st.columns([3, 2])
         width = width_column.number_input(
             "Width",
-            min_value=1.0,
+            min_value=params.MIN_BAND_WIDTH,
             max_value=params.MAX_BAND_WIDTH,
             value=default.width,
             step=5.0,
@@ -350,15 +355,68 @@ def _address_by_name(registries: Registries) -> list[str]:
     return notes
 
 
+IGNORED = "_ignored_address_parameters"  # the session's notes on its address, shown in the sidebar
+NOTES_SHOWN = 20  # notes listed in the notice's warning; the rest under it
+
+
 def _ignored_address_parameters(data: Data) -> list[str]:
-    """What the address this session was opened with asked for and the dashboard ignored (Streamlit drops
-    values its widgets cannot take without a word). Read once, before the widgets take the parameters."""
-    key = "_ignored_address_parameters"
-    if key not in st.session_state:
+    """What the address this session was opened with asked for and the dashboard ignored, checked against
+    `params.PARAMETERS` once, before any widget reads the address. Every value named is also taken out of the
+    address: a widget would drop it without a word, or read it its own way (Streamlit reads a whole number
+    "2.5" as 2, and fails on "inf")."""
+    if IGNORED not in st.session_state:
         renamed = _address_by_name(data.registries)
         opened = {name: st.query_params.get_all(name) for name in st.query_params}
         borders = sorted(geodesy.load_borders())
-        event_ids = queries.known_ids(data.table, list(opened.get(EVENT, [])))
-        _, notes = params.read_view(opened, data.registries, borders, event_ids, data.everything.dataset_actors)
-        st.session_state[key] = renamed + notes
-    return st.session_state[key]
+        asked_for = [*opened.get(EVENT, []), *overlays.centre_event_ids(opened.get(RINGS, []))]
+        event_ids = queries.known_ids(data.table, asked_for)
+        loaded = params.Loaded(data.registries, borders, event_ids, data.everything.dataset_actors)
+        kept, notes = params.check_address(opened, loaded)
+        _keep_in_address(opened, kept)
+        st.session_state[IGNORED] = renamed + notes
+    return st.session_state[IGNORED]
+
+
+def _keep_in_address(opened: Mapping[str, Sequence[str]], kept: Mapping[str, list[str]]) -> None:
+    """Leave in the address (the browser's too) only the values ``kept``. Streamlit seeds each widget from the
+    address the session was opened with, not from `st.query_params`: it is told to seed them from this one."""
+    changed = [name for name, values in kept.items() if values != list(opened[name])]
+    if not changed:
+        return
+    for name in changed:
+        if kept[name]:
+            st.query_params[name] = kept[name]
+        else:
+            del st.query_params[name]
+    with get_session_state().query_params() as address:
+        address.set_initial_query_params_from_current()
+
+
+def _show_ignored(notice: object, notes: Sequence[str]) -> None:
+    """The notes in the sidebar's notice: the first `NOTES_SHOWN` in the warning, all of them below it when
+    there are more (an address can hold hundreds of parameters)."""
+    if not notes:
+        return
+    more = len(notes) - NOTES_SHOWN
+    listed = "; ".join(notes[:NOTES_SHOWN]) + (f"; and {more:,} more, all listed below" if more > 0 else "")
+    with notice.container():  # type: ignore[attr-defined]
+        warning("Ignored in the address: " + listed)
+        if more > 0:
+            with st.expander(f"Everything ignored in the address ({len(notes):,})"):
+                st.text("\n".join(notes))  # plain text: nothing in it is read as Markdown
+
+
+def name_ignored(view: View, notes: Iterable[str]) -> None:
+    """Add to the sidebar's notice what a page found in the address and cannot use (checks that need the page's
+    own data: a story's steps, the ties drawn, the table's pages); it stays there for the session."""
+    listed = st.session_state.setdefault(IGNORED, [])
+    new = [note for note in notes if note not in listed]
+    if new:
+        listed.extend(new)
+        _show_ignored(view.notice, listed)
+
+
+def address_value(name: str) -> str | None:
+    """The address's value of ``name`` when its widget has not taken it yet in this session (the value the
+    widget is about to take), else None: the analyst's own choices are not the address's."""
+    return None if name in st.session_state else st.query_params.get(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app import data, messages, selection, ui
+from dashboard.app import data, messages, selection, sidebar, ui
 from dashboard.app.sidebar import View
 from dashboard.exports import briefing, images
 from dashboard.exports.datafiles import ExportContext
@@ -39,8 +39,7 @@ def show_story(view: View) -> None:
     )
     by_id = {story.id: story for story in found}
 
-    for note in stories.address_notes(st.query_params.get(STORY), st.query_params.get(STEP), found):
-        messages.warning(note)
+    sidebar.name_ignored(view, stories.address_notes(st.query_params.get(STORY), st.query_params.get(STEP), found))
 
     pick, back, middle, forward = st.columns([4, 1.1, 1.3, 1.1], vertical_alignment="bottom")
     chosen = pick.selectbox(

@@ -8,13 +8,14 @@ from dashboard.app import sidebar
 from dashboard.app.sidebar import View
 from dashboard.app.ui import MIME, chart_downloads_row, export_context
 from dashboard.exports.datafiles import file_name
+from dashboard.records.problems import shorten
+from dashboard.records.schema import EARLIEST_DATE, LATEST_DATE
 from dashboard.views import trends
 
 # Address parameters (the widget keys).
 BY, PER, BASELINE, MEASURE, LATEST, CATEGORY = "trend_by", "trend_per", "baseline", "measure", "latest", "trend"
 TABLE = "trend_table"
 FILTER_OF = {"actor": sidebar.ACTOR, "type": sidebar.TYPE, "country": sidebar.COUNTRY}
-MAX_BASELINE = 104
 
 
 def trend_options() -> trends.TrendOptions:
@@ -43,7 +44,7 @@ def trend_options() -> trends.TrendOptions:
         baseline = st.number_input(
             "Baseline (periods)",
             min_value=1,
-            max_value=MAX_BASELINE,
+            max_value=trends.MAX_BASELINE,
             value=default.baseline,
             step=1,
             key=BASELINE,
@@ -53,6 +54,8 @@ def trend_options() -> trends.TrendOptions:
         latest = st.date_input(
             "Latest period holds",
             value=None,
+            min_value=EARLIEST_DATE,  # as the address is read (else Streamlit's ten years either side of today)
+            max_value=LATEST_DATE,
             key=LATEST,
             bind="query-params",
             format="YYYY-MM-DD",
@@ -67,10 +70,15 @@ def trend_options() -> trends.TrendOptions:
     )
 
 
-def trend_category(result: trends.Trends) -> str | None:
+def trend_category(view: View, result: trends.Trends) -> str | None:
     """The category whose series the chart draws: the one chosen, else the biggest change."""
     names = dict(zip(result.table["category"], result.table["name"], strict=True))
     choices = list(names)
+    wanted = sidebar.address_value(CATEGORY)  # the address names a series by the name the chooser shows
+    if wanted and wanted not in names.values():
+        sidebar.name_ignored(
+            view, [f"trend: no series {shorten(wanted)} in this comparison: the biggest change is drawn"]
+        )
     if st.session_state.get(CATEGORY) not in (None, *choices):
         st.session_state[CATEGORY] = None  # from another comparison: fall back to the biggest change
     chosen = st.selectbox(

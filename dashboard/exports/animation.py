@@ -25,7 +25,7 @@ from dashboard.exports.static_map import map_extent, outline_rings
 from dashboard.geo import geodesy
 from dashboard.records.registries import Registries
 from dashboard.views import layers
-from dashboard.views.playback import TRAIL_ALPHAS, Frames
+from dashboard.views.playback import DEFAULT_FPS, MAX_FPS, TRAIL_ALPHAS, Frames
 from dashboard.views.text import xml_safe_text
 
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
@@ -33,8 +33,6 @@ SIZE = (1280, 720)  # 16:9, even sides as H.264 needs
 HEADER, FOOTER = 96, 72  # pixels above and below the map (the legend, then the source line)
 SEA, LAND, OUTLINE, INK, MUTED = (234, 240, 246), (241, 239, 233), (170, 164, 150), (31, 41, 51), (85, 95, 107)
 ANIMATION_FORMATS = ("gif", "mp4")
-DEFAULT_FPS = 2  # frames a second in the file: a month a half-second reads at a glance
-MAX_FPS = 30
 COUNTRY_NAMES = 10  # the largest countries in view are named
 
 

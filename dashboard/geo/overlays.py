@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -114,6 +115,29 @@ def build_ring(spec: str, events: pd.DataFrame, registries: Registries, colour_i
         raise OverlayError(f"ring {spec!r}: {error}") from None
     colour = RING_COLOURS[colour_index % len(RING_COLOURS)]
     return Ring(spec, lat, lon, radius_km, label, centre_label, source, path, colour)
+
+
+_EMPTY_EVENTS = pd.DataFrame({"id": pd.Series(dtype=object)})
+
+
+def ring_problem(spec: str, registries: Registries, known_ids: Collection[str]) -> str | None:
+    """Why a ring spec cannot be drawn, or None: the range (a weapon of the registry or a distance), the
+    centre (a loaded event, a gazetteer place or coordinates), as `build_ring` reads it (a story's rings, the
+    address's)."""
+    if "@" not in spec:
+        return f"ring {spec!r}: write RANGE@CENTRE, e.g. fath-360@place:Kharkiv or 70mi@50.0,36.2"
+    range_text, centre = (part.strip() for part in spec.split("@", 1))
+    checked = spec
+    if centre.startswith("event:"):
+        event_id = centre.removeprefix("event:")
+        if event_id not in known_ids:
+            return f"centre {centre!r}: no event with that id is loaded"
+        checked = f"{range_text}@0,0"  # the event is loaded; check the range on its own
+    try:
+        build_ring(checked, _EMPTY_EVENTS, registries)
+    except OverlayError as error:
+        return str(error).replace(repr(checked), repr(spec))
+    return None
 
 
 def centre_event_ids(specs: list[str]) -> list[str]:

@@ -7,13 +7,14 @@ the same parameters, given to ``python -m dashboard export``, select the same ev
 
 from __future__ import annotations
 
-import math
-from collections.abc import Collection, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
-from dashboard.geo.overlays import DEFAULT_BAND, Band
+from dashboard.geo.overlays import DEFAULT_BAND, Band, ring_problem
 from dashboard.records.problems import shorten
 from dashboard.records.registries import Registries, name_key
 from dashboard.records.schema import (
@@ -24,64 +25,228 @@ from dashboard.records.schema import (
     LOCATION_PRECISIONS,
 )
 from dashboard.store.filters import Filters
+from dashboard.views import figures, playback, trends
 
 
 class ParameterError(ValueError):
     """A parameter that names nothing known; the message quotes it and lists what is allowed."""
 
 
-# Every parameter the dashboard's address may hold. ``tiles`` is not one of them: online map tiles are
-# switched on by the person at the screen, never by a link (a link must not make a browser go online).
-KNOWN_PARAMETERS = frozenset(
-    {
-        "actor",
-        "type",
-        "dates",
-        "confidence",
-        "precision",
-        "country",
-        "q",
-        "event",
-        "lanes",
-        "per",
-        "ring",
-        "band",
-        "band_border",
-        "band_side",
-        "band_width",
-        "judgements",  # the briefing pack's key judgements, one per line (the Export page)
-        "band_unit",
-        "page",
-        "split",  # the Network page: the date its period comparison splits at, and the tie whose events it lists
-        "tie",
-        "story",  # the Story page: the story's id and its step (1-based)
-        "step",
-        "trend_by",  # the Trends page
-        "trend_per",
-        "baseline",
-        "measure",
-        "latest",
-        "trend",
-        "window",  # the Playback page
-        "days",
-        "trail",
-        "frame",
-        "speed",
-        "fps",
-        "edit",  # the Curate page: the record to edit and its file (the detail card's "Edit this record")
-        "file",
-    }
-)
-CHOICES = {
-    "lanes": ("actor", "type"),
-    "per": ("week", "month"),
-    "trend_by": ("actor", "type", "country"),
-    "trend_per": ("week", "month", "quarter"),
-    "measure": ("events", "fatalities"),
-    "window": ("week", "month", "custom"),
-    "speed": ("slow", "normal", "fast"),
-}
+# --- every parameter of the address, and the values each takes ----------------------------------------------
+#
+# One registry: the dashboard's sidebar checks the address it was opened with against it (and takes out of the
+# address, before any widget reads it, every value it names as ignored), the command line checks its options,
+# a story its filters. A widget would otherwise drop a value it cannot take without a word, or read it its own
+# way (Streamlit reads a whole number "2.5" as 2 and "٣" as 3, and fails on "inf"): so every rule here is at
+# least as strict as the widget's, and the widgets take their bounds from here.
+
 MAX_BAND_WIDTH = 500.0  # in the band's unit, as on the page
+MIN_BAND_WIDTH = 0.1
+MAX_PAGE = 1_000_000  # pages of the events table: more than any table holds; the page says when a table has fewer
+MAX_STEP = 1_000  # steps of a story: the story page says when a story has fewer
+LINK_ONLY = "tiles"  # never a parameter: online map tiles are switched on at the screen, never by a link
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the checks of names need: the registries and, where known, the borders, the ids of loaded events
+    (the address's event and ring centres) and the datasets' own actors. A check whose part is not known lets
+    the value through."""
+
+    registries: Registries
+    borders: Sequence[str] = ()
+    event_ids: Collection[str] | None = None
+    dataset_actors: Collection[str] = ()
+
+    @cached_property
+    def actor_lookup(self) -> dict[str, str]:
+        return {**{name_key(actor): actor for actor in self.dataset_actors}, **self.registries.actor_lookup}
+
+    @cached_property
+    def type_lookup(self) -> dict[str, str]:
+        labels = {name_key(label): kind for kind, label in self.registries.type_labels.items()}
+        return {**self.registries.event_type_lookup, **labels}
+
+
+# A value of a parameter, the values already kept (earlier parameters of the registry: a band's side is checked
+# against its border) and what is loaded → why the value cannot be used, or None when it can.
+Check = Callable[[str, Mapping[str, Sequence[str]], Loaded], "str | None"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of the address: the page that reads it, whether it may be given more than once (else only
+    its last value counts and the others are named), and its check."""
+
+    name: str
+    page: str
+    check: Check
+    repeatable: bool = False
+    bounds: tuple[float, float] | None = None  # a number's least and greatest value, for the page's widget
+
+
+def parse_day(text: str) -> date | None:
+    """A day written YYYY-MM-DD from `EARLIEST_DATE` to `LATEST_DATE`, else None. Stricter than Python's own
+    reading, which also takes 20240617 and 2024-W25-1: the page's date widgets take neither."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
+
+
+def _number(text: str, whole: bool) -> float | None:
+    """Digits, and for a number that need not be whole a decimal point and more digits: nothing Python or
+    Streamlit would read more loosely (" 3", "+3", "1_0", "1e1", "٣", "nan", "inf")."""
+    pattern = r"[0-9]{1,9}" if whole else r"[0-9]{1,9}(\.[0-9]{1,9})?"
+    return float(text) if re.fullmatch(pattern, text) else None
+
+
+def _any_text(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    return None  # text the page shows as written or checks against what it draws (a story, a tie, a series)
+
+
+def _choice(name: str, allowed: Sequence[str], what: str | None = None) -> Check:
+    def check(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+        if value in allowed:
+            return None
+        return f"unknown {what or name} {shorten(value)}: use one of {', '.join(allowed)}"
+
+    return check
+
+
+def _day(name: str) -> Check:
+    def check(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+        if (not value and name == "dates") or parse_day(value):  # an empty date: none chosen
+            return None
+        return f"{name}: {shorten(value)} is not a date (YYYY-MM-DD) from {EARLIEST_DATE} to {LATEST_DATE}"
+
+    return check
+
+
+def _within(name: str, low: float, high: float, whole: bool, page_knows_high: bool) -> Check:
+    def check(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+        number = _number(value, whole)
+        if number is not None and low <= number <= high:
+            return None
+        kind = "a whole number" if whole else "a number"
+        span = f"from {low:g}" if page_knows_high else f"from {low:g} to {high:g}"
+        return f"{name}: {shorten(value)} is not {kind} {span}"
+
+    return check
+
+
+def _true_or_false(name: str) -> Check:
+    def check(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+        if value.lower() in ("true", "false"):
+            return None
+        return f"{name}: {shorten(value)} is neither true nor false"
+
+    return check
+
+
+def _actor(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    return None if name_key(value) in loaded.actor_lookup else f"unknown actor {shorten(value)}"
+
+
+def _event_type(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    return None if name_key(value) in loaded.type_lookup else f"unknown event type {shorten(value)}"
+
+
+def _country(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    return None if loaded.registries.country_code(value) else f"unknown country {shorten(value)}"
+
+
+def _event(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    if loaded.event_ids is None or value in loaded.event_ids:
+        return None
+    return f"event: no loaded event has the id {shorten(value)}"
+
+
+def _ring(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    if loaded.event_ids is None:  # the command line draws its rings itself and names the ones it cannot
+        return None
+    problem = ring_problem(value, loaded.registries, loaded.event_ids)
+    if problem is None:
+        return None
+    return f"ring {shorten(value)}: {problem.removeprefix(f'ring {value!r}: ')[:200]}"
+
+
+def _border(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    if not loaded.borders or value in loaded.borders:
+        return None
+    return f"band_border: unknown border {shorten(value)}: use one of {', '.join(loaded.borders)}"
+
+
+def _side(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    border = (kept.get("band_border") or [DEFAULT_BAND.border])[-1]
+    sides = border.split("-")
+    return (
+        None
+        if value in sides
+        else f"band_side: {shorten(value)} is not a side of {border}: use one of {', '.join(sides)}"
+    )
+
+
+def _unit(value: str, kept: Mapping[str, Sequence[str]], loaded: Loaded) -> str | None:
+    units = tuple(DISTANCE_UNITS_KM)
+    return None if value in units else f"band_unit: {shorten(value)} is not one of {', '.join(units)}"
+
+
+def _registry(*parameters: Parameter) -> dict[str, Parameter]:
+    return {parameter.name: parameter for parameter in parameters}
+
+
+def _bounded(
+    name: str, page: str, low: float, high: float, whole: bool = True, page_knows_high: bool = False
+) -> Parameter:
+    """A number from ``low`` to ``high``; ``page_knows_high``: the page says how high the number may go (a
+    table's pages, a story's steps), ``high`` only keeps numbers sane."""
+    return Parameter(name, page, _within(name, low, high, whole, page_knows_high), bounds=(low, high))
+
+
+# In the order they are checked (a band's border before its side). Pages: "sidebar" is every page's.
+PARAMETERS = _registry(
+    Parameter("actor", "sidebar", _actor, repeatable=True),
+    Parameter("type", "sidebar", _event_type, repeatable=True),
+    Parameter("dates", "sidebar", _day("dates"), repeatable=True),  # from and to
+    Parameter("confidence", "sidebar", _choice("confidence", CONFIDENCE_LEVELS), repeatable=True),
+    Parameter("precision", "sidebar", _choice("precision", LOCATION_PRECISIONS, "location precision"), repeatable=True),
+    Parameter("country", "sidebar", _country, repeatable=True),
+    Parameter("q", "sidebar", _any_text),
+    Parameter("event", "sidebar", _event),
+    Parameter("ring", "sidebar", _ring, repeatable=True),
+    Parameter("band", "sidebar", _true_or_false("band")),
+    Parameter("band_border", "sidebar", _border),
+    Parameter("band_side", "sidebar", _side),
+    _bounded("band_width", "sidebar", MIN_BAND_WIDTH, MAX_BAND_WIDTH, whole=False),
+    Parameter("band_unit", "sidebar", _unit),
+    Parameter("lanes", "timeline", _choice("lanes", tuple(figures.LANES))),
+    Parameter("per", "timeline", _choice("per", tuple(figures.FREQUENCIES))),
+    _bounded("page", "events", 1, MAX_PAGE, page_knows_high=True),
+    Parameter("judgements", "export", _any_text),  # the briefing pack's key judgements, one per line
+    Parameter("split", "network", _day("split")),  # the date the period comparison splits at
+    Parameter("tie", "network", _any_text),  # the tie whose events are listed: the page checks it
+    Parameter("story", "story", _any_text),  # the story's id: the page checks it
+    _bounded("step", "story", 1, MAX_STEP, page_knows_high=True),
+    Parameter("trend_by", "trends", _choice("trend_by", tuple(trends.DIMENSION_NAMES))),
+    Parameter("trend_per", "trends", _choice("trend_per", tuple(trends.PERIOD_NAMES))),
+    _bounded("baseline", "trends", 1, trends.MAX_BASELINE),
+    Parameter("measure", "trends", _choice("measure", trends.MEASURES)),
+    Parameter("latest", "trends", _day("latest")),
+    Parameter("trend", "trends", _any_text),  # the series drawn: the page checks it
+    Parameter("window", "playback", _choice("window", playback.WINDOW_CHOICES)),
+    _bounded("days", "playback", 1, playback.MAX_CUSTOM_DAYS),
+    _bounded("trail", "playback", 0, playback.MAX_TRAIL),
+    Parameter("frame", "playback", _day("frame")),
+    Parameter("speed", "playback", _choice("speed", tuple(playback.SPEEDS))),
+    _bounded("fps", "playback", playback.MIN_FPS, playback.MAX_FPS, whole=False),
+    Parameter("edit", "curate", _any_text),  # the record to edit and its file: the Curate page checks them
+    Parameter("file", "curate", _any_text),
+)
+KNOWN_PARAMETERS = frozenset(PARAMETERS)
 
 
 @dataclass
@@ -126,86 +291,41 @@ def parse_query(text: str) -> dict[str, list[str]]:
     return parse_qs(query, keep_blank_values=True)
 
 
-def _ids(values: Sequence[str], lookup: Mapping[str, str], what: str, notes: list[str]) -> tuple[str, ...]:
-    ids = []
-    for value in values:
-        found = lookup.get(name_key(value))
-        if found is None:
-            notes.append(f"unknown {what} {shorten(value)}")
-        else:
-            ids.append(found)
-    return tuple(ids)
-
-
-def _choices(values: Sequence[str], allowed: Sequence[str], what: str, notes: list[str]) -> tuple[str, ...]:
-    wrong = [value for value in values if value not in allowed]
-    for value in wrong:
-        notes.append(f"unknown {what} {shorten(value)}: use one of {', '.join(allowed)}")
-    return tuple(value for value in values if value in allowed)
-
-
-def _countries(values: Sequence[str], registries: Registries, notes: list[str]) -> tuple[str, ...]:
-    codes = []
-    for value in values:
-        code = registries.country_code(value)
-        if code is None:
-            notes.append(f"unknown country {shorten(value)}")
-        else:
-            codes.append(code)
-    return tuple(dict.fromkeys(codes))
-
-
-def _dates(values: Sequence[str], notes: list[str]) -> list[date]:
-    dates = []
-    for text in values:
-        if not text:
+def check_address(params: Mapping[str, Sequence[str]], loaded: Loaded) -> tuple[dict[str, list[str]], list[str]]:
+    """The values of ``params`` the dashboard uses, parameter by parameter, and a note for each parameter or
+    value it ignores: unknown parameters, a value given more than once where one counts (the last), and every
+    value its parameter's check refuses."""
+    notes: list[str] = []
+    for name in params:
+        if name == LINK_ONLY:
+            notes.append("tiles: online map tiles are switched on at the screen, never by an address")
+        elif name not in PARAMETERS:
+            notes.append(f"unknown parameter {shorten(name)}")
+    kept: dict[str, list[str]] = {}
+    for name, parameter in PARAMETERS.items():
+        if name not in params:
             continue
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            notes.append(f"dates: {shorten(text)} is not a date (YYYY-MM-DD)")
-            continue
-        if not EARLIEST_DATE <= day <= LATEST_DATE:
-            notes.append(f"dates: {day} is outside {EARLIEST_DATE} to {LATEST_DATE}")
-            continue
-        dates.append(day)
+        values = list(params[name])
+        if not parameter.repeatable and len(values) > 1:
+            earlier = ", ".join(shorten(value) for value in values[:-1][:5]) + (", …" if len(values) > 6 else "")
+            notes.append(f"{name}: given {len(values)} times, only the last counts ({earlier} ignored)")
+            values = values[-1:]
+        usable = []
+        for value in values:
+            note = parameter.check(value, kept, loaded)
+            if note is None:
+                usable.append(value)
+            else:
+                notes.append(note)
+        kept[name] = usable
+    dates = [value for value in kept.get("dates", []) if value]
     if len(dates) > 2:
         notes.append("dates: give at most two (from and to)")
-        return []
-    return dates
-
-
-def _truthy(values: Sequence[str], default: bool) -> bool:
-    if not values:
-        return default
-    return values[-1].strip().lower() in ("true", "1", "yes", "on")
-
-
-def _band(params: Mapping[str, Sequence[str]], borders: Sequence[str], notes: list[str]) -> Band | None:
-    if not _truthy(params.get("band", []), True):
-        return None
-    border = (params.get("band_border") or [DEFAULT_BAND.border])[-1]
-    if borders and border not in borders:
-        notes.append(f"band_border: unknown border {shorten(border)}: use one of {', '.join(borders)}")
-        border = DEFAULT_BAND.border
-    sides = border.split("-")
-    side = (params.get("band_side") or [DEFAULT_BAND.side if DEFAULT_BAND.side in sides else sides[0]])[-1]
-    if side not in sides:
-        notes.append(f"band_side: {shorten(side)} is not a side of {border}: use one of {', '.join(sides)}")
-        side = sides[0]
-    unit = (params.get("band_unit") or [DEFAULT_BAND.unit])[-1]
-    if unit not in DISTANCE_UNITS_KM:
-        notes.append(f"band_unit: {shorten(unit)} is not one of {', '.join(DISTANCE_UNITS_KM)}")
-        unit = DEFAULT_BAND.unit
-    width_text = (params.get("band_width") or [str(DEFAULT_BAND.width)])[-1]
-    try:
-        width = float(width_text)
-    except ValueError:
-        width = math.nan
-    if not (math.isfinite(width) and 0 < width <= MAX_BAND_WIDTH):
-        notes.append(f"band_width: {shorten(width_text)} must be a number above 0 and at most {MAX_BAND_WIDTH:g}")
-        width = DEFAULT_BAND.width
-    return Band(border, side, width, unit)
+        kept["dates"] = []
+    elif len(dates) == 2 and dates[0] > dates[1]:  # YYYY-MM-DD: as text, in the order of the days
+        notes.append(f"dates: from {dates[0]} is after to {dates[1]}: read as from {dates[1]} to {dates[0]}")
+        kept["dates"] = sorted(dates)
+    return kept, notes
 
 
 def read_view(
@@ -215,48 +335,38 @@ def read_view(
     event_ids: Collection[str] | None = None,
     dataset_actors: Collection[str] = (),
 ) -> tuple[View, list[str]]:
-    """The view the parameters describe, and a note for each parameter or value that was ignored (unknown
-    parameters, names, dates, widths). ``borders`` and ``event_ids``, when given, are checked too; actors
-    may also be the loaded datasets' own (``dataset_actors``, by their names)."""
-    notes: list[str] = []
-    for key in params:
-        if key == "tiles":
-            notes.append("tiles: online map tiles are switched on at the screen, never by an address")
-        elif key not in KNOWN_PARAMETERS:
-            notes.append(f"unknown parameter {shorten(key)}")
-    type_lookup = {
-        **registries.event_type_lookup,
-        **{name_key(label): kind for kind, label in registries.type_labels.items()},
-    }
-    actor_lookup = {**{name_key(actor): actor for actor in dataset_actors}, **registries.actor_lookup}
-    dates = _dates(params.get("dates", []), notes)
+    """The view the parameters describe, and a note for each parameter or value that was ignored (see
+    `check_address`). ``borders`` and ``event_ids``, when given, are checked too (``event_ids``: the loaded
+    events among the address's event and ring centres); actors may also be the loaded datasets' own
+    (``dataset_actors``, by their names)."""
+    loaded = Loaded(registries, borders, event_ids, dataset_actors)
+    kept, notes = check_address(params, loaded)
+    dates = [
+        day for day in map(parse_day, kept.get("dates", [])) if day
+    ]  # as given: a story says when from is after to
     filters = Filters(
-        actors=_ids(params.get("actor", []), actor_lookup, "actor", notes),
-        event_types=_ids(params.get("type", []), type_lookup, "event type", notes),
+        actors=tuple(loaded.actor_lookup[name_key(value)] for value in kept.get("actor", [])),
+        event_types=tuple(loaded.type_lookup[name_key(value)] for value in kept.get("type", [])),
         date_from=dates[0] if dates else None,
         date_to=dates[-1] if dates else None,
-        confidence=_choices(params.get("confidence", []), CONFIDENCE_LEVELS, "confidence", notes),
-        location_precision=_choices(params.get("precision", []), LOCATION_PRECISIONS, "location precision", notes),
-        text=" ".join(params.get("q", [])),
-        countries=_countries(params.get("country", []), registries, notes),
+        confidence=tuple(kept.get("confidence", [])),
+        location_precision=tuple(kept.get("precision", [])),
+        text=(kept.get("q") or [""])[-1],
+        countries=tuple(dict.fromkeys(registries.country_code(value) for value in kept.get("country", []))),
     )
-    for key, allowed in CHOICES.items():
-        _choices(params.get(key, [])[-1:], allowed, key, notes)
-    for key in ("frame", "latest"):  # one day each (the playback's window, the trends' latest period)
-        for text in params.get(key, [])[-1:]:
-            try:
-                date.fromisoformat(text)
-            except ValueError:
-                notes.append(f"{key}: {shorten(text)} is not a date (YYYY-MM-DD)")
-    for text in params.get("split", [])[-1:]:
-        if text and not _dates([text], []):
-            notes.append(f"split: {shorten(text)} is not a date (YYYY-MM-DD) from {EARLIEST_DATE} to {LATEST_DATE}")
-    selected = (params.get("event") or [None])[-1]
-    if selected is not None and event_ids is not None and selected not in event_ids:
-        notes.append(f"event: no loaded event has the id {shorten(selected)}")
-        selected = None
-    band = _band(params, borders, notes)
-    return View(filters, selected, list(params.get("ring", [])), band), notes
+    selected = (kept.get("event") or [None])[-1]
+    return View(filters, selected, kept.get("ring", []), _band(kept)), notes
+
+
+def _band(kept: Mapping[str, Sequence[str]]) -> Band | None:
+    """The band the checked parameters describe (each part left out or refused: the default band's)."""
+    if (kept.get("band") or ["true"])[-1].lower() == "false":
+        return None
+    border = (kept.get("band_border") or [DEFAULT_BAND.border])[-1]
+    sides = border.split("-")
+    side = (kept.get("band_side") or [DEFAULT_BAND.side if DEFAULT_BAND.side in sides else sides[0]])[-1]
+    width = float((kept.get("band_width") or [DEFAULT_BAND.width])[-1])
+    return Band(border, side, width, (kept.get("band_unit") or [DEFAULT_BAND.unit])[-1])
 
 
 def view_from_params(

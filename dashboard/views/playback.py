@@ -24,7 +24,11 @@ from dashboard.store.selection import Selection
 from dashboard.views import layers
 
 WINDOWS = ("week", "month")  # or a custom span of days, written "10d"
+WINDOW_CHOICES = (*WINDOWS, "custom")  # the page's choice (a custom window's days are chosen beside it)
 MAX_CUSTOM_DAYS = 366
+SPEEDS = {"slow": 2.0, "normal": 1.0, "fast": 0.5}  # seconds a frame stays on screen while playing
+DEFAULT_FPS = 2  # frames a second in the file: a month a half-second reads at a glance
+MIN_FPS, MAX_FPS = 0.5, 30  # frames a second the page offers
 TRAIL_ALPHAS = (235, 120, 60, 30)  # the window's own events, then each earlier window of the trail
 MAX_TRAIL = len(TRAIL_ALPHAS) - 1
 POINT_CELL_DEGREES = 0.001  # few events: cells this small keep every event at its own place
@@ -62,6 +66,21 @@ class Frames:
     def label(self, index: int) -> str:
         """``"2024-06-01 – 2024-06-30"``."""
         return f"{self.starts[index]:%Y-%m-%d} – {self.ends[index]:%Y-%m-%d}"
+
+    def frame_notes(self, wanted: str | None) -> list[str]:
+        """What the address's ``frame`` (a day, as the address is checked) asks for that no window holds: the
+        first or the last window is shown instead."""
+        try:
+            day = pd.Timestamp(wanted) if wanted else None
+        except ValueError:  # not a day: the sidebar named it
+            day = None
+        if day is None:
+            return []
+        if day < self.starts[0]:
+            return [f"frame: {wanted} is before the first window ({self.label(0)}): the first is shown"]
+        if day > self.ends[-1]:
+            return [f"frame: {wanted} is after the last window ({self.label(len(self) - 1)}): the last is shown"]
+        return []
 
     def index_of(self, day: object) -> int:
         """The frame holding ``day`` (the first or last frame when ``day`` lies outside the period)."""

@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
-from dashboard.geo.overlays import Band, OverlayError, Ring, build_ring, build_rings, centre_event_ids
+from dashboard.geo.overlays import Band, Ring, build_rings, centre_event_ids, ring_problem
 from dashboard.records.datapaths import DataPathError, data_paths
 from dashboard.records.problems import Problem, shorten
 from dashboard.records.registries import Registries
@@ -64,28 +64,6 @@ def referenced_ids(stories: Iterable[Story]) -> list[str]:
     ids = [event for story in stories for step in story.steps for event in step.events]
     ids += [event for story in stories for step in story.steps for event in centre_event_ids(list(step.rings))]
     return list(dict.fromkeys(ids))
-
-
-_EMPTY_EVENTS = pd.DataFrame({"id": pd.Series(dtype=object)})
-
-
-def ring_problem(spec: str, registries: Registries, known_ids: Collection[str]) -> str | None:
-    """Why a ring spec cannot be drawn, or None: the range (a weapon of the registry or a distance), the
-    centre (a loaded event, a gazetteer place or coordinates), as `dashboard.geo.overlays.build_ring` reads it."""
-    if "@" not in spec:
-        return f"ring {spec!r}: write RANGE@CENTRE, e.g. fath-360@place:Kharkiv or 70mi@50.0,36.2"
-    range_text, centre = (part.strip() for part in spec.split("@", 1))
-    checked = spec
-    if centre.startswith("event:"):
-        event_id = centre.removeprefix("event:")
-        if event_id not in known_ids:
-            return f"centre {centre!r}: no event with that id is loaded"
-        checked = f"{range_text}@0,0"  # the event is loaded; check the range on its own
-    try:
-        build_ring(checked, _EMPTY_EVENTS, registries)
-    except OverlayError as error:
-        return str(error).replace(repr(checked), repr(spec))
-    return None
 
 
 _NOTE_FIELDS = (  # which filter a note of `params.read_view` is about, by how the note starts
@@ -197,7 +175,7 @@ def address_notes(story_param: str | None, step_param: str | None, stories: Sequ
         return []
     story = next((story for story in stories if story.id == story_param), None)
     if story is None:
-        return [f"No story has the id {shorten(story_param)}: choose one of the stories below."]
+        return [f"story: no story has the id {shorten(story_param)}: choose one of the stories on the page"]
     if step_param is None:
         return []
     count = len(story.steps)
@@ -207,7 +185,7 @@ def address_notes(story_param: str | None, step_param: str | None, stories: Sequ
         number = math.nan
     if not (number.is_integer() and 1 <= number <= count):
         span = "it has one step" if count == 1 else f"it has steps 1 to {count}"
-        return [f"The story {shorten(story.id)} has no step {shorten(step_param)} ({span}): showing step 1."]
+        return [f"step: the story {shorten(story.id)} has no step {shorten(step_param)} ({span}): showing step 1"]
     return []
 
 

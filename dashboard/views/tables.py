@@ -63,6 +63,14 @@ def page_count(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
+def page_notes(wanted: str | None, pages: int) -> list[str]:
+    """What the address's ``page`` (a whole number from 1, as the address is checked) asks for that the table
+    does not have: the table opens at its first page."""
+    if not wanted or not wanted.isdecimal() or int(wanted) <= pages:  # not a number: the sidebar named it
+        return []
+    return [f"page: {wanted} is beyond the table's {pages:,} page{'s' * (pages != 1)}: the first is shown"]
+
+
 def page_caption(number: int, rows: int, total: int) -> str:
     """``"Events 501–1,000 of 12,345, newest first."`` for page ``number`` (from 1) holding ``rows`` rows."""
     first = (number - 1) * PAGE_SIZE

@@ -28,6 +28,7 @@ from dashboard.views.text import escape_plotly
 
 PERIOD_NAMES = {"week": "week", "month": "month", "quarter": "quarter"}
 MEASURES = ("events", "fatalities")
+MAX_BASELINE = 104  # periods: two years of weeks
 DIMENSION_NAMES = {"actor": "Actor", "type": "Event type", "country": "Country"}
 assert tuple(DIMENSION_NAMES) == TREND_DIMENSIONS, "every dimension the engine counts has a name"
 
