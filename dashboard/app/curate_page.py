@@ -535,17 +535,17 @@ def _show_conflict(opened: recordfiles.RecordFile, record: dict) -> None:
     with st.container(border=True, key="curate_conflict"):
         st.error(
             f"**Not saved: {text.escape_markdown(opened.name)} changed on disk since this page read it** (another"
-            " window or an editor). Your form is kept. Compare, then keep your values or load what is on disk."
+            " window or an editor). Your form is kept. Compare, then keep your changes or load what is on disk."
         )
         if conflict.unreadable:
             st.warning(f"The file on disk cannot be read now: {text.escape_markdown(conflict.unreadable)}")
         summary = "; ".join(
-            f"{what}: {', '.join(ids[:10])}{f' and {len(ids) - 10} more' if len(ids) > 10 else ''}"
+            f"{what} {', '.join(ids[:10])}{f' and {len(ids) - 10} more' if len(ids) > 10 else ''}"
             for what, ids in conflict.changed.items()
             if ids
         )
         if summary:
-            st.markdown(f"**Records of the file changed on disk since:** {text.escape_markdown(summary)}")
+            st.markdown(f"**On disk since this page read the file:** {text.escape_markdown(summary)}")
         if conflict.opened is not None and not conflict.unreadable:
             if conflict.on_disk is None:
                 st.warning(

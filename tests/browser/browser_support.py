@@ -33,6 +33,25 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+def screenshots(
+    page: Page, name: str, showing: Locator | None = None, widths: tuple[int, ...] = (1440, 800)
+) -> list[Path]:
+    """Full-page screenshots at each width (``NAME_1440px.png``…), each once the page has laid itself out
+    again, scrolled to ``showing`` if given; the viewport is put back afterwards."""
+    viewport = page.viewport_size or {"width": 1500, "height": 1000}
+    paths = []
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": viewport["height"]})
+        next_frames(page)
+        wait_until_settled(page)
+        if showing is not None:
+            showing.scroll_into_view_if_needed()
+            next_frames(page)
+        paths.append(screenshot(page, f"{name}_{width}px"))
+    page.set_viewport_size(viewport)
+    return paths
+
+
 def next_frames(page: Page, frames: int = 2) -> None:
     """Return once the browser has painted ``frames`` more frames (the pace of every poll below)."""
     page.evaluate(

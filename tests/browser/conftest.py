@@ -15,11 +15,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, Page, Route, expect
+from playwright.sync_api import Browser, Dialog, Page, Route, expect
 
 from browser_support import COUNT_SENT_MESSAGES, SLOW
 
@@ -89,6 +89,15 @@ def streamlit_server(log_path: Path, data: Path | None = None, app_options: tupl
     """``streamlit run app.py`` on 127.0.0.1 at a free port, on ``data`` (``$DASHBOARD_DATA``) or else the
     bundled records, with ``app_options`` after ``--`` (``--edit``); yields its address, and stops this exact
     process at the end."""
+    with streamlit_process(log_path, data, app_options) as (url, _):
+        yield url
+
+
+@contextmanager
+def streamlit_process(
+    log_path: Path, data: Path | None = None, app_options: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As `streamlit_server`, yielding the server's process too (for a test that kills it)."""
     port = free_port()
     command = [
         sys.executable,
@@ -114,7 +123,7 @@ def streamlit_server(log_path: Path, data: Path | None = None, app_options: tupl
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, process)
-            yield url
+            yield url, process
         finally:
             process.terminate()
             try:
@@ -144,6 +153,13 @@ def start_server(
 
 
 @pytest.fixture(scope="session")
+def own_server(browser_type_launch_args: dict) -> Callable[..., AbstractContextManager[tuple[str, subprocess.Popen]]]:
+    """``with own_server(log, data, *app_options) as (url, process)``: a server for one test alone, with its
+    process, for a test that stops it itself (`streamlit_process`)."""
+    return lambda log, data=None, *app_options: streamlit_process(log, data, app_options)
+
+
+@pytest.fixture(scope="session")
 def server(start_server: Callable[..., str]) -> str:
     """The app on the bundled records."""
     return start_server(None)
@@ -159,6 +175,22 @@ def app_url(server: str) -> str:
 def app(page: Page, app_url: str) -> Iterator[Page]:
     """A page on the app that refuses, and records (``page.outside_requests``), every request that would leave
     loopback, and records (``page.dialogs``) and dismisses every dialog; fails at the end if a request left."""
+    yield from guarded(page, app_url)
+
+
+@pytest.fixture
+def other_app(browser: Browser, browser_context_args: dict, app_url: str) -> Iterator[Page]:
+    """A second browser session on the app (its own context: its own cookies and Streamlit session), guarded
+    as `app` is."""
+    context = browser.new_context(**browser_context_args)
+    try:
+        yield from guarded(context.new_page(), app_url)
+    finally:
+        context.close()
+
+
+def guarded(page: Page, app_url: str) -> Iterator[Page]:
+    """``page`` on ``app_url``, guarded as the `app` fixture says."""
     outside: list[str] = []
     dialogs: list[str] = []
 
