@@ -264,10 +264,11 @@ def test_a_link_to_a_file_that_may_not_be_edited_opens_nothing_and_says_so(recor
         for warning in warnings
     ), warnings
     assert any(f"record '{KARACHEV}' is not opened" in warning for warning in warnings)
+    assert any("not followed as written" in warning for warning in warnings)  # said where the form would be
     assert widget(at, "file").value is None  # no other file chosen in its place
     assert no_record_is_open(at)
-    choose_file(at, "depot_strikes.yaml")  # the analyst's own choice: the note has been read
-    assert not any("Ignored in the address" in warning for warning in texts(at.warning))
+    choose_file(at, "depot_strikes.yaml")  # the analyst's own choice: the page no longer speaks of the link
+    assert not any("not followed as written" in warning for warning in texts(at.warning))
 
 
 def test_a_link_to_a_record_its_file_does_not_hold_opens_no_other_record(records: Path) -> None:
@@ -278,6 +279,7 @@ def test_a_link_to_a_record_its_file_does_not_hold_opens_no_other_record(records
         "'2024-10-09-no-such-strike'" in warning and f"{depot_strikes} holds no record with this id" in warning
         for warning in warnings
     ), warnings
+    assert any("not followed as written" in warning for warning in warnings)
     assert widget(at, "file").value == depot_strikes  # the file it named is open
     assert widget(at, "action").value == "Edit"
     assert widget(at, "record").value is None  # and no record of it in place of the one named
@@ -285,6 +287,13 @@ def test_a_link_to_a_record_its_file_does_not_hold_opens_no_other_record(records
     assert "edit" not in at.query_params and "file" not in at.query_params
     widget(at, "record").set_value(KARACHEV).run()
     assert widget(at, "title").value.startswith("Ukraine says its drones hit the 67th GRAU")
+
+
+def test_a_link_followed_while_editing_is_off_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    at = follow_link(edit=KARACHEV, file="cases/depot_strikes.yaml")
+    assert any("Editing is off" in info for info in texts(at.info))
+    assert any(f"edit '{KARACHEV}': editing is off" in warning for warning in texts(at.warning))
 
 
 def _files(records: Path) -> list[str]:

@@ -17,8 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import data as app_data
-from dashboard.app import form_state
-from dashboard.app.messages import warning
+from dashboard.app import form_state, sidebar
 from dashboard.app.sidebar import View
 from dashboard.records import recordfiles
 from dashboard.records.datapaths import shown_path
@@ -48,7 +47,7 @@ CHECKED = "_curate_checked"  # (the record and ids checked, the messages)
 SELECTED = "_curate_selected"  # (action, record id) the selectors start from
 CHOSEN_FILE = "_curate_chosen_file"  # the record file chosen (its selector starts from it)
 FILE_GENERATION = "_curate_file_generation"
-LINK_NOTES = "_curate_link_notes"  # what the last followed link named and the page did not open, until a choice
+UNFOLLOWED = "_curate_unfollowed"  # a link named what cannot be opened: said until the analyst chooses
 SAVE_ASKED = "_curate_save_asked"  # Save was pressed (its callback also shows every field's problems)
 CONFLICT = "_curate_conflict"  # the last save refused because the file changed on disk (a `Conflict`)
 SELECTOR_GENERATION = "_curate_selector_generation"
@@ -85,14 +84,17 @@ def _records(view: View) -> None:
     if editing.refusal:
         st.info(editing.refusal)
         if EDIT_PARAM in st.query_params:
-            warning(f"Ignored in the address: edit {shorten(st.query_params.get(EDIT_PARAM))}: editing is off")
+            sidebar.name_ignored(view, [f"edit {shorten(st.query_params.get(EDIT_PARAM))}: editing is off"])
         return
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.success(text.escape_markdown(notice))  # it names a file and a record: text, never Markdown
-    _follow_link(editing)
-    if st.session_state.get(LINK_NOTES):
-        warning("Ignored in the address: " + "; ".join(st.session_state[LINK_NOTES]))
+    _follow_link(editing, view)
+    if st.session_state.get(UNFOLLOWED):
+        st.warning(
+            "**The address was not followed as written** (see *Ignored in the address* in the sidebar), and"
+            " nothing it did not name is opened. Choose the record file and the record."
+        )
     path = _chosen_file(editing)
     if path is None:
         return
@@ -139,10 +141,11 @@ def _records(view: View) -> None:
     _save_row(opened, action, record_id, record, messages, slots)
 
 
-def _follow_link(editing: app_data.Editing) -> None:
+def _follow_link(editing: app_data.Editing, view: View) -> None:
     """Open the file and the record an address names (``?edit=ID&file=FILE``: a detail card's "Edit this
     record"), then take both off the address, so the analyst's own choices hold from there. What it names that
-    cannot be opened is kept in `LINK_NOTES`, shown until the analyst chooses, and nothing is opened instead."""
+    cannot be opened is named with the address's other ignored parameters (the sidebar's notice) and nothing
+    is opened instead; the page says so until the analyst chooses (`UNFOLLOWED`)."""
     if EDIT_PARAM not in st.query_params and FILE_PARAM not in st.query_params:
         return
     asked = {name: st.query_params.get_all(name) for name in (EDIT_PARAM, FILE_PARAM)}
@@ -161,13 +164,15 @@ def _follow_link(editing: app_data.Editing) -> None:
     link = curation.read_edit_link(asked[EDIT_PARAM], asked[FILE_PARAM], names, chosen, ids_in)
     st.session_state[CHOSEN_FILE] = link.file
     st.session_state[FILE_GENERATION] = st.session_state.get(FILE_GENERATION, 0) + 1  # a new file selector
-    st.session_state[LINK_NOTES] = link.notes
+    sidebar.name_ignored(view, link.notes)
+    unopened = (asked[EDIT_PARAM] and link.record_id is None) or (asked[FILE_PARAM] and link.file is None)
+    st.session_state[UNFOLLOWED] = bool(link.notes and unopened)
     action = "Edit" if asked[EDIT_PARAM] else st.session_state.get(SELECTED, ("Add", None))[0]
     select(action, link.record_id)
 
 
 def _analyst_chose() -> None:  # the file, action and record selectors' on_change
-    st.session_state.pop(LINK_NOTES, None)  # what a link asked for is no longer what the page shows
+    st.session_state.pop(UNFOLLOWED, None)  # what a link asked for is no longer what the page shows
 
 
 def select(action: str, record_id: str | None) -> None:
