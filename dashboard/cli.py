@@ -16,11 +16,13 @@ import argparse
 import logging
 import os
 import sys
+import time
 import traceback
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dashboard.records.datapaths import DATA_ENV
 from dashboard.records.schema import DISTANCE_UNITS_KM
@@ -34,6 +36,9 @@ from dashboard.store.settings import (
     engine_settings,
 )
 from dashboard.views.text import terminal_safe
+
+if TYPE_CHECKING:
+    from dashboard.records.loader import Progress
 
 EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html", "gif", "mp4")
 UNITS = tuple(DISTANCE_UNITS_KM)
@@ -57,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check record files and report every problem",
         description=(
             "Check record files (YAML, JSON, CSV) and print one line per problem as "
-            "'path:line: [record id] field: message', then 'N read, M loaded, K rejected'. "
+            "'path:line: [record id] field: message', each file's as soon as it is checked, then "
+            "'N read, M loaded, K rejected'. On a terminal, a line on stderr says how far the reading has gone. "
             f"Default: ${DATA_ENV}, else the bundled data/events."
         ),
     )
@@ -228,34 +234,100 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _checked_load(paths: list[Path], quiet: bool, table_wanted: bool = True, before_summary=None):
-    """Load ``paths`` and print every problem and the summary (as validate does): the events table (None
-    when not wanted and no CSV file needs the Arrow path) and the report, or None for a bad path.
-    ``before_summary(table)``, when given, runs after the problems are printed and returns more summary."""
+    """Load ``paths``, print each file's problems as soon as that file is checked, then the summary (as validate
+    does): the events table (only its ids when not wanted) and the report, or None for a bad path. On a
+    terminal, a line on stderr says how far the reading has gone. ``before_summary(table)``, when given, runs
+    after the problems are printed and returns more summary."""
     from dashboard.records.datapaths import DataPathError, find_record_files
 
     try:
-        files, _ = find_record_files(paths)  # a bad path is answered before the loader's libraries are imported
+        find_record_files(paths)  # a bad path is answered before the loader's libraries are imported
     except DataPathError as error:
         say(f"error: {error}", sys.stderr)
         return None
+    from dashboard.records.fastload import load_table
+
+    progress = ProgressLine(sys.stderr) if not quiet and sys.stderr.isatty() else None
+
+    def show(problems) -> None:
+        if progress is not None:
+            progress.clear()
+        for problem in problems:
+            if not (quiet and problem.severity != "error"):
+                say(problem)
+        sys.stdout.flush()  # each file's problems as soon as it is done, piped or not
+
     try:
-        if table_wanted or any(path.suffix.lower() == ".csv" for path in files):
-            from dashboard.records.fastload import load_table
-
-            table, report = load_table(paths)
-        else:  # hand-kept YAML and JSON: the report is all validate needs
-            from dashboard.records.loader import load_events
-
-            table, report = None, load_events(paths).report
+        table, report = load_table(
+            paths, on_problems=show, on_progress=progress, columns=None if table_wanted else ("id",)
+        )
     except DataPathError as error:  # a path that vanished meanwhile
         say(f"error: {error}", sys.stderr)
         return None
-    for problem in report.problems:
-        if quiet and problem.severity != "error":
-            continue
-        say(problem)
+    finally:
+        if progress is not None:
+            progress.clear()
     say(report.summary() + (before_summary(table) if before_summary else ""))
     return table, report
+
+
+class ProgressLine:
+    """How far the reading has gone, as one line of a terminal redrawn in place: shown once the reading has
+    taken a few seconds, redrawn a few times a second at most, and wiped before anything else is printed."""
+
+    AFTER_SECONDS = 2.0
+    EVERY_SECONDS = 0.25
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.drawn_at = 0.0
+        self.width = 0  # of the line on screen, 0 when none is
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if now - self.started < self.AFTER_SECONDS or now - self.drawn_at < self.EVERY_SECONDS:
+            return
+        self.drawn_at = now
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns or 80  # 0: a terminal that does not say
+        except (OSError, ValueError):
+            columns = 80
+        share = f" ({progress.done / progress.total:.0%})" if progress.total else ""
+        counts = f": {progress.records:,} records, {_megabytes(progress.done)} of {_megabytes(progress.total)}{share}"
+        line = _fitted("checking " + terminal_safe(progress.file), counts, columns - 1)
+        self.stream.write("\r" + line + " " * max(self.width - _width(line), 0))
+        self.stream.flush()
+        self.width = _width(line)
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.0f} MB" if size >= 10e6 else f"{size / 1e6:,.1f} MB"
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _fitted(head: str, tail: str, columns: int) -> str:
+    """``head + tail`` in ``columns``, the start of ``head`` (a file's path) cut off when too long: a line
+    that wraps could not be redrawn in place."""
+    if _width(head + tail) <= columns:
+        return head + tail
+    room = max(columns - _width(tail) - 1, 0)
+    kept = ""
+    for char in reversed(head):
+        if _width(kept) + _width(char) > room:
+            break
+        kept = char + kept
+    return ("…" + kept + tail)[: max(columns, 0)]
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -277,9 +349,7 @@ def run_validate(args: argparse.Namespace) -> int:
         stories_rejected.append(bool(problems))
         return f"; {summary}"
 
-    loaded = _checked_load(
-        paths, args.quiet, table_wanted=folder is not None, before_summary=check_stories if folder else None
-    )
+    loaded = _checked_load(paths, args.quiet, table_wanted=False, before_summary=check_stories if folder else None)
     if loaded is None:
         return EXIT_USAGE
     return EXIT_REJECTED if loaded[1].errors or any(stories_rejected) else EXIT_OK

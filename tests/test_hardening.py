@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from dashboard.records.datapaths import DataPathError, find_record_files
 from dashboard.records.loader import load_events
 from dashboard.records.registries import Registries
 from dashboard.views import params, text
-from tests_support import VALID_RECORD, as_shown, only_errors, record, write_yaml
+from tests_support import FIXTURES, VALID_RECORD, as_shown, only_errors, record, write_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 SUMMARY = re.compile(r"^\d+ read, \d+ loaded, \d+ rejected$")
@@ -88,6 +89,91 @@ def test_non_finite_json_latitudes_are_named_as_such(tmp_path: Path, load, value
     path.write_text(json.dumps([record()]).replace("53.1424", value), encoding="utf-8")
     [error] = only_errors(load(path))
     assert error.field == "latitude" and "must be a finite number" in error.message
+
+
+HUGE = "7" * 100_000  # a number Python will not turn into digits and back (its limit is 4,300)
+
+
+def _item_lines(text: str, marker: str) -> list[int]:
+    """The line each record starts on: where ``marker`` starts a line."""
+    return [number for number, line in enumerate(text.splitlines(), 1) if line.startswith(marker)]
+
+
+def _with_huge_latitude(source: Path, changed: Path) -> int:
+    """``source`` (YAML or JSON records) copied with the second record's latitude made huge; that record's line."""
+    text_ = source.read_text(encoding="utf-8")
+    written = str(record(location__lat=54.1)["location"]["lat"])
+    if source.suffix == ".json":
+        changed.write_text(text_.replace(f'"lat": {written}', f'"lat": {HUGE}', 1), encoding="utf-8")
+        return _item_lines(text_, " {")[1]
+    changed.write_text(text_.replace(f"lat: {written}", f"lat: {HUGE}", 1), encoding="utf-8")
+    return _item_lines(text_, "- ")[1]
+
+
+def _with_huge_cell(source: Path, changed: Path, column: str, row: int) -> int:
+    """``source`` (CSV) copied with a huge number in ``column`` of data row ``row``; that row's line."""
+    rows = list(csv.reader(source.read_text(encoding="utf-8-sig").splitlines()))
+    rows[row + 1][rows[0].index(column)] = HUGE
+    with changed.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerows(rows)
+    return row + 2
+
+
+def _huge_number_file(folder: Path, kind: str) -> tuple[Path, Path, int, str]:
+    """A file of ``kind`` as it is and with one record holding a 100,000-digit number: both paths, the line
+    of that record and the field."""
+    datasets = FIXTURES / "datasets"
+    changed = folder / "changed"
+    changed.mkdir()
+    if kind in ("json", "yaml"):
+        source = folder / f"events.{kind}"
+        records = [record(id=f"r{number}", location__lat=53.1 + number) for number in range(3)]
+        written = json.dumps(records, indent=1) if kind == "json" else yaml.safe_dump(records, sort_keys=False)
+        source.write_text(written, encoding="utf-8")
+        return source, changed / source.name, _with_huge_latitude(source, changed / source.name), "latitude"
+    if kind == "gdelt":
+        from dashboard.records.datasets import gdelt
+
+        source = datasets / "gdelt_v2.export.CSV"
+        lines = source.read_text(encoding="utf-8").splitlines()
+        cells = lines[1].split("\t")
+        cells[gdelt.layout(lines[0]).index("ActionGeo_Lat")] = HUGE
+        lines[1] = "\t".join(cells)
+        (changed / source.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return source, changed / source.name, 2, "latitude"
+    if kind == "timemap":
+        source = datasets / "timemap_download.json"
+        events = json.loads(source.read_text(encoding="utf-8"))
+        events[1]["latitude"] = "__huge__"
+        text_ = json.dumps(events, indent=1)
+        (changed / source.name).write_text(text_.replace('"__huge__"', HUGE), encoding="utf-8")
+        return source, changed / source.name, _item_lines(text_, " {")[1], "latitude"
+    if kind == "csv":
+        source = folder / "export.csv"
+        assert main(["export", "--format", "csv", "--out", str(source)]) == 0
+    else:
+        source = datasets / {"acled": "acled_current.csv", "ucdp": "ucdp_ged.csv"}[kind]
+    column = {"csv": "killed_best", "acled": "fatalities", "ucdp": "best"}[kind]
+    return source, changed / source.name, _with_huge_cell(source, changed / source.name, column, 0), "killed_best"
+
+
+@pytest.mark.parametrize("kind", ["json", "yaml", "csv", "acled", "ucdp", "gdelt", "timemap"])
+def test_a_number_of_a_hundred_thousand_digits_is_named_at_its_line_and_field(
+    tmp_path: Path, kind: str, capsys
+) -> None:
+    from dashboard.records.fastload import load_table
+
+    source, path, line, field = _huge_number_file(tmp_path, kind)
+    capsys.readouterr()
+    assert main(["validate", "--quiet", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:{line}:" in out and f" {field}: number too large (100,000 digits)" in out, out[-2000:]
+    assert "int_max_str_digits" not in out and "Exceeds the limit" not in out
+    as_it_was = load_events([source]).report
+    for report in (load_events([path]).report, load_table([path])[1]):  # the general and the Arrow loader alike
+        [huge] = [problem for problem in report.problems if "number too large" in problem.message]
+        assert (huge.file, huge.line, huge.field) == (str(path), line, field)
+        assert report.read == as_it_was.read and report.loaded == as_it_was.loaded - 1  # the rest still loads
 
 
 # --- YAML structure ------------------------------------------------------------------------------------------

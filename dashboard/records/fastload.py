@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import logging
 import os
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,12 +35,13 @@ from dashboard.records import datasets
 from dashboard.records.columns import EVENT_SCHEMA, LIST_COLUMNS, SOURCE_TYPE, to_arrow
 from dashboard.records.datapaths import RECORDS, data_paths, find_record_files, read_as, shown_path
 from dashboard.records.loader import (
+    Checking,
     LoadReport,
-    combine_isolated,
+    OnProblems,
+    OnProgress,
+    final_dtypes,
     load_events,
-    read_one,
     skipped_problems,
-    without_rows,
 )
 from dashboard.records.problems import Problem
 from dashboard.records.readers import (
@@ -51,7 +54,7 @@ from dashboard.records.readers import (
     subset_rows,
 )
 from dashboard.records.registries import Registries, load_registries
-from dashboard.records.releases import identities, replaced_rows
+from dashboard.records.releases import identities, revisable
 from dashboard.records.schema import (
     DISTANCE_UNITS_KM,
     FIELDS,
@@ -85,20 +88,47 @@ _NO_STRING = pa.scalar(None, pa.string())
 
 
 def load_table(
-    paths: Sequence[str | Path] | None = None, registries: Registries | None = None
+    paths: Sequence[str | Path] | None = None,
+    registries: Registries | None = None,
+    on_problems: OnProblems | None = None,
+    on_progress: OnProgress | None = None,
+    columns: Sequence[str] | None = None,
 ) -> tuple[pa.Table, LoadReport]:
     """The validated events of ``paths`` as an Arrow table of `EVENT_SCHEMA`, and the report of loading them.
 
+    Files are checked one after another, as `loader.load_events` checks them (``on_problems`` and
+    ``on_progress`` as there). ``columns``: only these columns of the events are kept (``("id",)`` to check
+    files without holding their events), in no particular order of rows.
     Raises `dashboard.records.datapaths.DataPathError` as `loader.load_events` does; nothing else escapes.
     """
     registries = registries or load_registries()
     files, skipped = find_record_files(data_paths(paths))
+    told: list[Problem] = []
+
+    def tell(problems: Sequence[Problem]) -> None:
+        told.extend(problems)
+        if on_problems is not None:
+            on_problems(problems)
+
     try:
-        return _load_table(files, skipped, registries)
+        return _load_table(files, skipped, registries, tell, on_progress, columns)
     except Exception:  # a defect here must cost speed, never records: load the general way
         log.exception("the fast CSV path failed; loading every file the general way")
-        result = load_events([*files], registries)
-        return to_arrow(result.events), result.report
+        result = load_events([*files], registries, on_progress=on_progress)
+        if on_problems is not None:  # what was not told before the defect
+            left = Counter(told)
+            rest = [problem for problem in result.problems if not _taken(left, problem)]
+            if rest:
+                on_problems(rest)
+        table = to_arrow(result.events)
+        return table.select(list(columns)) if columns is not None else table, result.report
+
+
+def _taken(counter: Counter, problem: Problem) -> bool:
+    if counter[problem] > 0:
+        counter[problem] -= 1
+        return True
+    return False
 
 
 @dataclass
@@ -115,24 +145,69 @@ class _CsvPart:
     replaced_problems: list[Problem] = field(default_factory=list)
 
 
-def _load_table(files: list[Path], skipped, registries: Registries) -> tuple[pa.Table, LoadReport]:
-    parts = [_fast_csv(path, registries) if path.suffix.lower() == ".csv" else None for path in files]
-    others = [read_one(path) if part is None else None for part, path in zip(parts, files, strict=True)]
-    others = _without_replaced(parts, others)
-    _demote_shared_ids(parts, [raw for raw in others if raw is not None])
-    raws = [_general_rows(part) if part else other for part, other in zip(parts, others, strict=True)]
-    result = combine_isolated(raws, registries)
-    report = result.report
-    report.problems[:0] = skipped_problems(skipped)
-    tables = [to_arrow(result.events)]
-    for part, count in zip(parts, report.files, strict=True):
-        if part is not None:
-            clean = int(part.clean.sum())
-            count.read += clean
-            count.loaded += clean
-            tables.append(part.typed if clean == len(part.clean) else part.typed.filter(pa.array(part.clean)))
-    table = pa.concat_tables(tables)
-    return _in_file_order(table, [shown_path(path) for path in files]), report
+def _load_table(
+    files: list[Path],
+    skipped,
+    registries: Registries,
+    on_problems: OnProblems,
+    on_progress: OnProgress | None,
+    columns: Sequence[str] | None,
+) -> tuple[pa.Table, LoadReport]:
+    def keep(events: pd.DataFrame) -> pa.Table:
+        if columns is None:
+            return to_arrow(final_dtypes(events, registries))
+        return to_arrow(final_dtypes(events[[name for name in columns if name in events]], registries)).select(
+            list(columns)
+        )
+
+    checking = Checking(files, registries, keep, on_problems, on_progress)
+    checking.report([*skipped_problems(skipped), *registries.problems])
+    for number, path in enumerate(files):
+        part = _fast_csv(path, registries) if path.suffix.lower() == ".csv" else None
+        if part is None:
+            checking.read(number, path)
+            continue
+        found = identities(part.name, _identity_columns(part.strings))
+        if revisable(found):  # a later release may replace rows: checked once every other file is
+            check = functools.partial(_check_csv, checking, number, part, columns=columns)
+            checking.later(number, lambda found=found, check=check: (found, check))
+            continue
+        try:
+            _check_csv(checking, number, part, np.zeros(len(part.clean), dtype=bool), [], columns)
+        except Exception:  # a defect here must cost speed, never records: this file the general way
+            log.exception("the fast CSV path failed for %s; reading it the general way", part.name)
+            checking.read(number, path)
+    checking.finish()
+    report = LoadReport(checking.problems, checking.counts)
+    tables = [table for kept in checking.kept for table in kept]
+    empty = EVENT_SCHEMA.empty_table()
+    table = pa.concat_tables(tables) if tables else empty.select(list(columns)) if columns is not None else empty
+    return (table if columns is not None else _in_file_order(table, [shown_path(path) for path in files])), report
+
+
+def _check_csv(
+    checking: Checking,
+    number: int,
+    part: _CsvPart,
+    replaced: np.ndarray,
+    problems: list[Problem],
+    columns: Sequence[str] | None,
+) -> None:
+    """Check a CSV file read by pyarrow: clean rows as they are typed, every other row by the general checks
+    (as is a clean row whose id an earlier row, or another row of the file, uses: they word the duplicate)."""
+    part.replaced, part.replaced_problems = replaced, problems
+    part.clean &= ~replaced
+    ids = _chunked(part.typed["id"]).combine_chunks()
+    counts = pc.value_counts(pc.drop_null(ids.filter(pa.array(~replaced))))
+    shared = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    part.clean &= ~(_numpy(pc.is_in(ids, value_set=shared)) | (checking.ids.first_used(ids) >= 0))
+    general = _general_rows(part)
+    clean = part.typed.filter(pa.array(part.clean))
+    file = checking.start(number)
+    checking.check(file, general)
+    chosen = clean.select(list(columns)) if columns is not None else clean
+    checking.add_checked(file, clean.num_rows, chosen, clean["id"].combine_chunks(), part.lines[part.clean])
+    checking.done(file)
 
 
 def _in_file_order(table: pa.Table, names: list[str]) -> pa.Table:
@@ -145,50 +220,9 @@ def _in_file_order(table: pa.Table, names: list[str]) -> pa.Table:
     return table.take(pa.array(np.argsort(key, kind="stable")))
 
 
-def _without_replaced(parts: list[_CsvPart | None], others: list[RawFile | None]) -> list[RawFile | None]:
-    """Mark the rows of CSV parts a later release revises, and leave them out of the other files, as
-    `loader.without_replaced` does."""
-    keys = [
-        identities(raw.path, raw.records) if part is None else identities(part.name, _identity_columns(part.strings))
-        for part, raw in zip(parts, others, strict=True)
-    ]
-    kept = []
-    for part, raw, (replaced, problems) in zip(parts, others, replaced_rows(keys), strict=True):
-        if part is not None:
-            part.replaced, part.replaced_problems = replaced, problems
-            part.clean &= ~replaced
-        elif replaced.any():
-            raw = without_rows(raw, replaced, problems)
-        kept.append(raw)
-    return kept
-
-
 def _identity_columns(strings: pa.Table) -> pd.DataFrame:
     names = [name for name in ("dataset", "dataset_id") if name in strings.column_names]
     return strings.select(names).to_pandas() if names else pd.DataFrame(index=pd.RangeIndex(strings.num_rows))
-
-
-def _demote_shared_ids(parts: list[_CsvPart | None], others: list[RawFile]) -> None:
-    """Send clean rows whose id any other row uses back to the general checks, which report the duplicates
-    with where each id was first used."""
-    if all(part is None for part in parts):
-        return
-    ids = [  # stripped, as checked; rows a later release replaces are not loaded
-        pc.drop_null(part.typed["id"].filter(pa.array(~part.replaced))) for part in parts if part is not None
-    ]
-    loose = [str(value).strip() for raw in others for value in raw.records.get("id", pd.Series(dtype=object)).dropna()]
-    ids.append(pa.array(loose, pa.string()))  # ids of other files as text: too many at worst, never too few
-    counts = pc.value_counts(pa.chunked_array([chunk for column in ids for chunk in _chunks(column)], pa.string()))
-    shared = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-    if len(shared) == 0:
-        return
-    for part in parts:
-        if part is not None:
-            part.clean &= ~_numpy(pc.is_in(part.typed["id"], value_set=shared))
-
-
-def _chunks(column: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
-    return column.chunks if isinstance(column, pa.ChunkedArray) else [column]
 
 
 def _general_rows(part: _CsvPart) -> RawFile:

@@ -10,18 +10,21 @@ True
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.records.datapaths import SkippedFile, data_paths, find_record_files, shown_path
 from dashboard.records.problems import Problem, Severity, problems_frame, shorten
-from dashboard.records.readers import RawFile, read_file, subset_rows
+from dashboard.records.readers import RawFile, read_file, read_file_parts, subset_rows
 from dashboard.records.registries import Registries, load_registries
-from dashboard.records.releases import identities, replaced_rows
+from dashboard.records.releases import identities, replaced_rows, revisable
 from dashboard.records.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
 from dashboard.records.validation import check_records
 
@@ -96,8 +99,31 @@ class LoadResult(LoadReport):
         return LoadReport(self.problems, self.files)
 
 
-def load_events(paths: Sequence[str | Path] | None = None, registries: Registries | None = None) -> LoadResult:
+@dataclass(frozen=True)
+class Progress:
+    """How far loading has gone: the file being read, the records read so far (of every file), and the bytes
+    of the files read so far against the bytes of all of them."""
+
+    file: str
+    records: int
+    done: int
+    total: int
+
+
+OnProblems = Callable[[Sequence[Problem]], None]  # told each file's problems as soon as the file is checked
+OnProgress = Callable[[Progress], None]
+
+
+def load_events(
+    paths: Sequence[str | Path] | None = None,
+    registries: Registries | None = None,
+    on_problems: OnProblems | None = None,
+    on_progress: OnProgress | None = None,
+) -> LoadResult:
     """Read, check and type every record in ``paths`` (default: see `dashboard.records.datapaths.data_paths`).
+
+    Files are read and checked one after another, large ones part by part (see `Checking`): ``on_problems``
+    is told each file's problems when that file is done, ``on_progress`` how far the reading has gone.
 
     Raises `dashboard.records.datapaths.DataPathError` when a named path does not exist or is not a file or folder;
     every other fault is a problem. No exception raised by a file's content escapes: a file that breaks the
@@ -105,10 +131,19 @@ def load_events(paths: Sequence[str | Path] | None = None, registries: Registrie
     """
     registries = registries or load_registries()
     files, skipped = find_record_files(data_paths(paths))
-    raws = without_replaced([read_one(path) for path in files])
-    result = combine_isolated(raws, registries)
-    result.problems[:0] = skipped_problems(skipped)
-    return result
+    checking = Checking(files, registries, keep=lambda events: events, on_problems=on_problems, on_progress=on_progress)
+    checking.report([*skipped_problems(skipped), *registries.problems])
+    for number, path in enumerate(files):
+        checking.read(number, path)
+    checking.finish()
+    frames = [frame for kept in checking.kept for frame in kept] or [_no_events(registries)]
+    events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return LoadResult(events=final_dtypes(events, registries), problems=checking.problems, files=checking.counts)
+
+
+def _no_events(registries: Registries) -> pd.DataFrame:
+    nothing = RawFile("", pd.DataFrame(columns=["record_line"]), pd.DataFrame(columns=["row"]))
+    return _combined([nothing], registries)[0].events
 
 
 def skipped_problems(skipped: Sequence[SkippedFile]) -> list[Problem]:
@@ -119,41 +154,290 @@ def skipped_problems(skipped: Sequence[SkippedFile]) -> list[Problem]:
     ]
 
 
-def read_one(path: Path) -> RawFile:
-    """One file read; a reader defect costs that file (reported), never the whole load."""
-    name = shown_path(path)
-    try:
-        return read_file(path, name)
-    except Exception as error:  # a reader defect must cost one file, never the whole load
-        log.exception("reading %s failed", name)
-        return _failed(RawFile(name, pd.DataFrame(columns=["record_line"]), pd.DataFrame(columns=["row"])), error)
+class _Ids:
+    """The ids of the rows checked so far, each with where it was first used; kept as Arrow text, compact at
+    millions of rows."""
+
+    def __init__(self) -> None:
+        self._files: list[str] = []
+        self._chunks: list[tuple[pa.Array, np.ndarray, np.ndarray]] = []  # ids, file numbers, lines (-1: none)
+        self._joined: tuple[pa.Array, np.ndarray, np.ndarray] | None = None
+
+    def add(self, file: str, ids: pa.Array | pd.Series, lines: np.ndarray) -> None:
+        """The ids of rows of ``file`` (None where missing) on ``lines`` (-1 where not known)."""
+        ids = _arrow_text(ids)
+        new = _numpy(pc.is_valid(ids)) & (self.first_used(ids) < 0) & _first_of_each(ids)
+        if not new.any():
+            return
+        if not self._files or self._files[-1] != file:
+            self._files.append(file)
+        kept = np.flatnonzero(new)
+        files = np.full(len(kept), len(self._files) - 1, dtype=np.int32)
+        self._chunks.append((ids.take(pa.array(kept)), files, np.asarray(lines, dtype=np.int64)[kept]))
+        self._joined = None
+
+    def extend(self, other: _Ids) -> None:
+        """Every id of ``other`` (checked after these) added after these."""
+        for ids, files, lines in other._chunks:
+            names = np.array(other._files, dtype=object)[files]
+            for name in dict.fromkeys(names):
+                chosen = np.flatnonzero(names == name)
+                self.add(name, ids.take(pa.array(chosen)), lines[chosen])
+
+    def first_used(self, ids: pa.Array) -> np.ndarray:
+        """For each id, its position among the ids kept (-1 for an id not used before)."""
+        if not self._chunks:
+            return np.full(len(ids), -1, dtype=np.int64)
+        values = self._all()[0]
+        return pc.fill_null(pc.index_in(ids, value_set=values), -1).to_numpy().astype(np.int64)
+
+    def where(self, ids: pd.Series) -> pd.Series:
+        """For each id, ``"file:line"`` of the row that first used it (None for an id not used before)."""
+        found = pd.Series(None, index=ids.index, dtype=object)
+        positions = self.first_used(_arrow_text(ids))
+        hits = np.flatnonzero(positions >= 0)
+        if len(hits):
+            _, files, lines = self._all()
+            chosen = positions[hits]
+            found.iloc[hits] = [
+                f"{self._files[file]}:{line if line >= 0 else '<NA>'}"
+                for file, line in zip(files[chosen], lines[chosen], strict=True)
+            ]
+        return found
+
+    def _all(self) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+        if self._joined is None:
+            self._joined = (
+                pa.concat_arrays([ids for ids, _, _ in self._chunks]),
+                np.concatenate([files for _, files, _ in self._chunks]),
+                np.concatenate([lines for _, _, lines in self._chunks]),
+            )
+        return self._joined
 
 
-def _failed(raw: RawFile, error: BaseException) -> RawFile:
-    """``raw`` with every record it held counted as read and rejected, for a file the loader cannot handle."""
-    failed = RawFile(raw.path, pd.DataFrame(columns=["record_line"]), pd.DataFrame(columns=["row"]))
-    failed.unreadable = len(raw.records) + raw.unreadable
-    failed.problems = [
-        Problem(
-            raw.path,
-            None,
-            None,
-            None,
-            None,
-            f"this file could not be checked, its {failed.unreadable} records are not loaded"
-            f" (internal error: {type(error).__name__}: {shorten(str(error), 200)}); other files are not affected",
+def _arrow_text(ids: pa.Array | pa.ChunkedArray | pd.Series) -> pa.Array:
+    if isinstance(ids, pd.Series):
+        return pa.array(ids.to_numpy(dtype=object, na_value=None), type=pa.string())
+    return ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+
+
+def _first_of_each(ids: pa.Array) -> np.ndarray:
+    """True where a value comes for the first time in ``ids``."""
+    codes = pc.fill_null(pc.dictionary_encode(ids).indices, -1).to_numpy()
+    first = np.zeros(len(ids), dtype=bool)
+    first[np.unique(codes, return_index=True)[1]] = True
+    return first
+
+
+def _numpy(mask: pa.Array) -> np.ndarray:
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+class _File:
+    """One file being checked: the counts and problems of its parts so far, the events kept, its ids."""
+
+    def __init__(self, number: int, name: str) -> None:
+        self.number, self.name = number, name
+        self.read = self.loaded = self.rejected = self.errors = self.warnings = self.replaced = 0
+        self.problems: list[Problem] = []
+        self.kept: list[object] = []
+        self.ids = _Ids()
+        self.failed: tuple[Exception, int] | None = None  # the error, and the records read before it
+
+    def fail(self, error: Exception, records: int = 0) -> None:
+        """Everything checked so far is dropped: the file's records (and ``records`` more) are counted as read
+        and rejected."""
+        self.failed = (error, (self.failed[1] if self.failed else 0) + self.read + records)
+        self.read = self.loaded = self.rejected = self.errors = self.warnings = self.replaced = 0
+        self.problems, self.kept, self.ids = [], [], _Ids()
+
+    def count(self) -> FileCount:
+        failed = self.failed[1] if self.failed else 0
+        return FileCount(
+            self.name,
+            self.read + failed,
+            self.loaded,
+            self.rejected + failed,
+            self.errors + (self.failed is not None),
+            self.warnings,
+            self.replaced,
         )
-    ]
-    return failed
+
+    def failure(self) -> list[Problem]:
+        if self.failed is None:
+            return []
+        error, failed = self.failed
+        message = (
+            f"this file could not be checked, its {failed} records are not loaded"
+            f" (internal error: {type(error).__name__}: {shorten(str(error), 200)}); other files are not affected"
+        )
+        return [Problem(self.name, None, None, None, None, message)]
 
 
-def without_replaced(raws: list[RawFile]) -> list[RawFile]:
-    """The files with the rows a later release of their dataset revises left out (counted and noted)."""
-    kept = []
-    found = replaced_rows([identities(raw.path, raw.records) for raw in raws])
-    for raw, (replaced, problems) in zip(raws, found, strict=True):
-        kept.append(without_rows(raw, replaced, problems) if replaced.any() else raw)
-    return kept
+class Checking:
+    """Record files checked one after another, each file part by part (`readers.PART_ROWS` records), each part
+    against the ids of every row checked before it: a large file is never held whole, ids stay unique across
+    files, and every file is reported (``on_problems``) as soon as it is done.
+
+    A file a later release of its dataset may revise (`dashboard.records.releases`) waits: once every other
+    file is checked, the waiting files are read whole and checked, each without the rows a later one replaces.
+    A defect of the reader or the checks costs the file it met (reported as its problem), never the others.
+    """
+
+    def __init__(
+        self,
+        files: Sequence[Path],
+        registries: Registries,
+        keep: Callable[[pd.DataFrame], object] | None = None,
+        on_problems: OnProblems | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> None:
+        self.names = [shown_path(path) for path in files]
+        self.registries = registries
+        self.keep = keep  # turns a part's loaded events (typed, not yet `final_dtypes`) into what is kept
+        self.kept: list[list[object]] = [[] for _ in files]  # by file, in file order
+        self.counts: list[FileCount] = [FileCount(name, 0, 0, 0, 0, 0) for name in self.names]
+        self.problems: list[Problem] = []
+        self.ids = _Ids()
+        self.on_problems, self.on_progress = on_problems, on_progress
+        self.sizes = [_size(path) for path in files]
+        self.bytes_done, self.records = 0, 0
+        self.waiting: list[tuple[int, Callable[[], tuple[tuple, Callable[[np.ndarray, list[Problem]], None]]]]] = []
+
+    def report(self, problems: Sequence[Problem]) -> None:
+        """Problems found (before the files, or one file's), told at once."""
+        self.problems.extend(problems)
+        if self.on_problems is not None and problems:
+            self.on_problems(problems)
+
+    def start(self, number: int) -> _File:
+        self.progress(number, 0.0)
+        return _File(number, self.names[number])
+
+    def read(self, number: int, path: Path) -> None:
+        """Read and check one file, part by part."""
+        file = self.start(number)
+        try:
+            for raw in read_file_parts(path, file.name):
+                if revisable(identities(raw.path, raw.records)):  # a later release may replace rows: wait
+                    self.records -= file.read
+                    self.later(number, lambda: self._whole(path, number))
+                    return
+                self.check(file, raw)
+                self.progress(number, raw.read_to)
+        except Exception as error:  # a reader defect must cost one file, never the whole load
+            log.exception("reading %s failed", file.name)
+            file.fail(error)
+        self.done(file)
+
+    def _whole(self, path: Path, number: int) -> tuple[tuple, Callable[[np.ndarray, list[Problem]], None]]:
+        """A waiting file read whole: its identities, and how to check it without the rows a later release
+        replaces."""
+        name = self.names[number]
+        try:
+            raw = read_file(path, name)
+        except Exception as error:
+            log.exception("reading %s failed", name)
+            raw = RawFile(name, pd.DataFrame(columns=["record_line"]), pd.DataFrame(columns=["row"]))
+            failed = error
+        else:
+            failed = None
+
+        def check(replaced: np.ndarray, problems: list[Problem]) -> None:
+            file = self.start(number)
+            if failed is not None:
+                file.fail(failed)
+            self.check(file, without_rows(raw, replaced, problems) if replaced.any() else raw)
+            self.done(file)
+
+        return identities(raw.path, raw.records), check
+
+    def later(self, number: int, read: Callable[[], tuple[tuple, Callable[[np.ndarray, list[Problem]], None]]]) -> None:
+        """Check file ``number`` once every other file is checked: ``read()`` gives its `identities` and how to
+        check it given the rows a later release replaces (and the warning saying so)."""
+        self.waiting.append((number, read))
+
+    def check(self, file: _File, raw: RawFile) -> None:
+        """Check the rows of ``raw`` (a part of ``file``) against every row before them, and keep the result."""
+        records = len(raw.records) + raw.unreadable + raw.replaced
+        if file.failed is not None:  # counted only
+            file.fail(file.failed[0], records)
+            self.records += records
+            return
+        try:
+            result, typed = _combined([raw], self.registries, lambda ids: self._earlier(file, ids))
+            kept = self.keep(result.events) if self.keep is not None else None
+        except Exception as error:  # a defect of the checks costs this file, never the others
+            log.exception("checking %s failed", file.name)
+            file.fail(error, records)
+            self.records += records
+            return
+        count = result.files[0]
+        file.read += count.read
+        file.loaded += count.loaded
+        file.rejected += count.rejected
+        file.errors += count.errors
+        file.warnings += count.warnings
+        file.replaced += count.replaced
+        file.problems += result.problems
+        if kept is not None:
+            file.kept.append(kept)
+        file.ids.add(file.name, typed["id"], typed["record_line"].fillna(-1).to_numpy(dtype=np.int64))
+        self.records += count.read
+
+    def add_checked(self, file: _File, rows: int, kept: object, ids: pa.Array, lines: np.ndarray) -> None:
+        """``rows`` rows of ``file`` checked and typed elsewhere (every one of them loads): counted and kept."""
+        file.read += rows
+        file.loaded += rows
+        self.records += rows
+        if rows:
+            file.kept.append(kept)
+            if self._later_rows(file):
+                file.ids.add(file.name, ids, lines)
+
+    def _later_rows(self, file: _File) -> bool:
+        """Whether rows will be checked after the last ones of ``file`` (which then need its ids)."""
+        return file.number < len(self.names) - 1 or bool(self.waiting)
+
+    def _earlier(self, file: _File, ids: pd.Series) -> pd.Series:
+        found = self.ids.where(ids)
+        mine = found.isna()
+        if mine.any():
+            found[mine] = file.ids.where(ids[mine])
+        return found
+
+    def done(self, file: _File) -> None:
+        """The file's counts, events and ids are final: report its problems."""
+        self.counts[file.number] = file.count()
+        self.kept[file.number] = file.kept
+        if self._later_rows(file):
+            self.ids.extend(file.ids)
+        self.bytes_done += self.sizes[file.number]
+        self.progress(file.number, None)
+        self.report([*file.failure(), *file.problems])
+
+    def finish(self) -> None:
+        """Check the waiting files (see the class)."""
+        waiting = [(number, read()) for number, read in self.waiting]
+        found = replaced_rows([files for _, (files, _) in waiting])
+        for (_number, (_, check)), (replaced, problems) in zip(waiting, found, strict=True):
+            check(replaced, problems)
+        self.waiting = []
+
+    def progress(self, number: int, share: float | None) -> None:
+        """Tell how far the reading has gone (``share``: of file ``number``, None once it is done)."""
+        if self.on_progress is None:
+            return
+        within = 0 if share is None else int(self.sizes[number] * min(max(share, 0.0), 1.0))
+        progress = Progress(self.names[number], self.records, self.bytes_done + within, sum(self.sizes))
+        self.on_progress(progress)
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def without_rows(raw: RawFile, replaced: np.ndarray, problems: list[Problem]) -> RawFile:
@@ -163,26 +447,20 @@ def without_rows(raw: RawFile, replaced: np.ndarray, problems: list[Problem]) ->
     return kept
 
 
-def combine_isolated(raws: list[RawFile], registries: Registries) -> LoadResult:
-    """`combine`, but a file whose rows make the checks fail is reported on its own and the rest still load."""
-    try:
-        return combine(raws, registries)
-    except Exception:
-        log.exception("checking the files together failed; checking them one by one")
-    checked = []
-    for raw in raws:
-        try:
-            combine([raw], registries)
-            checked.append(raw)
-        except Exception as error:
-            log.exception("checking %s failed", raw.path)
-            checked.append(_failed(raw, error))
-    return combine(checked, registries)
-
-
 def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
     """Check the rows of all files together (ids must be unique across files) and build the result."""
-    problems: list[Problem] = list(registries.problems)
+    result = _combined(raws, registries)[0]
+    result.problems[:0] = registries.problems
+    result.events = final_dtypes(result.events, registries)
+    return result
+
+
+def _combined(
+    raws: list[RawFile], registries: Registries, earlier: Callable[[pd.Series], pd.Series] | None = None
+) -> tuple[LoadResult, pd.DataFrame]:
+    """`combine`'s result without the registries' problems, its events typed but not yet `final_dtypes`, and
+    the typed id and line of every row (rejected or not). ``earlier``: see `validation.check_records`."""
+    problems: list[Problem] = []
     frames, source_frames, offset = [], [], 0
     for file_number, raw in enumerate(raws):
         records = raw.records.copy()
@@ -203,7 +481,7 @@ def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
     for raw in raws:  # issues found while reading, re-numbered to rows of the combined frame
         read_issues.extend(issue._replace(row=issue.row + offset) for issue in raw.issues)
         offset += len(raw.records)
-    typed, issues = check_records(records, sources, registries, where, read_issues)
+    typed, issues = check_records(records, sources, registries, where, read_issues, earlier)
     issues.extend(read_issues)
 
     ids = typed["id"]
@@ -228,8 +506,9 @@ def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
     keep = ~typed.index.isin(sorted(rejected_rows))
     typed["record_file"] = records["record_file"].astype(str)
     typed["record_line"] = lines
-    events = final_dtypes(typed[keep].reset_index(drop=True), registries)
-    return LoadResult(events=events, problems=problems, files=_counts(raws, records, rejected_rows, problems))
+    events = typed[keep].reset_index(drop=True)
+    result = LoadResult(events=events, problems=problems, files=_counts(raws, records, rejected_rows, problems))
+    return result, typed[["id", "record_line"]]
 
 
 def final_dtypes(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:

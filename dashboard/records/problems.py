@@ -47,5 +47,9 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 def shorten(value: object, limit: int = 80) -> str:
     """A bad value as it may be shown in a message: its repr, cut to ``limit`` characters."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # a whole number (or a value holding one) with more digits than Python will write out
+        digits = f"about {int(value.bit_length() * 0.30103):,} digits" if isinstance(value, int) else "too many digits"
+        text = f"a number of {digits}"
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -33,7 +33,7 @@ from dashboard.records.schema import (
     SOURCE_FIELDS,
     SOURCE_FIELDS_BY_NAME,
 )
-from dashboard.records.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records
+from dashboard.records.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records, whole_number
 from dashboard.records.zipped import only_member
 
 NOT_NAMED = ReadAs()  # a path given without prefixes: read as its header says
@@ -43,6 +43,7 @@ CSV_SOURCE_COLUMN = re.compile(r"^source(\d+)_(" + "|".join(SOURCE_COLUMNS) + r"
 REPLACEMENT_CHARACTER = "\ufffd"
 MAX_COLUMNS = 1_000  # the schema has about 60 columns with sources; thousands means the file is not records
 MAX_HEADER_CHARS = 100_000
+PART_ROWS = 1_000  # YAML and JSON records read (and checked) together: a large file is never held whole
 
 
 class RowIssue(NamedTuple):
@@ -67,6 +68,7 @@ class RawFile:
     unreadable: int = 0  # records seen but not readable as rows (each has a problem)
     has_bad_bytes: bool = False  # bytes that are not UTF-8 were replaced by U+FFFD
     replaced: int = 0  # rows left out because a later release of the dataset revises them
+    read_to: float = 1.0  # the share of the file read when this part of it was complete (for progress)
 
 
 def subset_rows(raw: RawFile, keep: np.ndarray) -> RawFile:
@@ -103,61 +105,129 @@ def _file_problem(
 
 
 def read_file(path: Path, shown_as: str | None = None) -> RawFile:
-    """Read one record file; the format comes from its suffix (.yaml/.yml, .json, .csv)."""
+    """Read one record file whole; the format comes from its suffix (.yaml/.yml, .json, .csv)."""
+    return next(read_file_parts(path, shown_as, rows=None))
+
+
+def read_file_parts(path: Path, shown_as: str | None = None, rows: int | None = PART_ROWS) -> Iterator[RawFile]:
+    """Read one record file in parts; the format comes from its suffix (.yaml/.yml, .json, .csv).
+
+    YAML and JSON records come at most ``rows`` at a time (all in one part when None), each part's rows
+    numbered from 0, so a large file can be checked and let go part by part; a problem of the file comes with
+    the part read when it was found. Other files come in one part. There is always at least one part.
+    """
     name = shown_as or str(path)
     empty = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
     try:
         data = read_regular_file(path)
     except OSError as error:
         empty.problems.append(_file_problem(name, f"cannot read file: {error.strerror or error}"))
-        return empty
+        yield empty
+        return
     if isinstance(data, str):
         empty.problems.append(_file_problem(name, data))
-        return empty
+        yield empty
+        return
     read_as = read_as_named(path)
     if data.startswith(ZIP_MAGIC):
         data = only_member(data, MAX_FILE_BYTES)
         if isinstance(data, str):
             empty.problems.append(_file_problem(name, data))
-            return empty
+            yield empty
+            return
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".zip", ".json") and read_as.dataset in (None, RECORDS):
+        yaml_data, encoding_problem = as_utf8(data, name)  # YAML is parsed from bytes: never held whole as text
+        bad_bytes = encoding_problem is not None and encoding_problem.severity is Severity.ERROR
+        if not bad_bytes or _windows_dataset(_first_line(yaml_data), read_as) is None:
+            del data
+            yield from _yaml_parts(yaml_data, name, read_as, encoding_problem, rows)
+            return
+        del yaml_data
+    yield from _read_text(data, name, suffix, read_as, rows)
+
+
+def _read_text(data: bytes, name: str, suffix: str, read_as: ReadAs, rows: int | None) -> Iterator[RawFile]:
+    """A file read as text whole: CSV, JSON, GDELT, and a file named as YAML whose header says it is a dataset's
+    export re-saved as Windows-1252."""
+    empty = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
     text, encoding_problem = decode(data, name)
     if encoding_problem and encoding_problem.severity is Severity.ERROR:
         text, encoding_problem = _windows_export(data, text, encoding_problem, name, read_as)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # one line break, so every reader counts lines alike
     if not text.strip():
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
-        return empty
-    suffix = path.suffix.lower()
+        yield empty
+        return
     from dashboard.records.datasets import gdelt  # tab-separated, no header: known by its first line
 
     gdelt_columns = gdelt.layout(text.split("\n", 1)[0]) if read_as.dataset in (None, gdelt.NAME) else None
+    reached: dict[int, float] = {}  # {0: the share of the text read}, from the YAML and JSON readers
     if gdelt_columns or read_as.dataset == gdelt.NAME:
-        raw = read_gdelt_text(text, name, gdelt_columns)
+        parts = iter([read_gdelt_text(text, name, gdelt_columns)])
     elif suffix in (".csv", ".zip"):
-        raw = read_csv_text(text, name, read_as)
+        parts = iter([read_csv_text(text, name, read_as)])
     elif suffix == ".json":
-        records, notes = _json_records(text, name, read_as)
-        raw = read_nested_records(records, name)
-        raw.problems[:0] = notes
+        records, notes = _json_records(text, name, read_as, lambda share: reached.__setitem__(0, share))
+        parts = nested_record_parts(records, name, rows, notes)
     else:
-        raw = read_nested_records(iter_yaml_records(text), name)
-    if encoding_problem:
-        raw.problems.insert(0, encoding_problem)
-        raw.has_bad_bytes = encoding_problem.severity is Severity.ERROR
+        parts = nested_record_parts(iter_yaml_records(text, lambda share: reached.__setitem__(0, share)), name, rows)
+    for number, part in enumerate(parts):
+        part.read_to = reached.get(0, 1.0)
+        yield _with_encoding_problem(part, encoding_problem, first=number == 0)
+
+
+def _yaml_parts(
+    data: bytes, name: str, read_as: ReadAs, encoding_problem: Problem | None, rows: int | None
+) -> Iterator[RawFile]:
+    """A YAML file's parts from its UTF-8 bytes (a GDELT file named .yaml is read as GDELT)."""
+    from dashboard.records.datasets import gdelt
+
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # one line break, as for every other reader
+    if _is_blank(data):
+        empty = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
+        empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
+        yield empty
+        return
+    gdelt_columns = gdelt.layout(_first_line(data)) if read_as.dataset is None else None
+    if gdelt_columns:
+        yield _with_encoding_problem(read_gdelt_text(data.decode("utf-8"), name, gdelt_columns), encoding_problem)
+        return
+    reached: dict[int, float] = {}  # {0: the share of the file parsed}
+    items = iter_yaml_records(data, lambda share: reached.__setitem__(0, share))
+    for number, part in enumerate(nested_record_parts(items, name, rows)):
+        part.read_to = reached.get(0, 1.0)
+        yield _with_encoding_problem(part, encoding_problem, first=number == 0)
+
+
+def _with_encoding_problem(raw: RawFile, problem: Problem | None, first: bool = True) -> RawFile:
+    """``raw`` with the problem found decoding its file first (on the file's first part only)."""
+    if problem:
+        if first:
+            raw.problems.insert(0, problem)
+        raw.has_bad_bytes = problem.severity is Severity.ERROR
     return raw
+
+
+def _first_line(data: bytes) -> str:
+    end = data.find(b"\n")
+    return data[: end if end >= 0 else len(data)].decode("utf-8", "replace")
+
+
+_NOT_WHITE_SPACE = re.compile(rb"[^\t\n\x0b\x0c\r\x1c-\x1f \x80-\xff]")  # an ASCII byte str.strip() keeps
+
+
+def _is_blank(data: bytes) -> bool:
+    """Whether the UTF-8 ``data`` is only white space (as `str.strip` sees it), without decoding it whole."""
+    return _NOT_WHITE_SPACE.search(data) is None and not data.decode("utf-8", "replace").strip()
 
 
 def _windows_export(data: bytes, text: str, problem: Problem, name: str, read_as: ReadAs) -> tuple[str, Problem]:
     """A dataset's export re-saved by Excel on Windows is Windows-1252, not UTF-8: read it so, with a warning.
     Only a file whose header names a dataset (or that is named as one): elsewhere bad bytes stay an error."""
-    from dashboard.records import datasets
-
-    header = (text.splitlines() or [""])[0].lstrip("\ufeff")
-    try:
-        dataset = read_as.dataset or datasets.csv_dataset(next(csv.reader([header]), []))
-    except csv.Error:  # not even a CSV header
-        return text, problem
-    if not dataset or dataset == RECORDS:
+    dataset = _windows_dataset((text.splitlines() or [""])[0], read_as)
+    if dataset is None:
         return text, problem
     try:
         recoded = data.decode("cp1252")
@@ -165,6 +235,17 @@ def _windows_export(data: bytes, text: str, problem: Problem, name: str, read_as
         return text, problem
     message = f"not UTF-8: read as Windows-1252, as Excel saves {dataset.upper()} exports on Windows"
     return recoded, _file_problem(name, message, problem.line, Severity.WARNING)
+
+
+def _windows_dataset(header: str, read_as: ReadAs) -> str | None:
+    """The dataset a file that is not UTF-8 is an export of, by its name or its header (first line), if any."""
+    from dashboard.records import datasets
+
+    try:
+        dataset = read_as.dataset or datasets.csv_dataset(next(csv.reader([header.lstrip("\ufeff")]), []))
+    except csv.Error:  # not even a CSV header
+        return None
+    return None if not dataset or dataset == RECORDS else dataset
 
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -243,15 +324,57 @@ def decode(data: bytes, name: str) -> tuple[str, Problem | None]:
             pass
     try:
         return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        problem = _file_problem(
-            name,
-            f"bytes that are not UTF-8 (first: {data[error.start : error.start + 1]!r} at byte {error.start}); "
-            "save the file as UTF-8. Records holding them are rejected",
-            line,
-        )
-        return data.decode("utf-8-sig", errors="replace"), problem
+    except UnicodeDecodeError:
+        bad = _first_bad_byte(data, _utf8_start(data))
+        return data.decode("utf-8-sig", errors="replace"), _not_utf8(data, bad or 0, name)
+
+
+def as_utf8(data: bytes, name: str) -> tuple[bytes, Problem | None]:
+    """`decode`'s text as UTF-8 bytes, with the same problem. UTF-8 (most files) is checked a piece at a time
+    and kept as it is, but for a byte-order mark, so a large file is never held as text."""
+    if data.startswith(tuple(bom for bom, _encoding in _UTF_BOMS)) or _bom_less_utf16(data):
+        text, problem = decode(data, name)
+        return text.encode("utf-8"), problem
+    start = _utf8_start(data)
+    bad = _first_bad_byte(data, start)
+    if bad is None:
+        return (data[start:] if start else data), None
+    repaired = b"".join(piece.decode("utf-8", "replace").encode("utf-8") for piece in _utf8_pieces(data, start))
+    return repaired, _not_utf8(data, bad, name)
+
+
+_UTF8_PIECE = 1 << 20  # bytes decoded at a time: pieces end after a line break, never inside a character
+
+
+def _utf8_start(data: bytes) -> int:
+    return len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+
+
+def _utf8_pieces(data: bytes, start: int) -> Iterator[bytes]:
+    while start < len(data):
+        end = data.find(b"\n", start + _UTF8_PIECE) + 1 or len(data)
+        yield data[start:end]
+        start = end
+
+
+def _first_bad_byte(data: bytes, start: int) -> int | None:
+    """Where the first byte that is not UTF-8 is, or None."""
+    for piece in _utf8_pieces(data, start):
+        try:
+            piece.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return start + error.start
+        start += len(piece)
+    return None
+
+
+def _not_utf8(data: bytes, bad: int, name: str) -> Problem:
+    return _file_problem(
+        name,
+        f"bytes that are not UTF-8 (first: {data[bad : bad + 1]!r} at byte {bad}); "
+        "save the file as UTF-8. Records holding them are rejected",
+        data.count(b"\n", 0, bad) + 1,
+    )
 
 
 def _bom_less_utf16(data: bytes) -> str | None:
@@ -274,50 +397,74 @@ def _bom_less_utf16(data: bytes) -> str | None:
 
 def read_nested_records(items: object, name: str) -> RawFile:
     """Flatten nested records (from `iter_yaml_records` or `_iter_json_records`) into a `RawFile`."""
-    rows: list[dict[str, object]] = []
-    source_rows: list[tuple[object, ...]] = []
-    raw = RawFile(name, pd.DataFrame(), _empty_sources())
+    return next(nested_record_parts(items, name))  # type: ignore[arg-type]
+
+
+class _NestedPart:
+    """Rows of nested records being flattened into one `RawFile`."""
+
+    def __init__(self, name: str) -> None:
+        self.raw = RawFile(name, pd.DataFrame(), _empty_sources())
+        self.rows: list[dict[str, object]] = []
+        self.source_rows: list[tuple[object, ...]] = []
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) + self.raw.unreadable
+
+    def add(self, line: int | None, item: object) -> None:
+        raw, name = self.raw, self.raw.path
+        if isinstance(item, YamlError | ValueError):
+            message = f"record cannot be read: {item}"
+            raw.problems.append(_file_problem(name, message, getattr(item, "line", None) or line))
+            raw.unreadable += 1
+            return
+        if not isinstance(item, dict):
+            message = f"record is not a mapping of fields but {type(item).__name__} {shorten(item)}"
+            raw.problems.append(_file_problem(name, message, line))
+            raw.unreadable += 1
+            return
+        row = len(self.rows)
+        flat: dict[str, object] = {"record_line": line}
+        _flatten(item, (), flat, row, raw.issues)
+        sources = flat.pop("sources", None)
+        if sources is not None:
+            self.source_rows.extend(_nested_sources(sources, row, raw.issues))
+        self.rows.append(flat)
+
+    def done(self, notes: Sequence[Problem] = ()) -> RawFile:
+        raw = self.raw
+        raw.problems[:0] = notes
+        raw.records = pd.DataFrame(self.rows)
+        if "record_line" not in raw.records:
+            raw.records["record_line"] = pd.Series(dtype="int64")
+        raw.sources = pd.DataFrame(self.source_rows, columns=["row", "number", *SOURCE_COLUMNS])
+        return raw
+
+
+def nested_record_parts(
+    items: Iterator[tuple[int, object]], name: str, rows: int | None = None, notes: Sequence[Problem] = ()
+) -> Iterator[RawFile]:
+    """Nested records (from `iter_yaml_records` or `_iter_json_records`) flattened into `RawFile` parts of at
+    most ``rows`` records (one part when None); ``notes`` about the file come first."""
+    part, given, read_before, found_problems = _NestedPart(name), 0, 0, False
     try:
-        for line, item in items:  # type: ignore[attr-defined]
-            if isinstance(item, YamlError | ValueError):
-                raw.problems.append(
-                    _file_problem(
-                        name,
-                        f"record cannot be read: {item}",
-                        getattr(item, "line", None) or line,
-                    )
-                )
-                raw.unreadable += 1
-                continue
-            if not isinstance(item, dict):
-                raw.problems.append(
-                    _file_problem(
-                        name,
-                        f"record is not a mapping of fields but {type(item).__name__} {shorten(item)}",
-                        line,
-                    )
-                )
-                raw.unreadable += 1
-                continue
-            row = len(rows)
-            flat: dict[str, object] = {"record_line": line}
-            _flatten(item, (), flat, row, raw.issues)
-            sources = flat.pop("sources", None)
-            if sources is not None:
-                source_rows.extend(_nested_sources(sources, row, raw.issues))
-            rows.append(flat)
+        for line, item in items:
+            part.add(line, item)
+            if rows is not None and part.size >= rows:
+                found_problems |= bool(part.raw.problems)
+                read_before += len(part.rows)
+                yield part.done(notes if given == 0 else ())
+                part, given = _NestedPart(name), given + 1
     except (YamlError, ValueError) as error:
         message = str(error) if isinstance(error, YamlError) else f"invalid JSON: {error}"
         line = getattr(error, "line", None) or getattr(error, "lineno", None)
-        suffix = "; records after it were not read" if rows else ""
-        raw.problems.append(_file_problem(name, message + suffix, line))
-    raw.records = pd.DataFrame(rows)
-    if not rows and not raw.problems and not raw.unreadable:
-        raw.problems.append(_file_problem(name, "file holds no records", severity=Severity.WARNING))
-    if "record_line" not in raw.records:
-        raw.records["record_line"] = pd.Series(dtype="int64")
-    raw.sources = pd.DataFrame(source_rows, columns=["row", "number", *SOURCE_COLUMNS])
-    return raw
+        suffix = "; records after it were not read" if read_before or part.rows else ""
+        part.raw.problems.append(_file_problem(name, message + suffix, line))
+    nothing = not (read_before or part.rows or found_problems or part.raw.problems or part.raw.unreadable)
+    if nothing:
+        part.raw.problems.append(_file_problem(name, "file holds no records", severity=Severity.WARNING))
+    yield part.done(notes if given == 0 else ())
 
 
 def _flatten(
@@ -381,21 +528,33 @@ def _nested_sources(sources: object, row: int, issues: list[RowIssue]) -> list[t
     return rows
 
 
-def _json_records(text: str, name: str, read_as: ReadAs) -> tuple[Iterator[tuple[int, object]], list[Problem]]:
+def _json_records(
+    text: str, name: str, read_as: ReadAs, reached: Callable[[float], None] | None = None
+) -> tuple[Iterator[tuple[int, object]], list[Problem]]:
     """The JSON file's records, and notes about reading them: a TimeMap export's events are turned into
-    records first (their dates settled together). An error that stops the reading still comes after the
-    records read before it."""
+    records first (their dates settled together, so they are all read first); other records come as they are
+    read (``reached`` told the share of the text read). An error that stops the reading still comes after
+    the records read before it."""
     from dashboard.records.datasets import timemap
 
+    records = _iter_json_records(text, reached)
     items: list[tuple[int, object]] = []
     stopped: Exception | None = None
+    first = None
     try:
-        items.extend(_iter_json_records(text))
+        for line, item in records:  # up to the first record that reads: it tells a TimeMap export
+            items.append((line, item))
+            if not isinstance(item, YamlError | ValueError):
+                first = item
+                break
     except (YamlError, ValueError) as error:
         stopped = error
     notes: list[Problem] = []
-    first = next((item for _, item in items if not isinstance(item, YamlError | ValueError)), None)
     if read_as.dataset == timemap.NAME or (read_as.dataset is None and timemap.matches(first)):
+        try:
+            items.extend(records if stopped is None else ())
+        except (YamlError, ValueError) as error:
+            stopped = error
         dates, note = timemap.settle_dates([item for _, item in items], read_as.date_order)
         if note:
             notes.append(_file_problem(name, note, severity=Severity.WARNING))
@@ -408,25 +567,26 @@ def _json_records(text: str, name: str, read_as: ReadAs) -> tuple[Iterator[tuple
         yield from items
         if stopped is not None:
             raise stopped
+        yield from records  # nothing left when every record was read above
 
     return replayed(), notes
 
 
-def _iter_json_records(text: str):
+def _iter_json_records(text: str, reached: Callable[[float], None] | None = None):
     """Yield ``(line, item)`` for each element of a top-level JSON array, so each record has its line.
 
     ``NaN`` and ``Infinity`` stay text (validation reports them); an element nested deeper than
     `MAX_NESTING` comes as a `YamlError` at its line.
     """
-    decoder = json.JSONDecoder(parse_constant=str)
+    decoder = json.JSONDecoder(parse_constant=str, parse_int=whole_number)
     if _SURROGATE_ESCAPE.search(text):  # "\ud800" alone decodes to a character no text file can hold
-        for line, item in _iter_json_records_unchecked(text, decoder):
+        for line, item in _iter_json_records_unchecked(text, decoder, reached):
             yield line, _without_lone_surrogates(item)
         return
-    yield from _iter_json_records_unchecked(text, decoder)
+    yield from _iter_json_records_unchecked(text, decoder, reached)
 
 
-def _iter_json_records_unchecked(text: str, decoder: json.JSONDecoder):
+def _iter_json_records_unchecked(text: str, decoder: json.JSONDecoder, reached: Callable[[float], None] | None):
     whitespace = re.compile(r"\s*")
     position = whitespace.match(text, 0).end()  # type: ignore[union-attr]
     if not text.startswith("[", position):
@@ -456,6 +616,8 @@ def _iter_json_records_unchecked(text: str, decoder: json.JSONDecoder):
             yield line, YamlError(message + "; records after it were not read", getattr(error, "lineno", line))
             return
         openers = text.count("[", position, end) + text.count("{", position, end)
+        if reached is not None:
+            reached(end / len(text))
         yield line, YamlError(TOO_DEEP, line) if openers > MAX_NESTING and _too_deep(item) else item
         position = whitespace.match(text, end).end()  # type: ignore[union-attr]
         if text.startswith(",", position):

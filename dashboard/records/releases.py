@@ -34,6 +34,18 @@ def identities(path: str, records: pd.DataFrame) -> tuple[str, pd.Series, pd.Ser
     return path, dataset, dataset_id
 
 
+def _revisable(dataset: pd.Series, dataset_id: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The dataset and id of each row, normalised, and which rows a later release could revise."""
+    dataset = dataset.astype("str").str.strip().str.lower()
+    identity = dataset_id.astype("str").str.strip()
+    return dataset, identity, dataset.isin(REVISED_BY_RELEASE) & identity.notna() & identity.ne("")
+
+
+def revisable(file: tuple[str, pd.Series, pd.Series]) -> bool:
+    """Whether a later release could replace any row of a file (its `identities`)."""
+    return bool(_revisable(file[1], file[2])[2].any())
+
+
 def replaced_rows(files: list[tuple[str, pd.Series, pd.Series]]) -> list[tuple[np.ndarray, list[Problem]]]:
     """For each file's `identities`, which rows a later release replaces, and a warning for a file that has
     such rows."""
@@ -41,9 +53,7 @@ def replaced_rows(files: list[tuple[str, pd.Series, pd.Series]]) -> list[tuple[n
     rank = {number: position for position, number in enumerate(order)}
     keyed = []
     for number, (_path, dataset, dataset_id) in enumerate(files):
-        dataset = dataset.astype("str").str.strip().str.lower()
-        identity = dataset_id.astype("str").str.strip()
-        revised = dataset.isin(REVISED_BY_RELEASE) & identity.notna() & identity.ne("")
+        dataset, identity, revised = _revisable(dataset, dataset_id)
         keyed.append(
             pd.DataFrame({"file": number, "rank": rank[number], "dataset": dataset, "id": identity})[revised.to_numpy()]
         )

@@ -162,19 +162,50 @@ def _numbers(values: pd.Series, present: pd.Series, checker: _Checker, field: st
         wrong = present & values.map(lambda value: isinstance(value, _NOT_TEXT_TYPES))
         checker.report(wrong, field, values, "expected a number")
     numbers = _to_float(values.where(~(wrong | non_finite)))
-    non_finite |= present & np.isinf(numbers)
+    infinite = present & np.isinf(numbers)
+    too_large = infinite & _only(infinite, values, _is_whole_number)
+    if too_large.any():  # a whole number written with hundreds of digits: say so, not "infinity"
+        checker.report(too_large, field, values, values.map(_too_large, na_action="ignore"))
+    non_finite |= infinite & ~too_large
     checker.report(non_finite, field, values, "must be a finite number (not NaN or infinity)")
     not_number = present & numbers.isna() & values.notna() & ~non_finite & ~wrong
     checker.report(not_number, field, values, "not a number")
-    return numbers.where(~non_finite) + 0.0  # -0 is 0 (however it was parsed)
+    return numbers.where(~infinite & ~non_finite) + 0.0  # -0 is 0 (however it was parsed)
+
+
+_DIGITS_ONLY = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def _is_whole_number(value: object) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and _DIGITS_ONLY.fullmatch(value) is not None
+    )
+
+
+def _too_large(value: object) -> str:
+    digits = len(str(abs(value))) if isinstance(value, int) else len(str(value).strip().lstrip("+-"))
+    return f"number too large ({digits:,} digits)"
 
 
 def _to_float(values: pd.Series) -> pd.Series:
     """Numbers as float64; what is not a number is NaN, and an integer too large for a float is infinity."""
     try:
-        return pd.to_numeric(values, errors="coerce").astype("float64")
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     except OverflowError:  # a huge integer from JSON or YAML: one value at a time
         return values.map(_one_float, na_action="ignore").astype("float64")
+    # digits pandas will not read (thousands of them, kept as text by the readers) are a number all the same
+    missed = _only(numbers.isna() & values.notna(), values, _is_whole_number)
+    if missed.any():
+        numbers[missed] = values[missed].map(_one_float)
+    return numbers
+
+
+def _only(rows: pd.Series, values: pd.Series, test: Callable[[object], bool]) -> pd.Series:
+    """``test`` of the values of ``rows`` (False elsewhere), calling it for those rows only."""
+    found = pd.Series(False, index=values.index)
+    if rows.any():
+        found[rows] = values[rows].map(test).astype(bool)
+    return found
 
 
 def _one_float(value: object) -> float:
@@ -320,11 +351,14 @@ def check_records(
     registries: Registries,
     where: pd.Series,
     prior: list[RowIssue] = (),
+    earlier: Callable[[pd.Series], pd.Series] | None = None,
 ) -> tuple[pd.DataFrame, list[RowIssue]]:
     """Check every row; return the typed rows (all of them, errors or not) and the issues found.
 
     ``where`` gives each row's "file:line" for messages that point to another record (duplicate ids).
     ``prior`` are issues found while reading; a field they already fault is not reported again as missing.
+    ``earlier``, for rows checked after others, gives for each (typed) id the "file:line" of an earlier row
+    that used it (None where none did), so ids stay unique across rows checked apart.
     """
     checker = _Checker(records, registries)
     for issue in prior:
@@ -340,7 +374,7 @@ def check_records(
             faulted = checker.flagged.get(field.path[0], pd.Series(False, index=records.index))
             checker.report(~present & ~faulted, field.name, values, "required field is missing")
         out[field.name] = _typed(field, values, present, checker)
-    _check_ids(out["id"], checker, where)
+    _check_ids(out["id"], checker, where, earlier)
     _check_dates(out, checker)
     _check_points(out, checker)
     _check_figures(out, checker)
@@ -492,11 +526,16 @@ def _actor_lists(values: pd.Series, present: pd.Series, checker: _Checker, field
     return strict.where(~dataset_rows, kept)
 
 
-def _check_ids(ids: pd.Series, checker: _Checker, where: pd.Series) -> None:
+def _check_ids(
+    ids: pd.Series, checker: _Checker, where: pd.Series, earlier: Callable[[pd.Series], pd.Series] | None
+) -> None:
     duplicated = ids.notna() & ids.duplicated(keep="first")
+    used_before = earlier(ids) if earlier is not None else pd.Series(None, index=ids.index, dtype=object)
+    duplicated |= ids.notna() & used_before.notna()
     if duplicated.any():
         first_row = ids[ids.notna()].drop_duplicates(keep="first")
-        first_where = pd.Series(where[first_row.index].to_numpy(), index=first_row.to_numpy())
+        first_where = dict(zip(first_row.to_numpy(), where[first_row.index].to_numpy(), strict=True))
+        first_where |= dict(zip(ids[used_before.notna()], used_before[used_before.notna()], strict=True))
         messages = ids.map(
             lambda value: f"duplicate id: first used at {first_where.get(value)}",
             na_action="ignore",

@@ -2,7 +2,8 @@
 
 A record file is a YAML list of mappings. Files written as a plain block list (each item starting with
 ``- `` at the left margin) are parsed item group by item group, so a syntax error in one record costs only
-that record and a large file never becomes one huge node tree.
+that record and a large file never becomes one huge node tree. Such a file may be given as UTF-8 bytes: only
+the group being parsed is ever held as text.
 
 Values reach validation as written: dates stay text (``2024-02-30`` is a bad date on its record, not a
 parser crash), and ``.nan`` / ``.inf`` stay text, so they are reported as numbers that are not finite.
@@ -10,15 +11,15 @@ parser crash), and ``.nan`` / ``.inf`` stay text, so they are reported as number
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 import yaml
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ITEM_START = re.compile(r"^-(?:[ \t]|$)")
 _CHUNK_ITEMS = 500
 MAX_NESTING = 32  # a record nests 4 levels (record > sources > source > field); far deeper is not a record
 # libyaml's composer recurses in C: hundreds of thousands of nested collections overflow the stack and kill
@@ -28,6 +29,14 @@ _COMPOSE_WITHOUT_CHECK = 1_000
 _INDICATORS = re.compile(r"[\[{?:-]")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 TOO_DEEP = f"nested more than {MAX_NESTING} levels deep (a record nests 4 levels at most)"
+# Python turns at most 4,300 digits into a number (more would take quadratic time); a longer number is kept as
+# written, whatever the interpreter's own limit, and the checks say it is too large for its field.
+MAX_DIGITS = 4_300
+
+
+def whole_number(text: str) -> int | str:
+    """A whole number as JSON writes it: the number, or its text when it has more than `MAX_DIGITS` digits."""
+    return int(text) if len(text) <= MAX_DIGITS else text
 
 
 class YamlError(ValueError):
@@ -63,11 +72,19 @@ def _safe_loader(base: type) -> type:
             number = super().construct_yaml_float(node)
             return number if number == number and abs(number) != float("inf") else node.value
 
+        def construct_yaml_int(self, node: yaml.ScalarNode) -> object:
+            if len(node.value) > MAX_DIGITS:  # kept as written: the checks name it, nothing turns it into digits
+                return node.value
+            number = super().construct_yaml_int(node)
+            return number if number.bit_length() <= _MAX_BITS else node.value  # 0x... that many digits long
+
     NoAliasLoader.add_constructor("tag:yaml.org,2002:float", NoAliasLoader.construct_yaml_float)
+    NoAliasLoader.add_constructor("tag:yaml.org,2002:int", NoAliasLoader.construct_yaml_int)
     NoAliasLoader.add_constructor(DRAFT_TAG, _refuse_draft)
     return NoAliasLoader
 
 
+_MAX_BITS = int(MAX_DIGITS * 3.32)  # a whole number under `MAX_DIGITS` decimal digits
 DRAFT_TAG = "!draft"  # a record drafted from an article (dashboard.records.drafts), not yet reviewed
 NOT_REVIEWED = (
     "a draft record (tagged !draft), not yet reviewed: check its fields, then delete `!draft` and its `review:` entries"
@@ -218,58 +235,128 @@ def _parse_sequence(text: str, line_offset: int) -> list[tuple[int, object | Yam
     return items
 
 
-def _block_item_starts(lines: list[str]) -> list[int] | None:
-    """Line indexes where top-level ``- `` items start, or None if the text is not a plain block list."""
-    starts: list[int] = []
-    for index, line in enumerate(lines):
-        if _ITEM_START.match(line):
-            starts.append(index)
-        elif line[:1] not in ("", " ", "\t", "#", "\n", "\r") or (line.startswith("---") and starts):
-            if line.startswith("---") and not starts:
-                continue
-            return None
-    return starts or None
+# Where str.splitlines() ends a line (an item's line is counted as it counts them); "\n" aside, these are rare.
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_NOT_ASCII_BREAKS = frozenset({"\x85", "\u2028", "\u2029"})
+_LINE_AFTER_BREAK = {str: re.compile("\n[^ \t#\n\r]"), bytes: re.compile(b"\n[^ \t#\n\r]")}
+# a line starting with one of these (or empty at the end) is inside an item, a comment or blank
+_QUIET = frozenset({"", " ", "\t", "#", "\n", "\r"})
 
 
-def _parse_items(lines: list[str], bounds: list[int], group: range) -> Iterator[tuple[int, object | YamlError]]:
+class _BlockItems:
+    """The items of a plain block list in ``text`` (str, or UTF-8 bytes): where each starts, and on which line,
+    found without splitting the text into lines; each group of items is cut out (and decoded) when parsed."""
+
+    def __init__(self, text: str | bytes, starts: list[int], lines: list[int]) -> None:
+        self.text = text
+        self.bounds = [*starts, len(text)]
+        self.lines = lines  # 0-based line of each item's start
+
+    @classmethod
+    def find(cls, text: str | bytes) -> _BlockItems | None:
+        """The items, or None if ``text`` is not a plain block list: every line that does not start with a space,
+        a tab, ``#`` or a line break starts an item (``- ``), but for a ``---`` before the first item."""
+
+        def head(position: int, length: int) -> str:
+            piece = text[position : position + length]
+            return piece.decode("utf-8", "replace") if isinstance(piece, bytes) else piece
+
+        newline = b"\n" if isinstance(text, bytes) else "\n"
+        candidates = [match.start() + 1 for match in _LINE_AFTER_BREAK[type(text)].finditer(text)]
+        if head(0, 1) not in _QUIET:
+            candidates.insert(0, 0)
+        breaks_after = _after_other_breaks(text)
+        if breaks_after:  # the lines after the rarer breaks start lines too
+            candidates = sorted({*candidates, *(after for after in breaks_after if head(after, 1) not in _QUIET)})
+        starts: list[int] = []
+        lines: list[int] = []
+        line, counted_to = 0, 0
+        for position in candidates:
+            if head(position, 1) == "-" and head(position + 1, 1) in ("", " ", "\t", "\n"):
+                line += text.count(newline, counted_to, position)  # type: ignore[arg-type]
+                counted_to = position
+                starts.append(position)
+                lines.append(line + bisect.bisect_right(breaks_after, position))
+            elif starts or head(position, 3) != "---":
+                return None
+        return cls(text, starts, lines) if starts else None
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def piece(self, first: int, stop: int) -> str:
+        """The text of items ``first`` to ``stop`` (excluded)."""
+        piece = self.text[self.bounds[first] : self.bounds[stop]]
+        return piece.decode("utf-8", "replace") if isinstance(piece, bytes) else piece
+
+    def indicators(self, item: int) -> int:
+        """`_indicator_count` of one item, counted in place."""
+        marks = b"[{?:-" if isinstance(self.text, bytes) else "[{?:-"
+        start, end = self.bounds[item], self.bounds[item + 1]
+        return sum(self.text.count(mark, start, end) for mark in marks)  # type: ignore[arg-type]
+
+    def reached(self, stop: int) -> float:
+        """The share of the text before item ``stop``."""
+        return self.bounds[stop] / max(len(self.text), 1)
+
+
+def _after_other_breaks(text: str | bytes) -> list[int]:
+    """Where the line after each line break but ``\n`` (and the ``\r`` of ``\r\n``) starts, in order."""
+    found = []
+    ascii_only = text.isascii()
+    for mark in _OTHER_BREAKS:
+        if ascii_only and mark in _NOT_ASCII_BREAKS:
+            continue
+        written = mark.encode("utf-8") if isinstance(text, bytes) else mark
+        position = text.find(written)  # type: ignore[arg-type]
+        while position >= 0:
+            after = position + len(written)
+            if not (mark == "\r" and text[after : after + 1] in ("\n", b"\n")):
+                found.append(after)
+            position = text.find(written, after)  # type: ignore[arg-type]
+    return sorted(found)
+
+
+def _parse_items(items: _BlockItems, group: range) -> Iterator[tuple[int, object | YamlError]]:
     """Items ``group`` of a block list: parsed together, or one by one when the group does not parse."""
-    chunk = "".join(lines[bounds[group.start] : bounds[group.stop]])
     try:
-        yield from _parse_sequence(chunk, bounds[group.start])
+        yield from _parse_sequence(items.piece(group.start, group.stop), items.lines[group.start])
     except YamlError:
         for item in group:  # isolate the broken item(s); the others load
             try:
-                yield from _parse_sequence("".join(lines[bounds[item] : bounds[item + 1]]), bounds[item])
+                yield from _parse_sequence(items.piece(item, item + 1), items.lines[item])
             except YamlError as error:
-                yield error.line or bounds[item] + 1, error
+                yield error.line or items.lines[item] + 1, error
 
 
-def iter_yaml_records(text: str) -> Iterator[tuple[int, object | YamlError]]:
+def iter_yaml_records(
+    text: str | bytes, reached: Callable[[float], None] | None = None
+) -> Iterator[tuple[int, object | YamlError]]:
     """Yield ``(line, item)`` for each item of a YAML list; an item that cannot be read comes as a `YamlError`.
 
-    Raises `YamlError` when the file as a whole is not a list.
+    ``text`` may be UTF-8 bytes (a plain block list is then decoded group by group). ``reached``, when given,
+    is told the share of the text parsed after each group. Raises `YamlError` when the file as a whole is not
+    a list.
     """
-    lines = text.splitlines(keepends=True)
-    starts = _block_item_starts(lines)
-    if starts is None:
-        yield from _parse_sequence(text, 0)
+    items = _BlockItems.find(text)
+    if items is None:
+        yield from _parse_sequence(text.decode("utf-8", "replace") if isinstance(text, bytes) else text, 0)
         return
-    bounds = [*starts, len(lines)]
-    for first in range(0, len(starts), _CHUNK_ITEMS):
-        group = range(first, min(first + _CHUNK_ITEMS, len(starts)))
+    for first in range(0, len(items), _CHUNK_ITEMS):
+        group = range(first, min(first + _CHUNK_ITEMS, len(items)))
         # An item that might nest too deeply for the composer is parsed on its own, after a check.
-        deep = [
-            item
-            for item in group
-            if _indicator_count("".join(lines[bounds[item] : bounds[item + 1]])) > _COMPOSE_WITHOUT_CHECK
-        ]
+        deep = [item for item in group if items.indicators(item) > _COMPOSE_WITHOUT_CHECK]
+        parsed: list[tuple[int, object | YamlError]] = []
         run_start = group.start
         for item in [*deep, group.stop]:
             if run_start < item:
-                yield from _parse_items(lines, bounds, range(run_start, item))
+                parsed.extend(_parse_items(items, range(run_start, item)))
             if item < group.stop:
-                yield from _parse_items(lines, bounds, range(item, item + 1))
+                parsed.extend(_parse_items(items, range(item, item + 1)))
             run_start = item + 1
+        if reached is not None:
+            reached(items.reached(group.stop))
+        yield from parsed
 
 
 def load_yaml_records(text: str) -> list[tuple[int, object]]:
