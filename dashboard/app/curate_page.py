@@ -459,7 +459,7 @@ def _save_row(
         target = field_name if field_name in slots else ""
         if form_state.shows_problems(target):
             notes.setdefault(target, []).extend(items)
-    shown_errors = sum(severity == "error" for items in notes.values() for severity, _ in items)
+    shown_errors = [item for item in errors if form_state.shows_problems(item[0] if item[0] in slots else "")]
     for field_name, reason in unsure.items():
         notes.setdefault(field_name if field_name in slots else "", []).append(("unsure", f"To check: {reason}"))
     for field_name, items in notes.items():
@@ -471,9 +471,15 @@ def _save_row(
         st.info(f"A draft from an article: {len(unsure)} field(s) marked *To check*. Read them before saving.")
     save_asked = st.session_state.pop(SAVE_ASKED, False)
     if save_asked and errors:
-        st.error(f"**Not saved:** {len(errors)} problem(s) marked in the form; an invalid record cannot be saved.")
+        st.error(
+            f"**Not saved:** {len(errors)} problem(s) marked in the form{_sections_of(errors)}; an invalid record"
+            " cannot be saved."
+        )
     elif shown_errors:
-        st.caption(f"{shown_errors} problem(s) marked in the form: an invalid record cannot be saved.")
+        st.caption(
+            f"{len(shown_errors)} problem(s) marked in the form{_sections_of(shown_errors)}: an invalid record cannot"
+            " be saved."
+        )
     elif errors:
         st.caption("Fields marked * are required. A field is checked once you change it, and all of them on saving.")
     elif not messages:
@@ -486,6 +492,14 @@ def _save_row(
     with row:
         st.button(label, type="primary", disabled=bool(shown_errors), key="curate_save", on_click=_ask_save)
         _undo_button()
+
+
+def _sections_of(messages: list[tuple[str, str, str]]) -> str:
+    """Where the messages' fields are, " (in Event, Confidence and sources)", as some sections start closed."""
+    section_of = {field.name: section.title for section in curation.form_sections() for field in section.fields}
+    titles = [section.title for section in curation.form_sections()]
+    found = {section_of[field_name] for field_name, _, _ in messages if field_name in section_of}
+    return f" (in {', '.join(title for title in titles if title in found)})" if found else ""
 
 
 def _ask_save() -> None:  # Save's on_click: the run it starts shows every problem, then saves if there is none
