@@ -104,8 +104,8 @@ def test_an_edit_link_names_what_it_cannot_open_and_opens_nothing_else() -> None
     repeated = read(["one", "three"], ["cases/a.yaml", "cases/b.yaml"])
     assert (repeated.file, repeated.record_id) == ("cases/b.yaml", "three")
     assert repeated.notes == (
-        "edit: given 2 times; only the last, 'three', is used",
-        "file: given 2 times; only the last, 'cases/b.yaml', is used",
+        "edit: given 2 times, only the last counts ('one' ignored)",
+        "file: given 2 times, only the last counts ('cases/a.yaml' ignored)",
     )
     outside = read(["one"], ["/etc/x.yaml"])
     assert (outside.file, outside.record_id) == (None, None) and "'/etc/x.yaml'" in outside.notes[0]

@@ -206,8 +206,9 @@ def read_edit_link(
 
     A file that may not be edited, or a record its file does not hold, is named in a note and nothing is
     opened in its place: a followed link never edits a record it did not name."""
-    notes = [
-        f"{name}: given {len(values)} times; only the last, {shorten(values[-1])}, is used"
+    notes = [  # worded as the sidebar's check of an opened address words it (`params.check_address`)
+        f"{name}: given {len(values)} times, only the last counts"
+        f" ({', '.join(shorten(value) for value in values[:-1][:5])}{', …' if len(values) > 6 else ''} ignored)"
         for name, values in (("edit", edit), ("file", file))
         if len(values) > 1
     ]
