@@ -164,3 +164,11 @@ def test_a_long_list_of_ignored_parameters_is_counted_not_listed_in_full() -> No
     named = notice(at)
     assert "unknown parameter 'p0'" in named and "and 280 more, all listed below" in named
     assert "unknown parameter 'p299'" in named  # in the full list under the warning
+
+
+@pytest.mark.parametrize("query", [{"q": "depot a\x00b"}, {"event": "a\x00b"}, {"ring": "70mi@event:a\x00b"}])
+def test_a_nul_character_in_the_address_stops_no_page(query: dict) -> None:
+    """The engine's query text cannot hold one: such a word matches nothing, such an id names no event."""
+    at = open_page("pages/events.py", **query)
+    assert not at.error, [item.value for item in at.error]
+    assert at.title[0].value == "Events" and at.main.caption[0].value.startswith(("0 of 20 events", "All 20 events"))

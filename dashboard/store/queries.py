@@ -46,9 +46,18 @@ def _timestamp(day: date) -> ir.TimestampScalar:
     return ibis.literal(datetime(day.year, day.month, day.day), type="timestamp")
 
 
+def _sayable(text: str) -> bool:
+    """Whether the engine's query text can hold ``text``: DuckDB reads a NUL character as the end of the query
+    (a filter holding one stopped every page). No id holds one, and a word holding one is searched for as
+    matching nothing: text from an address, not from an analyst's keyboard."""
+    return "\x00" not in text
+
+
 def text_condition(table: ir.Table, word: str) -> ir.BooleanColumn:
     """Events whose title, summary, place, notes, claimant, tags or sources (publisher, title, quote) hold
     ``word`` in any case. Each field is searched on its own (a word holds no space, so it cannot span two)."""
+    if not _sayable(word):
+        return ibis.literal(False)
     word = word.lower()
 
     def holds(text: ir.StringValue) -> ir.BooleanValue:
@@ -64,7 +73,7 @@ def text_condition(table: ir.Table, word: str) -> ir.BooleanColumn:
 
 def actor_condition(table: ir.Table, actors: tuple[str, ...]) -> ir.BooleanColumn:
     """Events where any of ``actors`` is initiator, counterpart or associated."""
-    wanted = list(actors)
+    wanted = [actor for actor in actors if _sayable(actor)]
     condition = table.initiator.isin(wanted) | table.counterpart.isin(wanted)
     for actor in wanted:
         condition |= table.associated_actors.contains(actor)
@@ -434,6 +443,8 @@ def page(table: ir.Table, registries: Registries, number: int, size: int) -> pd.
 
 def event(table: ir.Table, registries: Registries, event_id: str) -> pd.Series | None:
     """The event with id ``event_id``, or None."""
+    if not _sayable(event_id):
+        return None
     found = _fetch(table.filter(table.id == event_id).limit(1), registries)
     return None if found.empty else found.iloc[0]
 
@@ -448,6 +459,7 @@ def first_ids(table: ir.Table, limit: int) -> list[str]:
 @engine_call
 def known_ids(table: ir.Table, ids: list[str]) -> set[str]:
     """Which of ``ids`` are events of the table."""
+    ids = [item for item in ids if _sayable(item)]
     if not ids:
         return set()
     return set(table.filter(table.id.isin(ids)).select("id").to_pyarrow().column("id").to_pylist())
@@ -539,6 +551,7 @@ def latest_date(table: ir.Table) -> str | None:
 
 def events_by_id(table: ir.Table, registries: Registries, ids: list[str]) -> pd.DataFrame:
     """The events whose ids are in ``ids`` (an empty frame with an ``id`` column when none is asked for)."""
+    ids = [item for item in ids if _sayable(item)]
     if not ids:
         return pd.DataFrame({"id": pd.Series(dtype=object)})
     return _fetch(table.filter(table.id.isin(ids)), registries)
