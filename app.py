@@ -6,14 +6,14 @@ and the navigation over the pages in ``pages/``.
 
 import streamlit as st
 
-from dashboard.app import data, sidebar, ui
+from dashboard.app import data, navigation, sidebar, ui
 
 st.set_page_config(page_title="Conflict Event Dashboard", page_icon=ui.ICON, layout="wide")
 ui.page_style()
 
 data = data.load_data()
 st.session_state["_view"] = sidebar.sidebar(data)
-page = st.navigation(
+page = navigation.navigate(
     [
         st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:", default=True),
         st.Page("pages/map.py", title="Map", icon=":material/map:"),
@@ -25,6 +25,7 @@ page = st.navigation(
         st.Page("pages/export.py", title="Export", icon=":material/download:"),
         st.Page("pages/curate.py", title="Curate", icon=":material/edit_note:"),
         st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
-    ]
+    ],
+    default_names=["timeline"],  # the Timeline is at / and, like every other page, at its own name
 )
 ui.run_page(page)

@@ -296,11 +296,6 @@ def check_address(params: Mapping[str, Sequence[str]], loaded: Loaded) -> tuple[
     value it ignores: unknown parameters, a value given more than once where one counts (the last), and every
     value its parameter's check refuses."""
     notes: list[str] = []
-    for name in params:
-        if name == LINK_ONLY:
-            notes.append("tiles: online map tiles are switched on at the screen, never by an address")
-        elif name not in PARAMETERS:
-            notes.append(f"unknown parameter {shorten(name)}")
     kept: dict[str, list[str]] = {}
     for name, parameter in PARAMETERS.items():
         if name not in params:
@@ -325,6 +320,11 @@ def check_address(params: Mapping[str, Sequence[str]], loaded: Loaded) -> tuple[
     elif len(dates) == 2 and dates[0] > dates[1]:  # YYYY-MM-DD: as text, in the order of the days
         notes.append(f"dates: from {dates[0]} is after to {dates[1]}: read as from {dates[1]} to {dates[0]}")
         kept["dates"] = sorted(dates)
+    for name in params:  # after the dashboard's own: an address may hold hundreds of others
+        if name == LINK_ONLY:
+            notes.append("tiles: online map tiles are switched on at the screen, never by an address")
+        elif name not in PARAMETERS:
+            notes.append(f"unknown parameter {shorten(name)}")
     return kept, notes
 
 
