@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.app import data as app_data
 from dashboard.app import selection, sidebar, ui
 from tests_support import FIXTURES, as_shown
 
@@ -288,3 +290,38 @@ def test_a_selected_event_is_ringed_and_its_card_is_beside_the_map() -> None:
     widths = [column.proto.weight for column in at.main.columns]
     card = at.main.columns[widths.index(0.35)]  # the page's content takes 0.65 of the width, the card the rest
     assert widths[0] == 0.65 and card.markdown[0].value.startswith("### Ukraine says its drones hit")
+
+
+@pytest.mark.parametrize(
+    ("argv", "named", "data"),
+    [
+        (
+            ["--server.port", "8611"],
+            '--server.port 8611 is an option of Streamlit: Streamlit\'s own options go before the "--"',
+            [],
+        ),
+        (["--data", "x.csv", "--server.port=8611"], "--server.port=8611 is an option of Streamlit", ["x.csv"]),
+        (["--dat", "x.csv"], '--dat x.csv is not an option of the dashboard; after the "--" it takes --data,', []),
+        (["--data"], "--data needs a value after it", []),
+        (["--edit=yes", "--data", "x.csv"], "--edit takes no value ('yes')", ["x.csv"]),
+        (["x.csv"], "x.csv: a value without an option (record files are named with --data PATH)", []),
+    ],
+)
+def test_options_the_dashboard_does_not_use_are_named(argv: list[str], named: str, data: list[str]) -> None:
+    options, notes = app_data.read_options(argv)
+    assert [note for note in notes if named in note] and options.data == data
+
+
+def test_options_the_dashboard_does_not_use_are_named_on_the_page_and_the_terminal(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys, "argv", ["app.py", "--server.port", "8611"])
+    at = app()
+    at.run()
+    assert at.title[0].value == "Timeline"  # the dashboard runs, on the bundled records
+    [warning] = [as_shown(item.value) for item in at.main.warning]
+    assert warning.startswith("Ignored on the command line: --server.port 8611 is an option of Streamlit")
+    assert "python -m streamlit run app.py --server.port 8611 -- --data PATH" in warning
+    assert "ignored on the command line: --server.port 8611 is an option of Streamlit" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", ["pytest", "-q"])  # another program's options are not the app's
+    at = app()
+    at.run()
+    assert not at.main.warning

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import ibis.expr.types as ir
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.records.datapaths import DATA_ENV, DataPathError, data_paths, describe_paths, record_files
 from dashboard.records.loader import LoadReport
@@ -49,16 +52,98 @@ class Data:
         return Selection.of(self.store, Filters())
 
 
-def cli_options(argv: list[str] | None = None) -> argparse.Namespace:
-    """``streamlit run app.py -- --data PATH [--data PATH] [--edit]`` or ``-- --dataset DIR [--engine spark]``."""
-    parser = argparse.ArgumentParser(add_help=False)
+APP_OPTIONS = ("--data", "--dataset", "--engine", "--spark-master", "--edit")
+
+
+def _option_parser() -> argparse.ArgumentParser:
+    # whole names only (--dat is not --data), and an error is raised to be named, not printed before an exit
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
     parser.add_argument("--data", action="append", default=[])
     parser.add_argument("--dataset")
     parser.add_argument("--engine")
     parser.add_argument("--spark-master")
     parser.add_argument("--edit", action="store_true")
-    known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return known
+    return parser
+
+
+def _app_arguments() -> list[str]:
+    """What follows ``--`` in ``streamlit run app.py -- …``: Streamlit leaves it in ``sys.argv`` after the app's
+    path. Under another program running the app (a test runner), ``sys.argv`` is that program's own."""
+    ctx = get_script_run_ctx()
+    main = getattr(getattr(ctx, "pages_manager", None), "main_script_path", None)
+    if main and sys.argv and Path(sys.argv[0]).name != Path(main).name:
+        return []
+    return sys.argv[1:]
+
+
+def read_options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The app's options in ``argv``, and a note for each part of it the app does not use (unknown options,
+    Streamlit's own given after ``--``, an option without its value)."""
+    parser = _option_parser()
+    notes: list[str] = []
+    remaining = list(argv)
+    while True:
+        try:
+            known, unknown = parser.parse_known_args(remaining)
+            break
+        except argparse.ArgumentError as error:  # "--data" at the end, "--edit=yes": that option is left out
+            name = error.argument_name or ""
+            if "expected one argument" in error.message:
+                notes.append(f"{name} needs a value after it")
+            elif "ignored explicit argument" in error.message:
+                notes.append(f"{name} takes no value ({error.message.rsplit(' ', 1)[-1]})")
+            else:
+                notes.append(f"{name}: {error.message}")
+            left = [token for token in remaining if token.split("=", 1)[0] != name]
+            if len(left) == len(remaining):  # nothing to leave out: none of the options is used
+                notes.append(f"{' '.join(remaining)}: not read")
+                left = []
+            remaining = left
+    return known, notes + _unknown_option_notes(unknown)
+
+
+def _unknown_option_notes(unknown: list[str]) -> list[str]:
+    """``["--server.port", "8611", "--x"]`` → a note for ``--server.port 8611`` and one for ``--x``."""
+    groups: list[list[str]] = []
+    for token in unknown:
+        if token.startswith("-") or not groups:
+            groups.append([token])
+        else:
+            groups[-1].append(token)  # a value of the option before it
+    notes = []
+    for option, *values in groups:
+        given = " ".join([option, *values])
+        if re.fullmatch(r"--\w+\.\w+(=.*)?", option):  # --server.port, --theme.base: Streamlit's own
+            notes.append(
+                f'{given} is an option of Streamlit: Streamlit\'s own options go before the "--", as in'
+                f" python -m streamlit run app.py {given} -- --data PATH"
+            )
+        elif option.startswith("-"):
+            notes.append(f'{given} is not an option of the dashboard; after the "--" it takes {", ".join(APP_OPTIONS)}')
+        else:
+            notes.append(f"{given}: a value without an option (record files are named with --data PATH)")
+    return notes
+
+
+def cli_options(argv: list[str] | None = None) -> argparse.Namespace:
+    """``streamlit run app.py -- --data PATH [--data PATH] [--edit]`` or ``-- --dataset DIR [--engine spark]``."""
+    return read_options(_app_arguments() if argv is None else argv)[0]
+
+
+@functools.cache
+def _say_on_terminal(notes: tuple[str, ...]) -> None:
+    """Once per server and options: the terminal that started the dashboard reads what it ignored."""
+    for note in notes:
+        print(f"Conflict Event Dashboard: ignored on the command line: {text.terminal_safe(note)}", file=sys.stderr)
+
+
+def name_ignored_options() -> None:
+    """Say, on the page and on the terminal, which of the options after ``--`` the dashboard does not use."""
+    notes = read_options(_app_arguments())[1]
+    if notes:
+        _say_on_terminal(tuple(notes))
+        for note in notes:
+            st.warning(text.escape_markdown(f"Ignored on the command line: {note}"))
 
 
 @dataclass(frozen=True)
@@ -129,7 +214,9 @@ def _open_dataset(settings: EngineSettings, stamp: int) -> Data:
 
 def load_data() -> Data:
     """The dataset named by ``--dataset``/``$DASHBOARD_DATASET`` on its engine, else the records named by
-    ``--data``/``$DASHBOARD_DATA`` (else the bundled ones); loaded once per change of the files."""
+    ``--data``/``$DASHBOARD_DATA`` (else the bundled ones); loaded once per change of the files. Options after
+    ``--`` that the dashboard does not use are named first."""
+    name_ignored_options()
     options = cli_options()
     try:
         settings = engine_settings(options.engine, options.dataset, options.spark_master)
