@@ -295,21 +295,17 @@ def test_a_selected_event_is_ringed_and_its_card_is_beside_the_map() -> None:
 @pytest.mark.parametrize(
     ("argv", "named", "data"),
     [
-        (
-            ["--server.port", "8611"],
-            '--server.port 8611 is an option of Streamlit: Streamlit\'s own options go before the "--"',
-            [],
-        ),
+        (["--server.port", "8611"], "--server.port 8611 is an option of Streamlit. Streamlit's own options go", []),
         (["--data", "x.csv", "--server.port=8611"], "--server.port=8611 is an option of Streamlit", ["x.csv"]),
-        (["--dat", "x.csv"], '--dat x.csv is not an option of the dashboard; after the "--" it takes --data,', []),
+        (["--dat", "x.csv"], "--dat x.csv is not an option of the dashboard, which takes --data,", []),
         (["--data"], "--data needs a value after it", []),
         (["--edit=yes", "--data", "x.csv"], "--edit takes no value ('yes')", ["x.csv"]),
-        (["x.csv"], "x.csv: a value without an option (record files are named with --data PATH)", []),
+        (["x.csv"], "x.csv is a value without an option: record files are named with --data PATH", []),
     ],
 )
 def test_options_the_dashboard_does_not_use_are_named(argv: list[str], named: str, data: list[str]) -> None:
     options, notes = app_data.read_options(argv)
-    assert [note for note in notes if named in note] and options.data == data
+    assert [note for note in notes if named in note.text] and options.data == data
 
 
 def test_options_the_dashboard_does_not_use_are_named_on_the_page_and_the_terminal(monkeypatch, capsys) -> None:
@@ -317,10 +313,11 @@ def test_options_the_dashboard_does_not_use_are_named_on_the_page_and_the_termin
     at = app()
     at.run()
     assert at.title[0].value == "Timeline"  # the dashboard runs, on the bundled records
-    [warning] = [as_shown(item.value) for item in at.main.warning]
-    assert warning.startswith("Ignored on the command line: --server.port 8611 is an option of Streamlit")
-    assert "python -m streamlit run app.py --server.port 8611 -- --data PATH" in warning
-    assert "ignored on the command line: --server.port 8611 is an option of Streamlit" in capsys.readouterr().err
+    [warning] = [item.value for item in at.main.warning]
+    assert warning.startswith("Ignored on the command line: ` --server.port 8611 ` is an option of Streamlit")
+    assert "before the ` -- ` as in ` python -m streamlit run app.py --server.port 8611 -- --data PATH `" in warning
+    said = capsys.readouterr().err
+    assert "ignored on the command line: --server.port 8611 is an option of Streamlit" in said
     monkeypatch.setattr(sys, "argv", ["pytest", "-q"])  # another program's options are not the app's
     at = app()
     at.run()

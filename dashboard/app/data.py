@@ -55,6 +55,26 @@ class Data:
 APP_OPTIONS = ("--data", "--dataset", "--engine", "--spark-master", "--edit")
 
 
+@dataclass(frozen=True)
+class OptionNote:
+    """What the dashboard did not use on its command line: words, and commands or options shown as code."""
+
+    parts: tuple[tuple[str, bool], ...]  # (text, whether it is a command or an option), read with spaces between
+
+    @property
+    def text(self) -> str:
+        return " ".join(part for part, _ in self.parts)
+
+    @property
+    def markdown(self) -> str:
+        return " ".join(text.code_span(part) if code else text.escape_markdown(part) for part, code in self.parts)
+
+
+def _note(*parts: str | tuple[str]) -> OptionNote:
+    """``_note(("--data",), "needs a value after it")``: a one-element tuple is a command or an option."""
+    return OptionNote(tuple((part[0], True) if isinstance(part, tuple) else (part, False) for part in parts))
+
+
 def _option_parser() -> argparse.ArgumentParser:
     # whole names only (--dat is not --data), and an error is raised to be named, not printed before an exit
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
@@ -76,11 +96,11 @@ def _app_arguments() -> list[str]:
     return sys.argv[1:]
 
 
-def read_options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+def read_options(argv: list[str]) -> tuple[argparse.Namespace, list[OptionNote]]:
     """The app's options in ``argv``, and a note for each part of it the app does not use (unknown options,
     Streamlit's own given after ``--``, an option without its value)."""
     parser = _option_parser()
-    notes: list[str] = []
+    notes: list[OptionNote] = []
     remaining = list(argv)
     while True:
         try:
@@ -89,20 +109,20 @@ def read_options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         except argparse.ArgumentError as error:  # "--data" at the end, "--edit=yes": that option is left out
             name = error.argument_name or ""
             if "expected one argument" in error.message:
-                notes.append(f"{name} needs a value after it")
+                notes.append(_note((name,), "needs a value after it"))
             elif "ignored explicit argument" in error.message:
-                notes.append(f"{name} takes no value ({error.message.rsplit(' ', 1)[-1]})")
+                notes.append(_note((name,), f"takes no value ({error.message.rsplit(' ', 1)[-1]})"))
             else:
-                notes.append(f"{name}: {error.message}")
+                notes.append(_note((name,), error.message))
             left = [token for token in remaining if token.split("=", 1)[0] != name]
             if len(left) == len(remaining):  # nothing to leave out: none of the options is used
-                notes.append(f"{' '.join(remaining)}: not read")
+                notes.append(_note((" ".join(remaining),), "not read"))
                 left = []
             remaining = left
     return known, notes + _unknown_option_notes(unknown)
 
 
-def _unknown_option_notes(unknown: list[str]) -> list[str]:
+def _unknown_option_notes(unknown: list[str]) -> list[OptionNote]:
     """``["--server.port", "8611", "--x"]`` → a note for ``--server.port 8611`` and one for ``--x``."""
     groups: list[list[str]] = []
     for token in unknown:
@@ -114,14 +134,23 @@ def _unknown_option_notes(unknown: list[str]) -> list[str]:
     for option, *values in groups:
         given = " ".join([option, *values])
         if re.fullmatch(r"--\w+\.\w+(=.*)?", option):  # --server.port, --theme.base: Streamlit's own
+            command = f"python -m streamlit run app.py {given} -- --data PATH"
             notes.append(
-                f'{given} is an option of Streamlit: Streamlit\'s own options go before the "--", as in'
-                f" python -m streamlit run app.py {given} -- --data PATH"
+                _note(
+                    (given,),
+                    "is an option of Streamlit. Streamlit's own options go before the",
+                    ("--",),
+                    "as in",
+                    (command,),
+                )
             )
         elif option.startswith("-"):
-            notes.append(f'{given} is not an option of the dashboard; after the "--" it takes {", ".join(APP_OPTIONS)}')
+            options = ", ".join(APP_OPTIONS)
+            notes.append(
+                _note((given,), "is not an option of the dashboard, which takes", (options,), "after the", ("--",))
+            )
         else:
-            notes.append(f"{given}: a value without an option (record files are named with --data PATH)")
+            notes.append(_note((given,), "is a value without an option: record files are named with", ("--data PATH",)))
     return notes
 
 
@@ -141,9 +170,9 @@ def name_ignored_options() -> None:
     """Say, on the page and on the terminal, which of the options after ``--`` the dashboard does not use."""
     notes = read_options(_app_arguments())[1]
     if notes:
-        _say_on_terminal(tuple(notes))
+        _say_on_terminal(tuple(note.text for note in notes))
         for note in notes:
-            st.warning(text.escape_markdown(f"Ignored on the command line: {note}"))
+            st.warning("Ignored on the command line: " + note.markdown)
 
 
 @dataclass(frozen=True)

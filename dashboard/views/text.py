@@ -36,6 +36,14 @@ def escape_markdown(text: object) -> str:
     return _AUTO_MARKUP.sub(lambda match: match.group(1) + WORD_JOINER, escaped)
 
 
+def code_span(text: object) -> str:
+    """Text shown literally as code in Streamlit Markdown (a command to copy, where ``--`` would otherwise turn
+    into a dash): on one line, fenced by more backticks than it holds in a row."""
+    flattened = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flattened)), default=0) + 1)
+    return f"{fence} {flattened} {fence}"
+
+
 def terminal_safe(text: object) -> str:
     """One line fit for a terminal or a log: control and format characters written as escapes (``\\n``,
     ``\\x1b``, ``\\u202e``), so data can neither add lines nor move the cursor nor reorder what is shown."""
