@@ -38,10 +38,11 @@ class ParameterError(ValueError):
 # address, before any widget reads it, every value it names as ignored), the command line checks its options,
 # a story its filters. A widget would otherwise drop a value it cannot take without a word, or read it its own
 # way (Streamlit reads a whole number "2.5" as 2 and "٣" as 3, and fails on "inf"): so every rule here is at
-# least as strict as the widget's, and the widgets take their bounds from here.
+# least as strict as the widget's, and the rules and the widgets take their bounds and choices from the same
+# constants (the pages' modules', or these).
 
 MAX_BAND_WIDTH = 500.0  # in the band's unit, as on the page
-MIN_BAND_WIDTH = 0.1
+MIN_BAND_WIDTH = 0.1  # the sidebar's width widget starts here too: a link's 0.5 is drawn, not dropped
 MAX_PAGE = 1_000_000  # pages of the events table: more than any table holds; the page says when a table has fewer
 MAX_STEP = 1_000  # steps of a story: the story page says when a story has fewer
 LINK_ONLY = "tiles"  # never a parameter: online map tiles are switched on at the screen, never by a link
@@ -82,7 +83,6 @@ class Parameter:
     page: str
     check: Check
     repeatable: bool = False
-    bounds: tuple[float, float] | None = None  # a number's least and greatest value, for the page's widget
 
 
 def parse_day(text: str) -> date | None:
@@ -204,7 +204,7 @@ def _bounded(
 ) -> Parameter:
     """A number from ``low`` to ``high``; ``page_knows_high``: the page says how high the number may go (a
     table's pages, a story's steps), ``high`` only keeps numbers sane."""
-    return Parameter(name, page, _within(name, low, high, whole, page_knows_high), bounds=(low, high))
+    return Parameter(name, page, _within(name, low, high, whole, page_knows_high))
 
 
 # In the order they are checked (a band's border before its side). Pages: "sidebar" is every page's.
