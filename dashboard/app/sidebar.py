@@ -14,6 +14,7 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from dashboard.app.data import Data
@@ -361,35 +362,45 @@ NOTES_SHOWN = 20  # notes listed in the notice's warning; the rest under it
 
 def _ignored_address_parameters(data: Data) -> list[str]:
     """What the address this session was opened with asked for and the dashboard ignored, checked against
-    `params.PARAMETERS` once, before any widget reads the address. Every value named is also taken out of the
-    address: a widget would drop it without a word, or read it its own way (Streamlit reads a whole number
-    "2.5" as 2, and fails on "inf")."""
-    if IGNORED not in st.session_state:
-        renamed = _address_by_name(data.registries)
+    `params.PARAMETERS` before any widget reads the address: once, and again when the browser goes back or
+    forward to an address (Streamlit reads it again then). Every value named is also taken out of the address:
+    a widget would drop it without a word, or read it its own way (Streamlit reads a whole number "2.5" as 2,
+    and fails on "inf")."""
+    history = bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
+    if IGNORED not in st.session_state or history:
+        renamed = _address_by_name(data.registries) if not history else []
         opened = {name: st.query_params.get_all(name) for name in st.query_params}
         borders = sorted(geodesy.load_borders())
         asked_for = [*opened.get(EVENT, []), *overlays.centre_event_ids(opened.get(RINGS, []))]
         event_ids = queries.known_ids(data.table, asked_for)
         loaded = params.Loaded(data.registries, borders, event_ids, data.everything.dataset_actors)
         kept, notes = params.check_address(opened, loaded)
-        _keep_in_address(opened, kept)
-        st.session_state[IGNORED] = renamed + notes
+        _keep_in_address(opened, kept, rewrite_browser_address=not history)
+        earlier = st.session_state.get(IGNORED, [])
+        st.session_state[IGNORED] = earlier + [note for note in renamed + notes if note not in earlier]
     return st.session_state[IGNORED]
 
 
-def _keep_in_address(opened: Mapping[str, Sequence[str]], kept: Mapping[str, list[str]]) -> None:
-    """Leave in the address (the browser's too) only the values ``kept``. Streamlit seeds each widget from the
-    address the session was opened with, not from `st.query_params`: it is told to seed them from this one."""
-    changed = [name for name, values in kept.items() if values != list(opened[name])]
+def _keep_in_address(
+    opened: Mapping[str, Sequence[str]], kept: Mapping[str, list[str]], rewrite_browser_address: bool
+) -> None:
+    """Leave in the address only the values ``kept``. Streamlit seeds each widget from the address as it was
+    opened, not from `st.query_params`: it is told to seed them from this one. The browser's address is
+    rewritten too, but for one gone back to (widgets of earlier runs hold their parameters: Streamlit refuses
+    to rewrite them, and takes them out once their widgets are drawn)."""
+    changed = {name: values for name, values in kept.items() if values != list(opened[name])}
     if not changed:
         return
-    for name in changed:
-        if kept[name]:
-            st.query_params[name] = kept[name]
-        else:
-            del st.query_params[name]
     with get_session_state().query_params() as address:
+        for name, values in changed.items():
+            if values:
+                address.set_with_no_forward_msg(name, values if len(values) > 1 else values[0])
+            else:
+                address.discard_param_no_forward_msg(name)
         address.set_initial_query_params_from_current()
+        now = {name: address.get_all(name) for name in address}
+    if rewrite_browser_address:
+        st.query_params.from_dict({name: values for name, values in now.items() if values})  # one new address
 
 
 def _show_ignored(notice: object, notes: Sequence[str]) -> None:

@@ -111,3 +111,22 @@ def test_an_address_naming_no_page_opens_the_timeline_with_a_note(app: Page, pat
         "actors: Russia"  # the address's filters still apply
     )
     screenshot(app, f"no_such_page{path.replace('/', '_').replace('%', '')}")
+
+
+def test_going_back_to_a_hostile_address_draws_the_page(app: Page) -> None:
+    """The browser keeps the address as opened in its history: going back to it, Streamlit reads it again."""
+    app.goto(app.base_url + "/playback?trail=inf&speed=warp")
+    expect(app.locator("h1").first).to_have_text("Playback")
+    wait_until_settled(app)
+    expect(app).to_have_url(app.base_url + "/playback")  # the values named are taken out of the address
+    app.get_by_role("link", name="Trends").dispatch_event("click")
+    expect(app.locator("h1").first).to_have_text("Trends")
+    wait_until_settled(app)
+    app.go_back()
+    app.go_back()
+    expect(app).to_have_url(app.base_url + "/playback?trail=inf&speed=warp")
+    expect(app.locator("h1").first).to_have_text("Playback")
+    wait_until_settled(app)
+    expect(app.locator("[data-testid='stMain'] [data-testid='stAlertContentError']")).to_have_count(0)
+    expect(app.locator(NOTICE).filter(has_text="Ignored in the address")).to_contain_text("trail: 'inf'")
+    expect(app.locator("[data-testid='stMain']")).to_contain_text("events in this window")
