@@ -134,13 +134,13 @@ def record_with(record_id: str, lat: float) -> dict:
 
 @pytest.fixture(scope="module")
 def validated_large_yaml(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """``validate`` on a folder holding a small file with a bad record and a large YAML file (about 24 MB),
+    """``validate`` on a folder holding a small file with a bad record and a large YAML file (about 48 MB),
     on a terminal; and on a folder holding half the large file."""
     folder = tmp_path_factory.mktemp("large-yaml")
     small = folder / "2023.yaml"
     small.write_text(yaml.safe_dump([record_with("small-1", lat=123.0)], sort_keys=False), encoding="utf-8")
     large = folder / "2024.yaml"
-    write_long_records(large, 4_400)
+    write_long_records(large, 8_800)
     half = tmp_path_factory.mktemp("half") / "2024.yaml"
     lines = large.read_text(encoding="utf-8").splitlines(keepends=True)
     starts = [number for number, line in enumerate(lines) if line.startswith("- ")]
@@ -173,7 +173,7 @@ def test_validate_prints_each_file_when_it_is_done_and_shows_progress_on_a_termi
     assert progress, "no progress line for the large file"
     assert any(number > problem for number in progress), "the small file's problems came only at the end"
     out = "".join(text for stream, text in chunks if stream == "out")
-    assert "4401 read, 4400 loaded, 1 rejected" in out
+    assert "8801 read, 8800 loaded, 1 rejected" in out
     assert "\r" not in out and "checking" not in out  # the progress never reaches the output
     err = "".join(text for stream, text in chunks if stream == "err")
     assert re.search(r"\r +\r$", err), err[-300:]  # and is wiped from the terminal at the end
@@ -185,3 +185,47 @@ def test_validate_of_a_large_yaml_file_needs_about_its_size_in_memory(validated_
     go a part at a time), never several times it: at most three times, allowing for the allocator."""
     grown = validated_large_yaml["peak"] - validated_large_yaml["half_peak"]
     assert grown * 2**20 < 3 * validated_large_yaml["added"], (grown, validated_large_yaml["added"] / 2**20)
+
+
+def test_ids_stay_unique_across_files_and_across_the_parts_of_a_large_file(tmp_path: Path) -> None:
+    """A large file is checked a thousand records at a time, yet an id used again anywhere (in a later part, in
+    a later file read by the Arrow path) is reported where it comes second, naming where it came first."""
+    from dashboard.records.fastload import load_table
+    from dashboard.records.loader import load_events
+    from dashboard.records.synthetic import write_yaml
+
+    small = tmp_path / "1-small.yaml"
+    small.write_text(
+        yaml.safe_dump([record_with("shared", 50.0), record_with("only-small", 51.0)], sort_keys=False),
+        encoding="utf-8",
+    )
+    large = tmp_path / "2-large.yaml"
+    frame = synthetic_frame(1_500, seed=4)
+    frame.loc[1_200, "id"] = "shared"  # in the second part: used first in the small file
+    frame.loc[1_300, "id"] = "syn-000010"  # in the second part: used first in the first part
+    write_yaml(frame, large)
+    rows = synthetic_frame(30, seed=5)
+    rows["id"] = [f"csv-{number}" for number in range(30)]
+    rows.loc[0, "id"], rows.loc[1, "id"] = "only-small", "syn-000020"
+    write_csv(rows, tmp_path / "3-rows.csv")
+    starts = {
+        path.name: [number for number, line in enumerate(path.read_text().splitlines(), 1) if line.startswith("- ")]
+        for path in (small, large)
+    }
+    expected = {
+        (f"{large}", starts[large.name][1_200], f"{small}:{starts[small.name][0]}"),
+        (f"{large}", starts[large.name][1_300], f"{large}:{starts[large.name][10]}"),
+        (f"{tmp_path / '3-rows.csv'}", 2, f"{small}:{starts[small.name][1]}"),
+        (f"{tmp_path / '3-rows.csv'}", 3, f"{large}:{starts[large.name][20]}"),
+    }
+    general = load_events([tmp_path])
+    _, report = load_table([tmp_path])
+    for found in (general.report, report):
+        duplicates = {
+            (problem.file, problem.line, problem.message.removeprefix("duplicate id: first used at "))
+            for problem in found.problems
+            if problem.message.startswith("duplicate id")
+        }
+        assert duplicates == expected
+        assert (found.read, found.loaded, found.rejected) == (1_532, 1_528, 4)
+    assert report.problems == general.report.problems and report.files == general.report.files

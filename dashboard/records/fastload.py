@@ -195,6 +195,7 @@ def _check_csv(
 ) -> None:
     """Check a CSV file read by pyarrow: clean rows as they are typed, every other row by the general checks
     (as is a clean row whose id an earlier row, or another row of the file, uses: they word the duplicate)."""
+    checking.flush()  # the ids of the small files before it
     part.replaced, part.replaced_problems = replaced, problems
     part.clean &= ~replaced
     ids = _chunked(part.typed["id"]).combine_chunks()

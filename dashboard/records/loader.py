@@ -9,6 +9,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 
 from dashboard.records.datapaths import SkippedFile, data_paths, find_record_files, shown_path
 from dashboard.records.problems import Problem, Severity, problems_frame, shorten
-from dashboard.records.readers import RawFile, read_file, read_file_parts, subset_rows
+from dashboard.records.readers import PART_ROWS, RawFile, read_file, read_file_parts, subset_rows
 from dashboard.records.registries import Registries, load_registries
 from dashboard.records.releases import identities, replaced_rows, revisable
 from dashboard.records.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
@@ -143,7 +144,7 @@ def load_events(
 
 def _no_events(registries: Registries) -> pd.DataFrame:
     nothing = RawFile("", pd.DataFrame(columns=["record_line"]), pd.DataFrame(columns=["row"]))
-    return _combined([nothing], registries)[0].events
+    return _checked_rows([nothing], registries)[0].events
 
 
 def skipped_problems(skipped: Sequence[SkippedFile]) -> list[Problem]:
@@ -277,7 +278,8 @@ class _File:
 class Checking:
     """Record files checked one after another, each file part by part (`readers.PART_ROWS` records), each part
     against the ids of every row checked before it: a large file is never held whole, ids stay unique across
-    files, and every file is reported (``on_problems``) as soon as it is done.
+    files, and every file is reported (``on_problems``) as soon as it is done. Small files in a row are checked
+    together, up to a part's worth of records, as checking has a cost for each part however small.
 
     A file a later release of its dataset may revise (`dashboard.records.releases`) waits: once every other
     file is checked, the waiting files are read whole and checked, each without the rows a later one replaces.
@@ -303,6 +305,7 @@ class Checking:
         self.sizes = [_size(path) for path in files]
         self.bytes_done, self.records = 0, 0
         self.waiting: list[tuple[int, Callable[[], tuple[tuple, Callable[[np.ndarray, list[Problem]], None]]]]] = []
+        self.small: list[tuple[_File, RawFile]] = []  # whole small files read, to be checked together
 
     def report(self, problems: Sequence[Problem]) -> None:
         """Problems found (before the files, or one file's), told at once."""
@@ -315,10 +318,16 @@ class Checking:
         return _File(number, self.names[number])
 
     def read(self, number: int, path: Path) -> None:
-        """Read and check one file, part by part."""
+        """Read and check one file, part by part (a small file waits to be checked with the ones after it)."""
         file = self.start(number)
         try:
-            for raw in read_file_parts(path, file.name):
+            parts = read_file_parts(path, file.name)
+            first = next(parts)
+            following = next(parts, None)
+            if following is None and not revisable(identities(first.path, first.records)):
+                self._add_small(file, first)
+                return
+            for raw in itertools.chain([first], [following] if following is not None else [], parts):
                 if revisable(identities(raw.path, raw.records)):  # a later release may replace rows: wait
                     self.records -= file.read
                     self.later(number, lambda: self._whole(path, number))
@@ -329,6 +338,29 @@ class Checking:
             log.exception("reading %s failed", file.name)
             file.fail(error)
         self.done(file)
+
+    def _add_small(self, file: _File, raw: RawFile) -> None:
+        self.small.append((file, raw))
+        if sum(len(part.records) for _, part in self.small) >= PART_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Check the small files read so far, together, and report each."""
+        small, self.small = self.small, []
+        if not small:
+            return
+        try:
+            checked = _checked_rows([raw for _, raw in small], self.registries, self.ids.where)
+            kept = [self.keep(one.events) if self.keep is not None else None for one in checked]
+        except Exception:  # a defect of the checks: each file on its own, so it costs only the file it met
+            log.exception("checking %s together failed; checking them one by one", ", ".join(f.name for f, _ in small))
+            for file, raw in small:
+                self.check(file, raw)
+        else:
+            for (file, _), one, part in zip(small, checked, kept, strict=True):
+                self._take(file, one, part)
+        for file, _ in small:
+            self._done(file)
 
     def _whole(self, path: Path, number: int) -> tuple[tuple, Callable[[np.ndarray, list[Problem]], None]]:
         """A waiting file read whole: its identities, and how to check it without the rows a later release
@@ -359,30 +391,34 @@ class Checking:
 
     def check(self, file: _File, raw: RawFile) -> None:
         """Check the rows of ``raw`` (a part of ``file``) against every row before them, and keep the result."""
+        self.flush()  # the small files before it come first
         records = len(raw.records) + raw.unreadable + raw.replaced
         if file.failed is not None:  # counted only
             file.fail(file.failed[0], records)
             self.records += records
             return
         try:
-            result, typed = _combined([raw], self.registries, lambda ids: self._earlier(file, ids))
-            kept = self.keep(result.events) if self.keep is not None else None
+            [checked] = _checked_rows([raw], self.registries, lambda ids: self._earlier(file, ids))
+            kept = self.keep(checked.events) if self.keep is not None else None
         except Exception as error:  # a defect of the checks costs this file, never the others
             log.exception("checking %s failed", file.name)
             file.fail(error, records)
             self.records += records
             return
-        count = result.files[0]
+        self._take(file, checked, kept)
+
+    def _take(self, file: _File, checked: _Checked, kept: object) -> None:
+        count = checked.count
         file.read += count.read
         file.loaded += count.loaded
         file.rejected += count.rejected
         file.errors += count.errors
         file.warnings += count.warnings
         file.replaced += count.replaced
-        file.problems += result.problems
+        file.problems += checked.problems
         if kept is not None:
             file.kept.append(kept)
-        file.ids.add(file.name, typed["id"], typed["record_line"].fillna(-1).to_numpy(dtype=np.int64))
+        file.ids.add(file.name, checked.ids, checked.lines)
         self.records += count.read
 
     def add_checked(self, file: _File, rows: int, kept: object, ids: pa.Array, lines: np.ndarray) -> None:
@@ -407,7 +443,11 @@ class Checking:
         return found
 
     def done(self, file: _File) -> None:
-        """The file's counts, events and ids are final: report its problems."""
+        """The file's counts, events and ids are final: report its problems (after the small files before it)."""
+        self.flush()
+        self._done(file)
+
+    def _done(self, file: _File) -> None:
         self.counts[file.number] = file.count()
         self.kept[file.number] = file.kept
         if self._later_rows(file):
@@ -417,7 +457,8 @@ class Checking:
         self.report([*file.failure(), *file.problems])
 
     def finish(self) -> None:
-        """Check the waiting files (see the class)."""
+        """Check the small files still waiting to be, then the files waiting for every other (see the class)."""
+        self.flush()
         waiting = [(number, read()) for number, read in self.waiting]
         found = replaced_rows([files for _, (files, _) in waiting])
         for (_number, (_, check)), (replaced, problems) in zip(waiting, found, strict=True):
@@ -449,66 +490,91 @@ def without_rows(raw: RawFile, replaced: np.ndarray, problems: list[Problem]) ->
 
 def combine(raws: list[RawFile], registries: Registries) -> LoadResult:
     """Check the rows of all files together (ids must be unique across files) and build the result."""
-    result = _combined(raws, registries)[0]
-    result.problems[:0] = registries.problems
-    result.events = final_dtypes(result.events, registries)
-    return result
+    checked = _checked_rows(raws, registries)
+    problems = [*registries.problems, *(problem for one in checked for problem in one.problems)]
+    events = pd.concat([one.events for one in checked], ignore_index=True) if checked else _no_events(registries)
+    return LoadResult(events=final_dtypes(events, registries), problems=problems, files=[one.count for one in checked])
 
 
-def _combined(
+@dataclass
+class _Checked:
+    """One file's (or part's) rows checked: the rows that load (typed, not yet `final_dtypes`), its problems
+    (those found reading it first, then its rows'), its counts, and the typed id and line of every row."""
+
+    events: pd.DataFrame
+    problems: list[Problem]
+    count: FileCount
+    ids: pd.Series
+    lines: np.ndarray  # -1 where not known
+
+
+def _checked_rows(
     raws: list[RawFile], registries: Registries, earlier: Callable[[pd.Series], pd.Series] | None = None
-) -> tuple[LoadResult, pd.DataFrame]:
-    """`combine`'s result without the registries' problems, its events typed but not yet `final_dtypes`, and
-    the typed id and line of every row (rejected or not). ``earlier``: see `validation.check_records`."""
-    problems: list[Problem] = []
-    frames, source_frames, offset = [], [], 0
-    for file_number, raw in enumerate(raws):
+) -> list[_Checked]:
+    """The rows of ``raws`` checked together (each checks ids against the others' and ``earlier``'s, see
+    `validation.check_records`), the result of each."""
+    frames, source_frames, offsets = [], [], [0]
+    for raw in raws:
         records = raw.records.copy()
         records["record_file"] = raw.path
-        records["file_number"] = file_number
         sources = raw.sources.copy()
-        sources["row"] = sources["row"].astype("int64") + offset
+        sources["row"] = sources["row"].astype("int64") + offsets[-1]
         frames.append(records)
         source_frames.append(sources)
-        offset += len(records)
+        offsets.append(offsets[-1] + len(records))
     records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["record_line", "record_file"])
-    if "file_number" not in records:
-        records["file_number"] = pd.Series(dtype="int64")
     sources = pd.concat(source_frames, ignore_index=True) if source_frames else pd.DataFrame(columns=["row"])
     lines = pd.to_numeric(records["record_line"], errors="coerce").astype("Int64")
     where = records["record_file"].astype(str) + ":" + lines.astype(str)
-    read_issues, offset = [], 0
-    for raw in raws:  # issues found while reading, re-numbered to rows of the combined frame
-        read_issues.extend(issue._replace(row=issue.row + offset) for issue in raw.issues)
-        offset += len(raw.records)
+    read_issues = [  # issues found while reading, re-numbered to rows of the combined frame
+        issue._replace(row=issue.row + offset)
+        for raw, offset in zip(raws, offsets[:-1], strict=True)
+        for issue in raw.issues
+    ]
     typed, issues = check_records(records, sources, registries, where, read_issues, earlier)
     issues.extend(read_issues)
 
     ids = typed["id"]
-    rejected_rows = {issue.row for issue in issues if issue.severity is Severity.ERROR}
-    for raw in raws:
-        problems.extend(raw.problems)
+    rejected = np.zeros(len(typed), dtype=bool)
+    rejected[[issue.row for issue in issues if issue.severity is Severity.ERROR]] = True
     files_of_rows = records["record_file"].astype(str).tolist()  # plain lists: one lookup per problem
     lines_of_rows = [None if pd.isna(line) else int(line) for line in lines.tolist()]
     ids_of_rows = [None if pd.isna(record_id) else str(record_id) for record_id in ids.tolist()]
-    for issue in sorted(issues, key=lambda item: (item.row, item.field)):
-        problems.append(
-            Problem(
-                file=files_of_rows[issue.row],
-                line=lines_of_rows[issue.row],
-                record_id=ids_of_rows[issue.row],
-                field=issue.field,
-                value=shorten(issue.value),
-                message=issue.message,
-                severity=issue.severity,
-            )
+    row_problems = [
+        Problem(
+            file=files_of_rows[issue.row],
+            line=lines_of_rows[issue.row],
+            record_id=ids_of_rows[issue.row],
+            field=issue.field,
+            value=shorten(issue.value),
+            message=issue.message,
+            severity=issue.severity,
         )
-    keep = ~typed.index.isin(sorted(rejected_rows))
+        for issue in sorted(issues, key=lambda item: (item.row, item.field))
+    ]
+    rows_of_problems = [issue.row for issue in sorted(issues, key=lambda item: (item.row, item.field))]
     typed["record_file"] = records["record_file"].astype(str)
     typed["record_line"] = lines
-    events = typed[keep].reset_index(drop=True)
-    result = LoadResult(events=events, problems=problems, files=_counts(raws, records, rejected_rows, problems))
-    return result, typed[["id", "record_line"]]
+    known_lines = lines.fillna(-1).to_numpy(dtype=np.int64)
+    checked = []
+    for number, raw in enumerate(raws):
+        first, stop = offsets[number], offsets[number + 1]
+        low, high = np.searchsorted(rows_of_problems, [first, stop])
+        problems = [*raw.problems, *row_problems[low:high]]
+        errors = sum(problem.severity is Severity.ERROR for problem in problems)
+        rows, rejected_rows = stop - first, int(rejected[first:stop].sum())
+        count = FileCount(
+            raw.path,
+            rows + raw.unreadable + raw.replaced,
+            rows - rejected_rows,
+            rejected_rows + raw.unreadable,
+            errors,
+            len(problems) - errors,
+            raw.replaced,
+        )
+        events = typed.iloc[first:stop][~rejected[first:stop]].reset_index(drop=True)
+        checked.append(_Checked(events, problems, count, ids.iloc[first:stop], known_lines[first:stop]))
+    return checked
 
 
 def final_dtypes(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
@@ -533,23 +599,3 @@ def final_dtypes(events: pd.DataFrame, registries: Registries) -> pd.DataFrame:
             events[name] = events[name].astype("category")
     ordered_names = [schema_field.name for schema_field in FIELDS]
     return events[[name for name in ordered_names if name in events] + [c for c in events if c not in ordered_names]]
-
-
-def _counts(
-    raws: list[RawFile], records: pd.DataFrame, rejected_rows: set[int], problems: list[Problem]
-) -> list[FileCount]:
-    rows_per_file = records["file_number"].value_counts().to_dict()
-    rejected_series = records["file_number"].iloc[sorted(rejected_rows)].value_counts().to_dict()
-    by_file: dict[str, list[int]] = {}
-    for problem in problems:
-        tally = by_file.setdefault(problem.file, [0, 0])
-        tally[0 if problem.severity is Severity.ERROR else 1] += 1
-    counts = []
-    for number, raw in enumerate(raws):
-        rows = int(rows_per_file.get(number, 0))
-        rejected = int(rejected_series.get(number, 0)) + raw.unreadable
-        errors, warnings = by_file.get(raw.path, [0, 0])
-        read = rows + raw.unreadable + raw.replaced
-        loaded = rows - (rejected - raw.unreadable)
-        counts.append(FileCount(raw.path, read, loaded, rejected, errors, warnings, raw.replaced))
-    return counts
