@@ -11,8 +11,13 @@ import pytest
 from dashboard.records.loader import LoadResult, load_events
 from dashboard.records.registries import Registries, load_registries
 
-# Validated data is cached per user; tests (and the servers they start) keep theirs in a folder of their own.
-os.environ.setdefault("DASHBOARD_CACHE", tempfile.mkdtemp(prefix="dashboard-test-cache-"))
+# Validated data is cached per user; tests (and the servers they start) keep theirs in a folder of their own, one
+# for each worker process when the suite runs in parallel (a worker inherits the folder chosen before it started).
+_cache = os.environ.get("DASHBOARD_CACHE") or tempfile.mkdtemp(prefix="dashboard-test-cache-")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _cache = os.path.join(_cache, os.environ["PYTEST_XDIST_WORKER"])
+    os.makedirs(_cache, exist_ok=True)
+os.environ["DASHBOARD_CACHE"] = _cache
 
 
 @pytest.fixture(scope="session")

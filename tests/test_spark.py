@@ -24,7 +24,7 @@ from dashboard.store.engine import EventStore, duckdb_backend, spark_backend
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]  # one worker, one JVM
 REPO = Path(__file__).resolve().parent.parent
 
 EVENTS = 3_000
