@@ -31,8 +31,6 @@ ACTOR = f"Zulu {SCRIPT}"
 OTHER_ACTOR = f"{MARKDOWN_LINK} **bold** {SHORTCODES}"
 LOCATION = f"{MARKDOWN_IMAGE} <b>Oblast</b> {IMG}"
 
-pytestmark = pytest.mark.xdist_group("map-tooltips")  # one worker: one server on the hostile points, not one each
-
 
 @pytest.fixture(scope="module")
 def hostile_points(tmp_path_factory: pytest.TempPathFactory) -> Path:
