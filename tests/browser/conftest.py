@@ -37,9 +37,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(item.fspath).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.browser)
-            # One worker drives the browser tests, one after another, while the others run the rest: two
-            # Chromiums drawing WebGL at once on a two-core machine starved each other past their waits.
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
