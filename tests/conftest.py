@@ -74,3 +74,24 @@ def yaml_parser(request, monkeypatch) -> str:
     monkeypatch.setattr(yamlsafe, "_BaseLoader", base)
     monkeypatch.setattr(yamlsafe, "_NoAliasLoader", yamlsafe._safe_loader(base))
     return request.param
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--dist loadgroup``, tests marked ``xdist_group(name)`` run on one worker, one after another.
+    pytest-xdist 3.8 names the group by suffixing ``item._nodeid``, which pytest 9.2 no longer reads (a node's
+    address is ``item._id``); add the suffix where pytest-xdist's could not, so the groups hold either way."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        groups = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)

@@ -116,6 +116,23 @@ def settled_canvas(
     return poll(canvas.page, drawn_and_still, what, timeout)
 
 
+def act_until(
+    page: Page, act: Callable[[], None], check: Callable[[], T | None], what: str, patience: float = 10.0
+) -> T:
+    """Do ``act`` until ``check`` holds: for a gesture that a widget still wiring its events may drop (a key
+    press into a grid that has drawn but not yet taken focus). Each try waits longer than the one before, the
+    first ``patience`` seconds (long enough for the app to answer a gesture that did land)."""
+    deadline = time.monotonic() + SLOW
+    while True:
+        act()
+        try:
+            return poll(page, check, what, patience)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            patience = min(patience * 2, max(deadline - time.monotonic(), 1))
+
+
 def hover_until_shown(page: Page, at: tuple[float, float], label: Locator, timeout: float = SLOW) -> Locator:
     """Move the mouse onto ``at`` until ``label`` (a tooltip or hover label) shows: a chart picks only once it
     has drawn and wired its events, so a hover that shows the label is the sign that a click will land."""

@@ -12,6 +12,7 @@ from browser_support import (
     DECK_CANVAS,
     DECK_TOOLTIP,
     PLOTLY_HOVER_LABEL,
+    act_until,
     centre,
     click_until_shown,
     hover_until_shown,
@@ -269,10 +270,14 @@ def test_a_table_row_can_be_chosen_from_the_keyboard(app: Page) -> None:
     open_app(app, "/events")
     wait_until_settled(app)
     grid = settled_box(app.locator("[data-testid='stDataFrame']").first)
-    app.mouse.click(grid["x"] + 300, grid["y"] + 35 + 18)  # into the first row's title cell (focus only)
-    app.keyboard.press("ArrowDown")  # the second row: the newest event but one, Karachev
-    app.keyboard.press("Shift+Space")
-    poll(app, lambda: KARACHEV in app.url, "the row chosen from the keyboard in the address")
+
+    def choose_the_second_row() -> None:
+        app.mouse.click(grid["x"] + 300, grid["y"] + 35 + 18)  # into the first row's title cell (focus only)
+        app.keyboard.press("ArrowDown")  # the second row: the newest event but one, Karachev
+        app.keyboard.press("Shift+Space")
+
+    chosen = "the row chosen from the keyboard in the address"
+    act_until(app, choose_the_second_row, lambda: KARACHEV in app.url, chosen)
     expect(app.locator("[data-testid='stMain']").get_by_text("Distance to the Russia–Ukraine border")).to_be_visible()
 
 
