@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow.csv as pcsv
 from timing import median_seconds
 
-from dashboard.records.fastload import load_table
-from dashboard.records.registries import load_registries
+from dashboard.loading.fastload import load_table
+from dashboard.model.registries import load_registries
 
 SUB_TYPES = {
     "Shelling/artillery/missile attack": "Explosions/Remote violence",

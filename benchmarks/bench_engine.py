@@ -34,8 +34,8 @@ from bench_pages import baseline, bench
 from bench_sessions import free_port, wait_healthy
 from timing import median_seconds
 
-from dashboard.records.registries import load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.model.registries import load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
 from dashboard.store.dataset import write_dataset
 from dashboard.store.engine import EventStore, duckdb_backend
@@ -127,7 +127,7 @@ def big_dataset(table: pa.Table, target: int, folder: Path, registries) -> Path:
     joined = source.cross_join(replicas)
     grown = joined.mutate(id=joined.id.concat("-", joined.copy.cast("string"))).drop("copy")
     grown = grown.select(*table.column_names).limit(target).to_pyarrow()
-    from dashboard.records.loader import LoadReport
+    from dashboard.loading.loader import LoadReport
 
     out = folder / f"dataset-{target}"
     write_dataset(grown, LoadReport([], []), out)

@@ -27,9 +27,9 @@ from timing import median_seconds
 
 from dashboard.exports import briefing, datafiles, images
 from dashboard.geo import overlays
-from dashboard.records.loader import load_events
-from dashboard.records.registries import load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.loader import load_events
+from dashboard.model.registries import load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store.selection import Selection
 from dashboard.views import figures
 
@@ -41,8 +41,8 @@ try:
     if sys.argv[1] == "in-memory":
         from pathlib import Path
         from dashboard.exports import datafiles
-        from dashboard.records.datapaths import record_files
-        from dashboard.records.registries import load_registries
+        from dashboard.sources.datapaths import record_files
+        from dashboard.model.registries import load_registries
         from dashboard.store.cache import open_store
         from dashboard.store.filters import Filters
         from dashboard.store.selection import Selection

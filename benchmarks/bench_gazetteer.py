@@ -17,9 +17,9 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from timing import median_seconds
 
-from dashboard.records import gazetteer as gazetteer_module
-from dashboard.records.gazetteer import Gazetteer, build_geonames_index, geonames_index, normalise_name
-from dashboard.records.registries import load_registries
+from dashboard.model.registries import load_registries
+from dashboard.places import gazetteer as gazetteer_module
+from dashboard.places.gazetteer import Gazetteer, build_geonames_index, geonames_index, normalise_name
 
 EXACT = ["Kharkov", "Kursk", "Toropets", "Харків", "Moscow", "Springfield", "Kramatorsk", "Nowhereville"]
 FUZZY = ["Toropetz", "Vladivostock", "Dnepropetrovs", "Bakhmutt", "Sevastapol", "Karachov", "Kurks", "Pokrovks"]

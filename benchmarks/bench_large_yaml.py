@@ -28,7 +28,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dashboard.records.synthetic import nested_record, synthetic_frame  # noqa: E402
+from dashboard.model.synthetic import nested_record, synthetic_frame  # noqa: E402
 
 SUMMARY = "Колонна техники замечена у склада; a convoy of trucks was seen near the depot at night. " * 28
 BARE_PARSE = "import sys, yaml; yaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)"

@@ -17,9 +17,9 @@ import pandas as pd
 import yaml
 from timing import median_seconds
 
-from dashboard.records.loader import load_events
-from dashboard.records.registries import load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv, write_yaml
+from dashboard.loading.loader import load_events
+from dashboard.model.registries import load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv, write_yaml
 
 
 def main() -> None:

@@ -24,8 +24,8 @@ from pathlib import Path
 from bench_pages import baseline
 from timing import median_seconds
 
-from dashboard.records.registries import load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.model.registries import load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
 from dashboard.store.engine import EventStore, _parquet_view, duckdb_backend
 from dashboard.store.filters import Filters

@@ -20,7 +20,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.model.synthetic import synthetic_frame, write_csv
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["pages/timeline.py", "pages/map.py", "pages/events.py", "pages/trends.py", "pages/data_quality.py"]

@@ -24,9 +24,9 @@ from timing import median_seconds as median
 
 from dashboard.exports import animation
 from dashboard.exports.datafiles import ExportContext
-from dashboard.records.loader import load_events
-from dashboard.records.registries import load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.loader import load_events
+from dashboard.model.registries import load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection, forget_answers

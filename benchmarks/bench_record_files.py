@@ -4,7 +4,7 @@
 
 Prints the median wall time of R runs of each step, on a copy of data/events/depot_strikes.yaml (5 records) and
 on a file of about a megabyte (the bundled records copied 20 times), beside the baseline measured in the same
-run: the same bytes written atomically with no checks (`dashboard.records.safewrite.replace_file`).
+run: the same bytes written atomically with no checks (`dashboard.safeio.atomic.replace_file`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from timing import median_seconds
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dashboard.records import recordfiles  # noqa: E402
-from dashboard.records.registries import load_registries  # noqa: E402
-from dashboard.records.safewrite import replace_file  # noqa: E402
+from dashboard.curation import recordfiles  # noqa: E402
+from dashboard.model.registries import load_registries  # noqa: E402
+from dashboard.safeio.atomic import replace_file  # noqa: E402
 
 EVENTS = REPO / "data" / "events"
 RECORD_ID = "2024-09-29-kotluban-depot-strike"

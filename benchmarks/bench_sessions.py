@@ -29,9 +29,9 @@ from urllib.parse import urlencode
 import pandas as pd
 from playwright.async_api import Browser, async_playwright
 
-from dashboard.records.datapaths import BUNDLED_EVENTS_DIR
-from dashboard.records.loader import load_events
-from dashboard.records.registries import Registries, load_registries
+from dashboard.loading.loader import load_events
+from dashboard.model.registries import Registries, load_registries
+from dashboard.sources.datapaths import BUNDLED_EVENTS_DIR
 from dashboard.store import filters as flt
 from dashboard.store.engine import EventStore, store_from_frame
 from dashboard.store.selection import Selection

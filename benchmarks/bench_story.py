@@ -16,7 +16,7 @@ from pathlib import Path
 from bench_pages import baseline, median_rerun
 from streamlit.testing.v1 import AppTest
 
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache
 
 REPO = Path(__file__).resolve().parent.parent

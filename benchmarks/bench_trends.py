@@ -18,8 +18,8 @@ from bench_pages import baseline, median_rerun
 from streamlit.testing.v1 import AppTest
 from timing import median_seconds as median
 
-from dashboard.records.registries import load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.model.registries import load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection, forget_answers

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from dashboard.records.datapaths import DATA_ENV
-from dashboard.records.schema import DISTANCE_UNITS_KM
+from dashboard.model.schema import DISTANCE_UNITS_KM
+from dashboard.sources.datapaths import DATA_ENV
 from dashboard.store.settings import (
     DATASET_ENV,
     ENGINE_ENV,
@@ -38,7 +38,7 @@ from dashboard.store.settings import (
 from dashboard.views.text import terminal_safe
 
 if TYPE_CHECKING:
-    from dashboard.records.loader import Progress
+    from dashboard.loading.loader import Progress
 
 EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html", "gif", "mp4")
 UNITS = tuple(DISTANCE_UNITS_KM)
@@ -238,14 +238,14 @@ def _checked_load(paths: list[Path], quiet: bool, table_wanted: bool = True, bef
     does): the events table (only its ids when not wanted) and the report, or None for a bad path. On a
     terminal, a line on stderr says how far the reading has gone. ``before_summary(table)``, when given, runs
     after the problems are printed and returns more summary."""
-    from dashboard.records.datapaths import DataPathError, find_record_files
+    from dashboard.sources.datapaths import DataPathError, find_record_files
 
     try:
         find_record_files(paths)  # a bad path is answered before the loader's libraries are imported
     except DataPathError as error:
         say(f"error: {error}", sys.stderr)
         return None
-    from dashboard.records.fastload import load_table
+    from dashboard.loading.fastload import load_table
 
     progress = ProgressLine(sys.stderr) if not quiet and sys.stderr.isatty() else None
 
@@ -331,8 +331,8 @@ def _fitted(head: str, tail: str, columns: int) -> str:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from dashboard.records.datapaths import data_paths
-    from dashboard.records.stories import STORIES_ENV, story_folder
+    from dashboard.sources.datapaths import data_paths
+    from dashboard.sources.stories import STORIES_ENV, story_folder
 
     paths = data_paths([*args.paths, *args.data] or None)
     named = args.stories or os.environ.get(STORIES_ENV)
@@ -362,8 +362,8 @@ def _story_problems(folder: Path, table) -> tuple[list, str]:
     import pyarrow.compute as pc
 
     from dashboard.geo import geodesy
-    from dashboard.records.registries import load_registries
-    from dashboard.records.stories import load_stories, story_files
+    from dashboard.model.registries import load_registries
+    from dashboard.sources.stories import load_stories, story_files
     from dashboard.views import stories
 
     found, problems = load_stories(folder)
@@ -376,7 +376,7 @@ def _story_problems(folder: Path, table) -> tuple[list, str]:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from dashboard.records.datapaths import BUNDLED_DATA_DIR, DataPathError, data_paths, overlaps_data, record_files
+    from dashboard.sources.datapaths import BUNDLED_DATA_DIR, DataPathError, data_paths, overlaps_data, record_files
 
     paths = data_paths(args.paths)
     out = Path(args.out)
@@ -494,8 +494,8 @@ class _Opened:
 
 def _open_data(args: argparse.Namespace) -> tuple:
     """The registries, engine settings, record paths, store and load report the options name."""
-    from dashboard.records.datapaths import data_paths, record_files
-    from dashboard.records.registries import load_registries
+    from dashboard.model.registries import load_registries
+    from dashboard.sources.datapaths import data_paths, record_files
     from dashboard.store.cache import open_store
     from dashboard.store.engine import open_dataset
 
@@ -526,7 +526,7 @@ def _open_view(args: argparse.Namespace) -> _Opened:
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
-    from dashboard.records.datapaths import DataPathError
+    from dashboard.sources.datapaths import DataPathError
     from dashboard.store.dataset import DatasetError
     from dashboard.store.engine import EngineError
     from dashboard.views import params
@@ -539,7 +539,7 @@ def run_trends(args: argparse.Namespace) -> int:
 
     from dashboard.exports import trendfiles
     from dashboard.exports.datafiles import ExportContext
-    from dashboard.records.datapaths import BUNDLED_DATA_DIR, describe_paths
+    from dashboard.sources.datapaths import BUNDLED_DATA_DIR, describe_paths
     from dashboard.store import queries
     from dashboard.store.filters import Filters, caption
     from dashboard.store.selection import Selection
@@ -590,7 +590,7 @@ def run_export(args: argparse.Namespace) -> int:
     from dashboard.exports.outfiles import ExportError
     from dashboard.geo.geodesy import GeometryError
     from dashboard.geo.overlays import build_rings, centre_event_ids
-    from dashboard.records.datapaths import describe_paths
+    from dashboard.sources.datapaths import describe_paths
     from dashboard.store import queries
     from dashboard.store.filters import caption
     from dashboard.store.selection import Selection
@@ -622,7 +622,7 @@ def run_export(args: argparse.Namespace) -> int:
     kind = {"pptx": "briefing", "pdf": "briefing", "png": args.chart, "svg": args.chart, "html": args.chart}
     kind |= {"gif": f"playback_{args.window}", "mp4": f"playback_{args.window}"}
     name = datafiles.file_name(kind.get(args.format, "events"), selection.date_bounds, view.filters, args.format)
-    from dashboard.records.datapaths import BUNDLED_DATA_DIR, DataPathError, record_files
+    from dashboard.sources.datapaths import BUNDLED_DATA_DIR, DataPathError, record_files
 
     # The data being read: the named paths, the bundled data, and folders reached through links in named folders.
     try:
@@ -742,8 +742,8 @@ def run_story_export(args: argparse.Namespace) -> int:
     from dashboard.exports.outfiles import ExportError
     from dashboard.geo import geodesy
     from dashboard.geo.geodesy import GeometryError
-    from dashboard.records.datapaths import BUNDLED_DATA_DIR, describe_paths
-    from dashboard.records.stories import STORIES_ENV, story_folder
+    from dashboard.sources.datapaths import BUNDLED_DATA_DIR, describe_paths
+    from dashboard.sources.stories import STORIES_ENV, story_folder
     from dashboard.views import stories
 
     if args.format not in ("pptx", "pdf"):
@@ -803,7 +803,7 @@ def run_story_export(args: argparse.Namespace) -> int:
 
 def _read_article(path: Path) -> tuple[str | None, str | None]:
     """The text of an article file and a warning, or None and why it cannot be read."""
-    from dashboard.records.drafts import MAX_ARTICLE_CHARS
+    from dashboard.curation.drafts import MAX_ARTICLE_CHARS
 
     try:
         if not path.is_file():
@@ -827,9 +827,9 @@ def run_draft(args: argparse.Namespace) -> int:
     """``draft ARTICLE.txt --published YYYY-MM-DD``: draft records as YAML, printed or written to --out."""
     from datetime import date
 
-    from dashboard.records.datapaths import BUNDLED_DATA_DIR
-    from dashboard.records.drafts import MAX_ARTICLE_CHARS, default_places, draft_records, drafts_yaml
-    from dashboard.records.registries import load_registries
+    from dashboard.curation.drafts import MAX_ARTICLE_CHARS, default_places, draft_records, drafts_yaml
+    from dashboard.model.registries import load_registries
+    from dashboard.sources.datapaths import BUNDLED_DATA_DIR
 
     try:
         published = date.fromisoformat(args.published)

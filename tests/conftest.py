@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.records.loader import LoadResult, load_events
-from dashboard.records.registries import Registries, load_registries
+from dashboard.loading.loader import LoadResult, load_events
+from dashboard.model.registries import Registries, load_registries
 
 # Validated data is cached per user; tests (and the servers they start) keep theirs in a folder of their own, one
 # for each worker process when the suite runs in parallel (a worker inherits the folder chosen before it started).
@@ -63,7 +63,7 @@ def yaml_parser(request, monkeypatch) -> str:
     before 0.2.6). The loader's rules and messages must not depend on which one reads the file."""
     import yaml
 
-    from dashboard.records import yamlsafe
+    from dashboard.safeio import safeyaml
 
     if request.param == "libyaml":
         if not getattr(yaml, "__with_libyaml__", False):
@@ -71,8 +71,8 @@ def yaml_parser(request, monkeypatch) -> str:
         base = yaml.CSafeLoader
     else:
         base = yaml.SafeLoader
-    monkeypatch.setattr(yamlsafe, "_BaseLoader", base)
-    monkeypatch.setattr(yamlsafe, "_NoAliasLoader", yamlsafe._safe_loader(base))
+    monkeypatch.setattr(safeyaml, "_BaseLoader", base)
+    monkeypatch.setattr(safeyaml, "_NoAliasLoader", safeyaml._safe_loader(base))
     return request.param
 
 

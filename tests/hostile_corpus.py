@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from dashboard.records.schema import FIELDS, SOURCE_FIELDS, Kind, csv_source_column
+from dashboard.model.schema import FIELDS, SOURCE_FIELDS, Kind, csv_source_column
 from tests_support import VALID_RECORD
 
 LOAD, REJECT, EITHER = "load", "reject", "either"  # the fate of a record: EITHER = loaded or rejected, both fine
@@ -1342,7 +1342,7 @@ def load_report(paths: Sequence[str | Path]) -> dict:
     """Load ``paths`` and describe the outcome as plain data (JSON-able), with the seconds it took."""
     import pandas as pd
 
-    from dashboard.records.loader import load_events
+    from dashboard.loading.loader import load_events
 
     started, cpu_started = time.perf_counter(), time.process_time()
     result = load_events([Path(path) for path in paths])

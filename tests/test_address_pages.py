@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_pages import app
 
-from dashboard.records.problems import shorten
-from dashboard.records.registries import Registries
+from dashboard.model.problems import shorten
+from dashboard.model.registries import Registries
 from dashboard.views import params
 from tests_support import as_shown
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from test_pages import open_page
 
 from dashboard.app import curate_page, drafts_panel, place_picker
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
 from tests_support import as_shown
 
 PAGE = "pages/curate.py"
@@ -255,7 +255,7 @@ def no_record_is_open(at: AppTest) -> bool:
 
 
 def test_a_link_to_a_file_that_may_not_be_edited_opens_nothing_and_says_so(records: Path) -> None:
-    from dashboard.records.datapaths import shown_path
+    from dashboard.sources.datapaths import shown_path
 
     bundled = shown_path(REPO / "data" / "events" / "depot_strikes.yaml")  # read, but not named with --data
     at = follow_link(edit=KARACHEV, file=bundled)
@@ -298,7 +298,7 @@ def test_a_link_followed_while_editing_is_off_is_named(monkeypatch: pytest.Monke
 
 
 def _files(records: Path) -> list[str]:
-    from dashboard.records.datapaths import shown_path
+    from dashboard.sources.datapaths import shown_path
 
     return [shown_path(path) for path in sorted(records.glob("*.yaml"))]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.records.schema import FIELDS
+from dashboard.model.schema import FIELDS
 from dashboard.views import curation
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 
 from dashboard.exports import datafiles
-from dashboard.records.datapaths import data_paths, read_as
-from dashboard.records.datasets.common import joined_lists, labelled
-from dashboard.records.datasets.dates import month_start, parse_dates, shift_days, year_start
-from dashboard.records.loader import load_events
-from dashboard.records.problems import Severity
-from dashboard.records.registries import load_registries
+from dashboard.loading.loader import load_events
+from dashboard.model.problems import Severity
+from dashboard.model.registries import load_registries
+from dashboard.sources.datapaths import data_paths, read_as
+from dashboard.sources.datasets.common import joined_lists, labelled
+from dashboard.sources.datasets.dates import month_start, parse_dates, shift_days, year_start
 from tests_support import FIXTURES
 
 DATASETS = FIXTURES / "datasets"
@@ -234,7 +234,7 @@ def test_a_zipped_gdelt_1_daily_file_loads_as_downloaded(registries) -> None:
 def test_a_zip_that_unpacks_past_the_limit_is_refused_before_unpacking(tmp_path: Path, monkeypatch) -> None:
     import zipfile
 
-    from dashboard.records import readers
+    from dashboard.sources import readers
 
     path = tmp_path / "bomb.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -271,7 +271,7 @@ def zip_declaring(name: str, method: int, packed: bytes, size: int, checksum: in
 
 
 def test_a_zip_whose_headers_understate_its_size_is_refused_without_unpacking_it(tmp_path: Path, monkeypatch) -> None:
-    from dashboard.records import readers
+    from dashboard.sources import readers
 
     limit = 2 << 20
     monkeypatch.setattr(readers, "MAX_FILE_BYTES", limit)

@@ -1,4 +1,4 @@
-"""Draft records from a news article (`dashboard.records.drafts`, `python -m dashboard draft`).
+"""Draft records from a news article (`dashboard.curation.drafts`, `python -m dashboard draft`).
 
 The seed article (ICARO Media Group, about 9 Oct 2024) is a fixture; its curated records are those of
 data/events that cite it. A draft matches a curated record when the event type is the same, the date spans
@@ -17,7 +17,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from dashboard.cli import main
-from dashboard.records.drafts import (
+from dashboard.curation.drafts import (
     DRAFT_TAG,
     REVIEW_KEY,
     default_places,
@@ -30,7 +30,7 @@ from dashboard.records.drafts import (
     score_drafts,
     span_of,
 )
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
 from tests_support import FIXTURES
 
 ARTICLE = FIXTURES / "articles" / "icaro-2024-10-north-korean-troops.txt"
@@ -93,7 +93,7 @@ def curated_from_article() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def seed_drafts():
-    from dashboard.records.registries import load_registries
+    from dashboard.model.registries import load_registries
 
     registries = load_registries()
     return draft_records(ARTICLE.read_text(encoding="utf-8"), PUBLISHED, registries, default_places(registries))

@@ -27,8 +27,8 @@ from pypdf import PdfReader
 
 from dashboard.cli import main
 from dashboard.exports import briefing, datafiles, htmlsafe, images, outfiles
-from dashboard.records.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
+from dashboard.sources.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
 from dashboard.views.text import REPLACEMENT_CHARACTER, xml_safe_text
 from tests_support import load_frame, record, write_yaml
 

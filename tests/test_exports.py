@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard.exports import datafiles
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
 from dashboard.store.filters import Filters
 from tests_support import load_frame
 

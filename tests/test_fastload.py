@@ -1,4 +1,4 @@
-"""The Arrow path for CSV files (`dashboard.records.fastload`) gives exactly what the general loader gives.
+"""The Arrow path for CSV files (`dashboard.loading.fastload`) gives exactly what the general loader gives.
 
 Every test loads the same files both ways and compares the whole events table and the whole report (every
 problem, every count), for clean synthetic files, for files with a wrong value in any cell, and for files
@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.records import fastload
-from dashboard.records.columns import EVENT_SCHEMA, to_arrow
-from dashboard.records.datapaths import BUNDLED_EVENTS_DIR
-from dashboard.records.loader import load_events
-from dashboard.records.registries import load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading import fastload
+from dashboard.loading.columns import EVENT_SCHEMA, to_arrow
+from dashboard.loading.loader import load_events
+from dashboard.model.registries import load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv
+from dashboard.sources.datapaths import BUNDLED_EVENTS_DIR
 from tests_support import FIXTURES
 
 REGISTRIES = load_registries()

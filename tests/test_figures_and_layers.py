@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from dashboard.geo import geodesy, overlays
-from dashboard.records.loader import load_events
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.loader import load_events
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store.selection import Selection
 from dashboard.views import figures, layers, tables
 from tests_support import load_frame
@@ -220,7 +220,7 @@ def test_ring_spec_by_coordinates_and_nautical_miles(events, registries) -> None
 def test_aggregated_cells_stay_small_however_many_events_they_hold() -> None:
     import pandas as pd
 
-    from dashboard.records.registries import load_registries
+    from dashboard.model.registries import load_registries
     from dashboard.views import layers
 
     cells = pd.DataFrame({"cy": [100, 101, 102], "cx": [60, 61, 62], "count": [1, 2_500, 10_000], "type": "strike"})

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
 from dashboard.store import queries
 from dashboard.store.engine import store_from_frame
 from dashboard.store.filters import Filters, caption

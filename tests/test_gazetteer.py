@@ -11,11 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard.records import gazetteer as gazetteer_module
-from dashboard.records.gazetteer import Gazetteer, PlaceMatch, geonames_index, load_gazetteer, normalise_name
-from dashboard.records.loader import load_events
-from dashboard.records.problems import Severity
-from dashboard.records.schema import LOCATION_PRECISIONS
+from dashboard.loading.loader import load_events
+from dashboard.model.problems import Severity
+from dashboard.model.schema import LOCATION_PRECISIONS
+from dashboard.places import gazetteer as gazetteer_module
+from dashboard.places.gazetteer import Gazetteer, PlaceMatch, geonames_index, load_gazetteer, normalise_name
 from tests_support import only_errors, record, write_yaml
 
 

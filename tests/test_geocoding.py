@@ -11,8 +11,8 @@ from typing import ClassVar
 import pytest
 from geopy import exc
 
-from dashboard.geo import geocoding
-from dashboard.geo.geocoding import CONTACT_ENV, OnlineGeocoder, nominatim_precision
+from dashboard.places import geocoding
+from dashboard.places.geocoding import CONTACT_ENV, OnlineGeocoder, nominatim_precision
 
 KHARKIV = {
     "lat": "49.9923181",

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.cli import main
 from dashboard.geo.overlays import OverlayError, build_ring
-from dashboard.records.datapaths import DataPathError, find_record_files
-from dashboard.records.loader import load_events
-from dashboard.records.registries import Registries
+from dashboard.loading.loader import load_events
+from dashboard.model.registries import Registries
+from dashboard.sources.datapaths import DataPathError, find_record_files
 from dashboard.views import params, text
 from tests_support import FIXTURES, VALID_RECORD, as_shown, only_errors, record, write_yaml
 
@@ -132,7 +132,7 @@ def _huge_number_file(folder: Path, kind: str) -> tuple[Path, Path, int, str]:
         source.write_text(written, encoding="utf-8")
         return source, changed / source.name, _with_huge_latitude(source, changed / source.name), "latitude"
     if kind == "gdelt":
-        from dashboard.records.datasets import gdelt
+        from dashboard.sources.datasets import gdelt
 
         source = datasets / "gdelt_v2.export.CSV"
         lines = source.read_text(encoding="utf-8").splitlines()
@@ -161,7 +161,7 @@ def _huge_number_file(folder: Path, kind: str) -> tuple[Path, Path, int, str]:
 def test_a_number_of_a_hundred_thousand_digits_is_named_at_its_line_and_field(
     tmp_path: Path, kind: str, capsys
 ) -> None:
-    from dashboard.records.fastload import load_table
+    from dashboard.loading.fastload import load_table
 
     source, path, line, field = _huge_number_file(tmp_path, kind)
     capsys.readouterr()
@@ -308,8 +308,8 @@ def test_an_internal_error_exits_3_with_a_message_not_a_traceback(monkeypatch, c
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr("dashboard.records.loader.load_events", broken)
-    monkeypatch.setattr("dashboard.records.fastload.load_table", broken)
+    monkeypatch.setattr("dashboard.loading.loader.load_events", broken)
+    monkeypatch.setattr("dashboard.loading.fastload.load_table", broken)
     assert main(["validate"]) == 3
     err = capsys.readouterr().err
     assert "internal error: KeyError" in err and "Traceback" not in err

@@ -47,8 +47,8 @@ from test_pages import PAGES
 
 from dashboard.exports import images
 from dashboard.exports.datafiles import FORMULA_START
-from dashboard.records.datapaths import shown_path
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
+from dashboard.sources.datapaths import shown_path
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "hostile_corpus.py"

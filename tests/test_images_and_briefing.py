@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from dashboard.exports import briefing, images, static_map
 from dashboard.exports.datafiles import ExportContext
 from dashboard.geo import overlays
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
 from dashboard.store.selection import Selection
 from dashboard.views import figures, layers
 

@@ -11,8 +11,8 @@ import pyarrow.dataset as ds
 import pytest
 
 from dashboard.cli import main
-from dashboard.records.datapaths import BUNDLED_EVENTS_DIR
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.model.synthetic import synthetic_frame, write_csv
+from dashboard.sources.datapaths import BUNDLED_EVENTS_DIR
 from dashboard.store.engine import EventStore
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.model.synthetic import synthetic_frame, write_csv
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def run_loader(path: Path) -> dict:
     code = textwrap.dedent(
         f"""
         import json, resource
-        from dashboard.records.loader import load_events
+        from dashboard.loading.loader import load_events
         result = load_events([{str(path)!r}])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({{"read": result.read, "loaded": result.loaded, "rejected": result.rejected,
@@ -80,7 +80,7 @@ VALIDATE = textwrap.dedent(
 def write_long_records(path: Path, count: int) -> None:
     """``count`` valid records with summaries of about 5 KB in Latin and Cyrillic letters (curated records
     average about 3 KB: a 195 MB file held 60,000)."""
-    from dashboard.records.synthetic import nested_record
+    from dashboard.model.synthetic import nested_record
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     with path.open("w", encoding="utf-8") as out:
@@ -124,7 +124,7 @@ def run_validate(folder: Path, terminal: bool) -> tuple[list[tuple[str, str]], i
 
 
 def record_with(record_id: str, lat: float) -> dict:
-    from dashboard.records.synthetic import nested_record
+    from dashboard.model.synthetic import nested_record
 
     record = nested_record(synthetic_frame(1, seed=3).to_dict("records")[0])
     record["id"] = record_id
@@ -191,9 +191,9 @@ def test_validate_of_a_large_yaml_file_needs_about_its_size_in_memory(validated_
 def test_ids_stay_unique_across_files_and_across_the_parts_of_a_large_file(tmp_path: Path) -> None:
     """A large file is checked a thousand records at a time, yet an id used again anywhere (in a later part, in
     a later file read by the Arrow path) is reported where it comes second, naming where it came first."""
-    from dashboard.records.fastload import load_table
-    from dashboard.records.loader import load_events
-    from dashboard.records.synthetic import write_yaml
+    from dashboard.loading.fastload import load_table
+    from dashboard.loading.loader import load_events
+    from dashboard.model.synthetic import write_yaml
 
     small = tmp_path / "1-small.yaml"
     small.write_text(

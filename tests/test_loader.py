@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.records.loader import load_events
-from dashboard.records.problems import Severity
+from dashboard.loading.loader import load_events
+from dashboard.model.problems import Severity
 from tests_support import FIXTURES, VALID_RECORD, only_errors, record, write_yaml
 
 GOOD = record(id="good-record")

@@ -14,10 +14,10 @@ import pytest
 
 from dashboard.exports import images
 from dashboard.exports.datafiles import ExportContext
-from dashboard.records.columns import COLUMNS
-from dashboard.records.loader import load_events
-from dashboard.records.registries import OTHER_TIE, TIE_KINDS, default_registry_dir, load_registries
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.columns import COLUMNS
+from dashboard.loading.loader import load_events
+from dashboard.model.registries import OTHER_TIE, TIE_KINDS, default_registry_dir, load_registries
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import queries
 from dashboard.store.engine import store_from_frame
 from dashboard.store.filters import Filters

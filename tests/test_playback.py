@@ -15,8 +15,8 @@ from dashboard.cli import main
 from dashboard.exports import animation
 from dashboard.exports.datafiles import ExportContext
 from dashboard.exports.outfiles import ExportError
-from dashboard.records.loader import load_events
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.loader import load_events
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import queries
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection

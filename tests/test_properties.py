@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from dashboard.cli import main
-from dashboard.records.schema import FIELDS, SOURCE_FIELDS, Kind
+from dashboard.model.schema import FIELDS, SOURCE_FIELDS, Kind
 from tests_support import VALID_RECORD, record
 
 # A fixed budget per test (about 10-15 s on a 2-core CI machine), no deadline (a load takes a tenth of a

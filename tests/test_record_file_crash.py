@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.records.datapaths import BUNDLED_EVENTS_DIR, find_record_files
-from dashboard.records.recordfiles import FileVersion, open_record_file, previous_path, save_bytes
+from dashboard.curation.recordfiles import FileVersion, open_record_file, previous_path, save_bytes
+from dashboard.sources.datapaths import BUNDLED_EVENTS_DIR, find_record_files
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the saving process is forked")
 

@@ -1,4 +1,4 @@
-"""Editing record files (dashboard.records.recordfiles): minimal diffs, conflicts, undo, refusals, checks."""
+"""Editing record files (dashboard.curation.recordfiles): minimal diffs, conflicts, undo, refusals, checks."""
 
 from __future__ import annotations
 
@@ -14,10 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.records import recordfiles
-from dashboard.records.datapaths import BUNDLED_EVENTS_DIR
-from dashboard.records.loader import load_events
-from dashboard.records.recordfiles import (
+from dashboard.curation import recordfiles
+from dashboard.curation.recordfiles import (
     NothingToUndo,
     RecordFileError,
     SaveConflict,
@@ -28,6 +26,8 @@ from dashboard.records.recordfiles import (
     save,
     undo_last_save,
 )
+from dashboard.loading.loader import load_events
+from dashboard.sources.datapaths import BUNDLED_EVENTS_DIR
 
 DEPOT_FILE = BUNDLED_EVENTS_DIR / "depot_strikes.yaml"
 KOTLUBAN = "2024-09-29-kotluban-depot-strike"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.records.columns import to_arrow
-from dashboard.records.loader import load_events
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.columns import to_arrow
+from dashboard.loading.loader import load_events
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import queries
 from dashboard.store.dataset import write_dataset
 from dashboard.store.engine import EventStore, duckdb_backend, spark_backend

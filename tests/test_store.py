@@ -15,9 +15,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard.records.columns import EVENT_SCHEMA, to_arrow, to_frame
-from dashboard.records.loader import load_events
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.columns import EVENT_SCHEMA, to_arrow, to_frame
+from dashboard.loading.loader import load_events
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
 from dashboard.store.engine import EventStore, duckdb_backend, store_from_frame
 from dashboard.store.filters import Filters

@@ -16,8 +16,8 @@ from dashboard.cli import main
 from dashboard.exports import briefing, images
 from dashboard.exports.datafiles import ExportContext
 from dashboard.geo import geodesy
-from dashboard.records.loader import load_events
-from dashboard.records.stories import MAX_STORY_BYTES, STORIES_DIR, load_stories, read_story
+from dashboard.loading.loader import load_events
+from dashboard.sources.stories import MAX_STORY_BYTES, STORIES_DIR, load_stories, read_story
 from dashboard.store.engine import store_from_frame
 from dashboard.views import stories
 from tests_support import as_shown, record, write_yaml

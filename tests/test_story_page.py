@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from test_pages import KARACHEV, app, deck
 
 from dashboard.app import sidebar
-from dashboard.records.stories import STORIES_DIR, STORIES_ENV, load_stories
+from dashboard.sources.stories import STORIES_DIR, STORIES_ENV, load_stories
 from dashboard.views import stories
 from tests_support import as_shown
 

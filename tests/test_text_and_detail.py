@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dashboard.geo.geodesy import distance_to_border
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
 from dashboard.views import detail
 from dashboard.views.text import escape_html, escape_markdown, markdown_link, safe_url
 from tests_support import load_one

@@ -14,8 +14,8 @@ import pytest
 from dashboard.cli import main
 from dashboard.exports import trendfiles
 from dashboard.exports.datafiles import ExportContext
-from dashboard.records.loader import load_events
-from dashboard.records.synthetic import synthetic_frame, write_csv
+from dashboard.loading.loader import load_events
+from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import queries
 from dashboard.store.engine import store_from_frame
 from dashboard.store.filters import Filters

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from dashboard.records.loader import LoadResult, load_events
-from dashboard.records.registries import Registries
+from dashboard.loading.loader import LoadResult, load_events
+from dashboard.model.registries import Registries
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

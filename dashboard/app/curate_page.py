@@ -1,7 +1,7 @@
 """The Curate page: add, edit, duplicate and delete records in the analyst's record files, place them with the
 gazetteer (or, on request, an online geocoder) and a small map, and turn an article into draft records.
 
-Saving goes through `dashboard.records.recordfiles`: round-trip YAML (comments and layout kept), atomic, refused
+Saving goes through `dashboard.curation.recordfiles`: round-trip YAML (comments and layout kept), atomic, refused
 when the file changed on disk since this page read it, and undoable. Editing is off unless the dashboard was
 started with ``--edit`` and record files were named (`dashboard.app.data.editing`).
 """
@@ -17,13 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app import data as app_data
-from dashboard.app import form_state, sidebar
+from dashboard.app import drafts_panel, form_state, sidebar
 from dashboard.app.sidebar import View
-from dashboard.records import recordfiles
-from dashboard.records.datapaths import shown_path
-from dashboard.records.problems import shorten
-from dashboard.records.registries import Registries
-from dashboard.records.schema import (
+from dashboard.curation import recordfiles
+from dashboard.model.problems import shorten
+from dashboard.model.registries import Registries
+from dashboard.model.schema import (
     EARLIEST_DATE,
     FIELDS_BY_NAME,
     LATEST_DATE,
@@ -31,6 +30,7 @@ from dashboard.records.schema import (
     Field,
     Kind,
 )
+from dashboard.sources.datapaths import shown_path
 from dashboard.views import curation, text
 
 PREFIX = "curate_"  # widget keys: curate_<schema field name>
@@ -61,7 +61,7 @@ def editing_enabled() -> bool:
     return app_data.editing().refusal is None
 
 
-def open_values(values: dict[str, object], unsure: dict[str, str]) -> None:  # for a widget callback
+def _open_values(values: dict[str, object], unsure: dict[str, str]) -> None:  # for a widget callback
     """Put ``values`` in the Add form of the Records tab, their unsure fields marked, and show that tab."""
     st.session_state[PENDING] = values
     st.session_state[UNSURE] = unsure
@@ -74,9 +74,7 @@ def show_curate(view: View) -> None:
     with records_tab:
         _records(view)
     with drafts_tab:
-        from dashboard.app import drafts_panel
-
-        drafts_panel.show_drafts(view)
+        drafts_panel.show_drafts(view, _open_values if editing_enabled() else None)
 
 
 def _records(view: View) -> None:

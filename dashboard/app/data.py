@@ -15,9 +15,9 @@ import ibis.expr.types as ir
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.records.datapaths import DATA_ENV, DataPathError, data_paths, describe_paths, record_files
-from dashboard.records.loader import LoadReport
-from dashboard.records.registries import Registries, load_registries
+from dashboard.loading.loader import LoadReport
+from dashboard.model.registries import Registries, load_registries
+from dashboard.sources.datapaths import DATA_ENV, DataPathError, data_paths, describe_paths, record_files
 from dashboard.store import queries
 from dashboard.store.cache import open_store
 from dashboard.store.dataset import DatasetError

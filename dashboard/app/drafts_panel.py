@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
 
-from dashboard.app import curate_page
 from dashboard.app.sidebar import View
 from dashboard.app.ui import MIME
-from dashboard.records import drafts
-from dashboard.records.schema import EARLIEST_DATE, LATEST_DATE
+from dashboard.curation import drafts
+from dashboard.model.schema import EARLIEST_DATE, LATEST_DATE
 from dashboard.views import curation, text
 
 ARTICLE, PUBLISHED, PUBLISHER, URL, TITLE = (
@@ -44,12 +44,15 @@ def _draft(view: View) -> None:  # a widget callback
     st.session_state[FOUND] = found
 
 
-def _open_in_form(draft: drafts.Draft) -> None:  # a widget callback
-    values = curation.form_values(draft.record)
-    curate_page.open_values(values, unsure=dict(draft.unsure))
+OpenInForm = Callable[[dict[str, object], dict[str, str]], None]  # (a record's form values, its unsure fields)
 
 
-def show_drafts(view: View) -> None:
+def _open_in_form(draft: drafts.Draft, open_in_form: OpenInForm) -> None:  # a widget callback
+    open_in_form(curation.form_values(draft.record), dict(draft.unsure))
+
+
+def show_drafts(view: View, open_in_form: OpenInForm | None) -> None:
+    """The drafts tab; ``open_in_form`` puts a draft in the record form (None: editing is off)."""
     st.caption(
         "Paste the article's text and give its publication date: relative dates (“on Tuesday”, “last week”) are"
         " read against it. Drafts are proposals: every field the reading was unsure of is marked, and nothing"
@@ -77,10 +80,10 @@ def show_drafts(view: View) -> None:
     if not found:
         st.info("No event found in this text: no drafts.")
         return
-    _show_found(view, found, published)
+    _show_found(view, found, published, open_in_form)
 
 
-def _show_found(view: View, found: list[drafts.Draft], published: date | None) -> None:
+def _show_found(view: View, found: list[drafts.Draft], published: date | None, open_in_form: OpenInForm | None) -> None:
     registries = view.data.registries
     unsure_total = sum(len(draft.unsure) for draft in found)
     st.markdown(f"**{len(found)} draft records**, {unsure_total} fields to check.")
@@ -93,7 +96,6 @@ def _show_found(view: View, found: list[drafts.Draft], published: date | None) -
         key="draft_download",
         on_click="ignore",
     )
-    editing = curate_page.editing_enabled()
     for index, draft in enumerate(found):
         record = draft.record
         when = record.get("date", {})
@@ -105,13 +107,13 @@ def _show_found(view: View, found: list[drafts.Draft], published: date | None) -
                 st.warning(f"**{text.escape_markdown(name.replace('_', ' '))}**: {text.escape_markdown(reason)}")
             for sentence in draft.sentences:
                 st.caption(f"“{text.escape_markdown(sentence)}”")
-            if editing:
+            if open_in_form is not None:
                 st.button(
                     "Open in the record form",
                     key=f"draft_open_{index}",
                     on_click=_open_in_form,
-                    args=(draft,),
+                    args=(draft, open_in_form),
                     help="Fills the Records tab's form (Add) with this draft, its unsure fields marked.",
                 )
-    if not editing:
+    if open_in_form is None:
         st.caption("To review a draft in the record form and save it, start the dashboard with `--edit`.")

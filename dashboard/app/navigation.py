@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.records.problems import shorten
+from dashboard.model.problems import shorten
 from dashboard.views import text
 
 _NOTE = "_page_not_found_note"  # the note for the address's path, kept while the default page is shown

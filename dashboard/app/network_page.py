@@ -7,8 +7,8 @@ import streamlit as st
 
 from dashboard.app import selection, sidebar, ui
 from dashboard.app.sidebar import View
-from dashboard.records.problems import shorten
-from dashboard.records.schema import EARLIEST_DATE, LATEST_DATE
+from dashboard.model.problems import shorten
+from dashboard.model.schema import EARLIEST_DATE, LATEST_DATE
 from dashboard.views import network, tables, text
 
 TIE_EVENTS = 200  # events of a tie listed: the latest

@@ -8,9 +8,9 @@ import math
 import streamlit as st
 
 from dashboard.app import form_state
-from dashboard.records import gazetteer
-from dashboard.records.gazetteer import PlaceMatch
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
+from dashboard.places import gazetteer
+from dashboard.places.gazetteer import PlaceMatch
 from dashboard.views import curation, text
 
 FIND, ONLINE, SPAN, MAP = "curate_find_place", "curate_online", "curate_map_span", "curate_place_map"
@@ -78,7 +78,7 @@ def show_place_finder(registries: Registries) -> None:
 def _online_matches(query: str) -> list[PlaceMatch]:
     """Nominatim's answer (asked only now, with the toggle on; the same query is answered from the disk
     cache), or a warning saying why there is none."""
-    from dashboard.geo import geocoding
+    from dashboard.places import geocoding
 
     answer = geocoding.OnlineGeocoder(enabled=True).geocode(query, limit=SUGGESTIONS)
     if answer.message:

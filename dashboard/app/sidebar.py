@@ -20,9 +20,9 @@ from streamlit.runtime.state.session_state_proxy import get_session_state
 from dashboard.app.data import Data
 from dashboard.app.messages import caption, warning
 from dashboard.geo import geodesy, overlays
-from dashboard.records.problems import shorten
-from dashboard.records.registries import Registries, name_key
-from dashboard.records.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE, LOCATION_PRECISIONS
+from dashboard.model.problems import shorten
+from dashboard.model.registries import Registries, name_key
+from dashboard.model.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE, LOCATION_PRECISIONS
 from dashboard.store import filters as flt
 from dashboard.store import queries
 from dashboard.store.selection import Selection

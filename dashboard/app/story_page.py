@@ -10,7 +10,7 @@ from dashboard.app.sidebar import View
 from dashboard.exports import briefing, images
 from dashboard.exports.datafiles import ExportContext
 from dashboard.geo import geodesy
-from dashboard.records.problems import problems_frame
+from dashboard.model.problems import problems_frame
 from dashboard.views import stories, text
 
 STORY, STEP = stories.STORY, stories.STEP

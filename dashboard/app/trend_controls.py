@@ -8,8 +8,8 @@ from dashboard.app import sidebar
 from dashboard.app.sidebar import View
 from dashboard.app.ui import MIME, chart_downloads_row, export_context
 from dashboard.exports.datafiles import file_name
-from dashboard.records.problems import shorten
-from dashboard.records.schema import EARLIEST_DATE, LATEST_DATE
+from dashboard.model.problems import shorten
+from dashboard.model.schema import EARLIEST_DATE, LATEST_DATE
 from dashboard.views import trends
 
 # Address parameters (the widget keys).

@@ -135,7 +135,7 @@ def show_detail(view: View) -> None:
 def _edit_link(event) -> None:
     """ "Edit this record" on the Curate page, when editing is on and the record's file may be written."""
     from dashboard.app.data import editing
-    from dashboard.records.datapaths import shown_path
+    from dashboard.sources.datapaths import shown_path
 
     writable = {shown_path(path) for path in editing().files}
     where = str(event.get("record_file") or "")

@@ -23,7 +23,7 @@ from dashboard.exports.datafiles import ExportContext
 from dashboard.exports.outfiles import ExportError
 from dashboard.exports.static_map import map_extent, outline_rings
 from dashboard.geo import geodesy
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.views import layers
 from dashboard.views.playback import DEFAULT_FPS, MAX_FPS, TRAIL_ALPHAS, Frames
 from dashboard.views.text import xml_safe_text

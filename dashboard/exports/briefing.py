@@ -27,7 +27,7 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.exports import images, static_map
 from dashboard.exports.datafiles import PRODUCT, ExportContext
 from dashboard.geo.overlays import Band, Ring
-from dashboard.records.schema import (
+from dashboard.model.schema import (
     CONFIDENCE_LEVELS,
     CONFIDENCE_MEANINGS,
     DATE_PRECISION_MEANINGS,
@@ -652,7 +652,7 @@ def _step_map(step, context: ExportContext, total: int):  # step: dashboard.view
 
 def build_story_briefing(story, store, registries, context: ExportContext, borders=(), title: str | None = None):
     """Render every step's map (one browser session for all) and gather the story pack's content. ``story``:
-    a `dashboard.records.stories.Story` that passed `dashboard.views.stories.check_story`."""
+    a `dashboard.sources.stories.Story` that passed `dashboard.views.stories.check_story`."""
     from dashboard.views import stories
 
     steps = [stories.step_view(story, number, store, registries, borders) for number in range(1, len(story.steps) + 1)]

@@ -18,8 +18,8 @@ from itertools import pairwise
 import pandas as pd
 
 from dashboard.geo import geodesy
-from dashboard.records.registries import Registries
-from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
+from dashboard.model.registries import Registries
+from dashboard.model.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, csv_source_column
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
 from dashboard.views.text import escape_html, xml_safe_text

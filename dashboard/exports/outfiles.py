@@ -4,7 +4,7 @@ read, never through a symbolic link, and atomically, so an interrupted write lea
 The file is written to a temporary file in the same folder, flushed and synced, then put in place in one
 step: ``os.replace`` when replacing is allowed, else ``os.link`` (which fails if a file has appeared there
 meanwhile) and removing the temporary name. The folder is synced afterwards. Any failure removes the
-temporary file. The mechanism is `dashboard.records.safewrite`'s, shared with the record files analysts edit.
+temporary file. The mechanism is `dashboard.safeio.atomic`'s, shared with the record files analysts edit.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from dashboard.records.safewrite import TEMP_SUFFIX, link_new
-from dashboard.records.safewrite import sync_folder as _sync_folder
-from dashboard.records.safewrite import write_temporary as _write_temporary
+from dashboard.safeio.atomic import TEMP_SUFFIX, link_new
+from dashboard.safeio.atomic import sync_folder as _sync_folder
+from dashboard.safeio.atomic import write_temporary as _write_temporary
 
 __all__ = ["TEMP_SUFFIX", "ExportError", "OutputExists", "OutputRefused", "check_output", "write_output"]
 

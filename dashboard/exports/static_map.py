@@ -19,7 +19,7 @@ from pyproj import Geod
 
 from dashboard.geo.geodesy import border_band, border_line_paths, bounds, pairwise_km, scale_bar
 from dashboard.geo.overlays import Band, Ring
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.store.selection import Selection
 from dashboard.views.layers import (
     ARC_LIMIT,

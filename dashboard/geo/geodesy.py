@@ -23,7 +23,7 @@ from geopy.distance import geodesic
 from shapely.geometry import MultiLineString, Point, shape
 from shapely.ops import nearest_points
 
-from dashboard.records.schema import DISTANCE_UNITS_KM
+from dashboard.model.schema import DISTANCE_UNITS_KM
 
 GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 DEFAULT_BORDER = "RUS-UKR"

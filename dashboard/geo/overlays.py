@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.geo.geodesy import GeometryError, format_distance, ring, to_km
-from dashboard.records.registries import Registries, name_key
-from dashboard.records.schema import DISTANCE_UNITS_KM
+from dashboard.model.registries import Registries, name_key
+from dashboard.model.schema import DISTANCE_UNITS_KM
 
 _NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|nmi)\s*$", re.I)
 _LAT_LON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")

@@ -19,18 +19,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.records.columns import EVENT_SCHEMA
-from dashboard.records.datapaths import inside_data
-from dashboard.records.fastload import load_table as load_table_from_files
-from dashboard.records.loader import FileCount, LoadReport
-from dashboard.records.problems import Problem, Severity
-from dashboard.records.registries import Registries, default_registry_dir
+from dashboard.loading.columns import EVENT_SCHEMA
+from dashboard.loading.fastload import load_table as load_table_from_files
+from dashboard.loading.loader import LoadReport
+from dashboard.model.registries import Registries, default_registry_dir
+from dashboard.sources.datapaths import inside_data
 from dashboard.store.engine import DUCKDB_CONFIG, TABLE, EngineError, EventStore
 
 log = logging.getLogger(__name__)
@@ -78,19 +76,6 @@ def usable_cache_dir(data_roots: Sequence[Path]) -> Path | None:
     return folder
 
 
-def report_json(report: LoadReport) -> bytes:
-    return json.dumps(
-        {"problems": [asdict(problem) for problem in report.problems], "files": [asdict(c) for c in report.files]},
-        ensure_ascii=True,
-    ).encode()
-
-
-def report_from_json(data: bytes) -> LoadReport:
-    raw = json.loads(data)
-    problems = [Problem(**{**item, "severity": Severity(item["severity"])}) for item in raw["problems"]]
-    return LoadReport(problems, [FileCount(**item) for item in raw["files"]])
-
-
 def _write_atomically(target: Path, write) -> None:
     """Write through ``write(path)`` to a temporary file beside ``target``, flush it to disk, then rename."""
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -109,7 +94,7 @@ def read_report(folder: Path, key: str) -> LoadReport | None:
     """The cached report for ``key`` (marking the entry recently used), or None when missing or unreadable."""
     report_path = folder / f"{key}.json"
     try:
-        report = report_from_json(report_path.read_bytes())
+        report = LoadReport.from_json(report_path.read_bytes())
     except FileNotFoundError:
         return None
     except Exception as error:  # a damaged or foreign entry: load from the files instead
@@ -194,7 +179,7 @@ def write_entry(folder: Path, key: str, table: pa.Table, report: LoadReport) -> 
     """Store ``table`` and ``report`` under ``key`` (the table first: the report marks a complete entry)."""
     folder.mkdir(parents=True, exist_ok=True)
     _write_atomically(folder / f"{key}.parquet", lambda path: pq.write_table(table, path, compression="zstd"))
-    _write_atomically(folder / f"{key}.json", lambda path: Path(path).write_bytes(report_json(report)))
+    _write_atomically(folder / f"{key}.json", lambda path: Path(path).write_bytes(report.to_json()))
     _prune(folder)
 
 

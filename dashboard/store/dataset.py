@@ -26,8 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from dashboard.records.loader import LoadReport
-from dashboard.store.cache import report_from_json, report_json
+from dashboard.loading.loader import LoadReport
 from dashboard.store.queries import PARTITION
 
 LAYOUT = "conflict-event-dashboard/events-v1"
@@ -71,7 +70,7 @@ def write_dataset(table: pa.Table, report: LoadReport, out: Path, *, force: bool
             existing_data_behavior="error",
         )
         written = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        (staging / "report.json").write_bytes(report_json(report))
+        (staging / "report.json").write_bytes(report.to_json())
         info = {"layout": LAYOUT, "events": table.num_rows, "longest_span_days": longest_days, "written": written}
         (staging / "dataset.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         if out.exists():
@@ -93,7 +92,7 @@ def read_info(path: Path) -> tuple[DatasetInfo, LoadReport]:
     path = Path(path)
     try:
         info = json.loads((path / "dataset.json").read_text(encoding="utf-8"))
-        report = report_from_json((path / "report.json").read_bytes())
+        report = LoadReport.from_json((path / "report.json").read_bytes())
     except FileNotFoundError as error:
         raise DatasetError(f"{path} is not a dataset written by ingest (no {Path(error.filename).name})") from None
     except (ValueError, KeyError, TypeError) as error:

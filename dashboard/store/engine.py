@@ -1,6 +1,6 @@
 """The engine that answers every view: DuckDB embedded by default, Apache Spark for data beyond one machine.
 
-An `EventStore` is the validated-events table (`dashboard.records.columns.EVENT_SCHEMA`) as an Ibis table on
+An `EventStore` is the validated-events table (`dashboard.loading.columns.EVENT_SCHEMA`) as an Ibis table on
 one backend. The queries in `dashboard.store.queries` are Ibis expressions, so the same code runs on either
 engine; only the rows, counts and cells a view shows come back to Python.
 
@@ -21,8 +21,8 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.records.loader import LoadReport
-from dashboard.records.registries import Registries
+from dashboard.loading.loader import LoadReport
+from dashboard.model.registries import Registries
 from dashboard.store.settings import DEFAULT_SPARK_MASTER, EngineSettings
 
 TABLE = "events"
@@ -169,7 +169,7 @@ def _parquet_view(backend: ibis.BaseBackend, pattern: str, hive: bool) -> ibis.T
 
 
 def _checked(table: ibis.Table, path: Path | str) -> ibis.Table:
-    from dashboard.records.columns import COLUMNS
+    from dashboard.loading.columns import COLUMNS
 
     missing = [name for name in COLUMNS if name not in table.columns]
     if missing:
@@ -183,7 +183,7 @@ def _engine_name(backend: ibis.BaseBackend) -> str:
 
 def store_from_frame(events: pd.DataFrame, registries: Registries) -> EventStore:
     """The loader's typed events on a fresh embedded engine (tests, the command line, small data)."""
-    from dashboard.records.columns import to_arrow
+    from dashboard.loading.columns import to_arrow
 
     return EventStore.from_arrow(to_arrow(events), registries)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.records.columns import COLUMNS, to_frame
-from dashboard.records.registries import Registries
+from dashboard.loading.columns import COLUMNS, to_frame
+from dashboard.model.registries import Registries
 from dashboard.store.filters import Filters
 
 ENGINE_LOCK = threading.RLock()

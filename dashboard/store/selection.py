@@ -3,7 +3,7 @@
 Every answer is computed by the engine; only what is drawn comes back (rows when there are few, else counts
 and cells). Answers are kept for the life of the selection, which is one page run.
 
->>> from dashboard.records.loader import load_events
+>>> from dashboard.loading.loader import load_events
 >>> from dashboard.store.engine import store_from_frame
 >>> result = load_events()
 >>> selection = Selection.of(store_from_frame(result.events, result.registries), Filters(actors=("iran",)))
@@ -24,7 +24,7 @@ from typing import TypeVar
 import ibis.expr.types as ir
 import pandas as pd
 
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.store import queries
 from dashboard.store.engine import EventStore, store_from_frame
 from dashboard.store.filters import Filters

@@ -1,7 +1,7 @@
 """The Curate page's record form, independent of Streamlit: which fields it shows in which section, a record's
 values as the form holds them (one value per schema field, sources as rows), and back.
 
-The form is built from `dashboard.records.schema.FIELDS`, so a field added to the schema appears on the form.
+The form is built from `dashboard.model.schema.FIELDS`, so a field added to the schema appears on the form.
 Values go back into the nested form that record files hold; empty values are left out, as a curator writing
 YAML would leave them out.
 """
@@ -13,8 +13,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dashboard.records.problems import shorten
-from dashboard.records.schema import FIELDS, FIELDS_BY_NAME, SOURCE_FIELDS, Field, Kind
+from dashboard.model.problems import shorten
+from dashboard.model.schema import FIELDS, FIELDS_BY_NAME, SOURCE_FIELDS, Field, Kind
 
 # Fields that only rows of a standard dataset carry (ACLED, UCDP…): never written by a curator.
 DATASET_FIELDS = ("dataset", "dataset_id")

@@ -14,7 +14,7 @@ from dashboard.geo.geodesy import (
     format_distance,
     from_km,
 )
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.views.text import escape_markdown as esc
 from dashboard.views.text import markdown_link
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.store.selection import Selection
 from dashboard.views.text import escape_plotly
 

@@ -24,7 +24,7 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboard.geo.geodesy import GEO_DIR, border_band, border_line_paths, bounds, format_distance, pairwise_km
 from dashboard.geo.geodesy import scale_bar as geodesy_scale_bar
 from dashboard.geo.overlays import Band, Ring
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.store.queries import ARC_TYPES, CELL_DEGREES
 from dashboard.store.selection import Selection
 

@@ -8,7 +8,7 @@ type in ``data/registries/event_types.yaml``; a type without one is ``other``, g
 The ties come from one engine aggregate (`dashboard.store.queries.actor_ties`); everything here works on that
 small table, never on events. The layout is deterministic: the same ties give the same picture.
 
-    >>> from dashboard.records.registries import load_registries
+    >>> from dashboard.model.registries import load_registries
     >>> ties = pd.DataFrame({"source": ["north_korea"], "target": ["russia"], "role": ["counterpart"],
     ...     "event_type": ["arms_transfer"], "events": [4], "first": [pd.Timestamp("2023-09-07")],
     ...     "last": [pd.Timestamp("2024-08-27")]})
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.records.registries import OTHER_TIE, TIE_KINDS, Registries
+from dashboard.model.registries import OTHER_TIE, TIE_KINDS, Registries
 from dashboard.views.text import escape_plotly
 
 TITLE = "Actor network"

@@ -15,9 +15,9 @@ from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.geo.overlays import DEFAULT_BAND, Band, ring_problem
-from dashboard.records.problems import shorten
-from dashboard.records.registries import Registries, name_key
-from dashboard.records.schema import (
+from dashboard.model.problems import shorten
+from dashboard.model.registries import Registries, name_key
+from dashboard.model.schema import (
     CONFIDENCE_LEVELS,
     DISTANCE_UNITS_KM,
     EARLIEST_DATE,

@@ -19,7 +19,7 @@ import pandas as pd
 import pydeck as pdk
 
 from dashboard.geo import geodesy
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.store.selection import Selection
 from dashboard.views import layers
 

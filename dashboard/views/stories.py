@@ -25,10 +25,10 @@ import plotly.graph_objects as go
 import pydeck as pdk
 
 from dashboard.geo.overlays import Band, Ring, build_rings, centre_event_ids, ring_problem
-from dashboard.records.datapaths import DataPathError, data_paths
-from dashboard.records.problems import Problem, shorten
-from dashboard.records.registries import Registries
-from dashboard.records.stories import (
+from dashboard.model.problems import Problem, shorten
+from dashboard.model.registries import Registries
+from dashboard.sources.datapaths import DataPathError, data_paths
+from dashboard.sources.stories import (
     STORIES_ENV,
     Story,
     StoryStep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.store.queries import DUPLICATE_DISTANCE_KM
 
 # Widths in pixels, chosen so the table fits without sideways scrolling at 1,440 pixels: all columns when the

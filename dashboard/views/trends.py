@@ -21,7 +21,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.records.registries import Registries
+from dashboard.model.registries import Registries
 from dashboard.store.queries import TREND_DIMENSIONS
 from dashboard.store.selection import Selection
 from dashboard.views.text import escape_plotly

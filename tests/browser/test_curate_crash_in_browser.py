@@ -29,8 +29,8 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from browser_support import SLOW, wait_until_settled
-from dashboard.records.datapaths import shown_path
-from dashboard.records.loader import load_events
+from dashboard.loading.loader import load_events
+from dashboard.sources.datapaths import shown_path
 from tests_support import record
 
 REPO = Path(__file__).resolve().parents[2]

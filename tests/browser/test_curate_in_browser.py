@@ -37,7 +37,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def shown_file() -> str:
     """How the page names the copied depot_strikes.yaml (as the sidebar and the detail card do)."""
-    from dashboard.records.datapaths import shown_path
+    from dashboard.sources.datapaths import shown_path
 
     return shown_path(RECORDS_COPY[0] / "depot_strikes.yaml")
 

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dashboard.records.registries import REGISTRY_FILES, Registries
+from dashboard.model.registries import REGISTRY_FILES, Registries
 
 log = logging.getLogger(__name__)
 

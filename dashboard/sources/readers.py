@@ -1,6 +1,6 @@
-"""Read record files (YAML, JSON, CSV) into flat, unchecked rows; checking is `dashboard.records.validation`'s job.
+"""Read record files (YAML, JSON, CSV) into flat, unchecked rows; checking is `dashboard.loading.validation`'s job.
 
-Each reader returns a `RawFile`: one row per record read, with the field columns of `dashboard.records.schema`
+Each reader returns a `RawFile`: one row per record read, with the field columns of `dashboard.model.schema`
 holding values as written, the sources in long form (one row per source), and what went wrong while
 reading. Nothing a file holds is dropped without a problem that says so.
 """
@@ -16,71 +16,31 @@ import re
 import stat
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from dashboard.records.datapaths import RECORDS, ReadAs
-from dashboard.records.datapaths import read_as as read_as_named
-from dashboard.records.problems import Problem, Severity, shorten
-from dashboard.records.schema import (
+from dashboard.model.problems import Problem, Severity, shorten
+from dashboard.model.rawfile import REPLACEMENT_CHARACTER, SOURCE_COLUMNS, RawFile, RowIssue
+from dashboard.model.schema import (
     CONTAINER_PATHS,
     FIELDS_BY_NAME,
     FIELDS_BY_PATH,
-    SOURCE_FIELDS,
     SOURCE_FIELDS_BY_NAME,
 )
-from dashboard.records.yamlsafe import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records, whole_number
-from dashboard.records.zipped import only_member
+from dashboard.safeio.safeyaml import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records, whole_number
+from dashboard.sources.datapaths import RECORDS, ReadAs
+from dashboard.sources.datapaths import read_as as read_as_named
+from dashboard.sources.zipped import only_member
 
 NOT_NAMED = ReadAs()  # a path given without prefixes: read as its header says
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # larger files are refused with a message, never half-read
-SOURCE_COLUMNS = [source_field.name for source_field in SOURCE_FIELDS]
 CSV_SOURCE_COLUMN = re.compile(r"^source(\d+)_(" + "|".join(SOURCE_COLUMNS) + r")$")
-REPLACEMENT_CHARACTER = "\ufffd"
 MAX_COLUMNS = 1_000  # the schema has about 60 columns with sources; thousands means the file is not records
 MAX_HEADER_CHARS = 100_000
 PART_ROWS = 1_000  # YAML and JSON records read (and checked) together: a large file is never held whole
-
-
-class RowIssue(NamedTuple):
-    """A problem with one row of a `RawFile` (row = its position), before the file and line are attached."""
-
-    row: int
-    field: str
-    value: object
-    message: str
-    severity: Severity = Severity.ERROR
-
-
-@dataclass
-class RawFile:
-    """What one file holds, read but not yet checked."""
-
-    path: str
-    records: pd.DataFrame  # flat field columns, plus "record_line"
-    sources: pd.DataFrame  # "row", "number" and the SOURCE_FIELDS columns
-    problems: list[Problem] = field(default_factory=list)  # about the file, or records that are not rows
-    issues: list[RowIssue] = field(default_factory=list)  # about rows of `records`
-    unreadable: int = 0  # records seen but not readable as rows (each has a problem)
-    has_bad_bytes: bool = False  # bytes that are not UTF-8 were replaced by U+FFFD
-    replaced: int = 0  # rows left out because a later release of the dataset revises them
-    read_to: float = 1.0  # the share of the file read when this part of it was complete (for progress)
-
-
-def subset_rows(raw: RawFile, keep: np.ndarray) -> RawFile:
-    """``raw`` with only the rows ``keep`` (a mask) holds, their sources and issues renumbered to match."""
-    positions = np.flatnonzero(keep)
-    renumbered = {int(old): new for new, old in enumerate(positions)}
-    records = raw.records.iloc[positions].reset_index(drop=True)
-    sources = raw.sources[raw.sources["row"].isin(renumbered)].copy()
-    sources["row"] = sources["row"].map(renumbered)
-    issues = [issue._replace(row=renumbered[issue.row]) for issue in raw.issues if issue.row in renumbered]
-    sources = sources.reset_index(drop=True)
-    return replace(raw, records=records, sources=sources, problems=list(raw.problems), issues=issues)
 
 
 def _empty_sources() -> pd.DataFrame:
@@ -159,7 +119,7 @@ def _read_text(data: bytes, name: str, suffix: str, read_as: ReadAs, rows: int |
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
         yield empty
         return
-    from dashboard.records.datasets import gdelt  # tab-separated, no header: known by its first line
+    from dashboard.sources.datasets import gdelt  # tab-separated, no header: known by its first line
 
     gdelt_columns = gdelt.layout(text.split("\n", 1)[0]) if read_as.dataset in (None, gdelt.NAME) else None
     reached: dict[int, float] = {}  # {0: the share of the text read}, from the YAML and JSON readers
@@ -181,7 +141,7 @@ def _yaml_parts(
     data: bytes, name: str, read_as: ReadAs, encoding_problem: Problem | None, rows: int | None
 ) -> Iterator[RawFile]:
     """A YAML file's parts from its UTF-8 bytes (a GDELT file named .yaml is read as GDELT)."""
-    from dashboard.records.datasets import gdelt
+    from dashboard.sources.datasets import gdelt
 
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # one line break, as for every other reader
@@ -239,7 +199,7 @@ def _windows_export(data: bytes, text: str, problem: Problem, name: str, read_as
 
 def _windows_dataset(header: str, read_as: ReadAs) -> str | None:
     """The dataset a file that is not UTF-8 is an export of, by its name or its header (first line), if any."""
-    from dashboard.records import datasets
+    from dashboard.sources import datasets
 
     try:
         dataset = read_as.dataset or datasets.csv_dataset(next(csv.reader([header.lstrip("\ufeff")]), []))
@@ -253,7 +213,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 def read_gdelt_text(text: str, name: str, columns: list[str] | None) -> RawFile:
     """A GDELT event file: tab-separated, no header, no quoting; a row of another length is reported."""
-    from dashboard.records.datasets import gdelt
+    from dashboard.sources.datasets import gdelt
 
     if columns is None:
         raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
@@ -535,7 +495,7 @@ def _json_records(
     records first (their dates settled together, so they are all read first); other records come as they are
     read (``reached`` told the share of the text read). An error that stops the reading still comes after
     the records read before it."""
-    from dashboard.records.datasets import timemap
+    from dashboard.sources.datasets import timemap
 
     records = _iter_json_records(text, reached)
     items: list[tuple[int, object]] = []
@@ -688,7 +648,7 @@ def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
             break
         comment_lines += 1
     if read_as.dataset == "ucdp" and comment_lines == 0:
-        from dashboard.records.datasets import ucdp  # a Candidate file without its header line
+        from dashboard.sources.datasets import ucdp  # a Candidate file without its header line
 
         first_line = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
         if ucdp.is_headerless(first_line):
@@ -744,7 +704,7 @@ def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
     blank = candidates.drop(columns="record_line").isna().all(axis=1)
     if blank.any():
         frame = frame.drop(index=blank.index[blank]).reset_index(drop=True)
-    from dashboard.records import datasets  # a dataset's export, recognised by its header
+    from dashboard.sources import datasets  # a dataset's export, recognised by its header
 
     dataset = read_as.dataset or datasets.csv_dataset([str(column) for column in frame.columns])
     if dataset and dataset != RECORDS:

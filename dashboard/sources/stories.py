@@ -19,7 +19,7 @@ Filters have the names and values of the dashboard's address parameters (``actor
 ``confidence``, ``precision``, ``q``), so a story filter means exactly what the parameter means.
 
 This module checks what a story file can be checked for on its own: size, encoding, YAML (read by
-`dashboard.records.yamlsafe`: no aliases, bounded nesting), keys, types and ranges, each problem with its file
+`dashboard.safeio.safeyaml`: no aliases, bounded nesting), keys, types and ranges, each problem with its file
 and line. What needs the loaded events and the registries (event ids, actor and type names, dates, ring specs)
 is checked by `dashboard.views.stories.check_story`. A story with a problem is left out; the others load.
 """
@@ -35,9 +35,9 @@ from pathlib import Path
 
 import yaml
 
-from dashboard.records.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
-from dashboard.records.problems import Problem, shorten
-from dashboard.records.yamlsafe import TOO_DEEP, YamlError, load_yaml_document
+from dashboard.model.problems import Problem, shorten
+from dashboard.safeio.safeyaml import TOO_DEEP, YamlError, load_yaml_document
+from dashboard.sources.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
 
 STORIES_DIR = BUNDLED_DATA_DIR / "stories"
 STORIES_ENV = "DASHBOARD_STORIES"  # a folder of stories, instead of the one beside the records

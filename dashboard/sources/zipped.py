@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
-from dashboard.records.problems import shorten
+from dashboard.model.problems import shorten
 
 CHUNK_BYTES = 1 << 20  # unpacked (and compressed input fed) at most this much at a time
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extra field length

@@ -85,7 +85,7 @@ def _safe_loader(base: type) -> type:
 
 
 _MAX_BITS = int(MAX_DIGITS * 3.32)  # a whole number under `MAX_DIGITS` decimal digits
-DRAFT_TAG = "!draft"  # a record drafted from an article (dashboard.records.drafts), not yet reviewed
+DRAFT_TAG = "!draft"  # a record drafted from an article (dashboard.curation.drafts), not yet reviewed
 NOT_REVIEWED = (
     "a draft record (tagged !draft), not yet reviewed: check its fields, then delete `!draft` and its `review:` entries"
 )

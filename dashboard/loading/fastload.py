@@ -31,10 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from dashboard.records import datasets
-from dashboard.records.columns import EVENT_SCHEMA, LIST_COLUMNS, SOURCE_TYPE, to_arrow
-from dashboard.records.datapaths import RECORDS, data_paths, find_record_files, read_as, shown_path
-from dashboard.records.loader import (
+from dashboard.loading.columns import EVENT_SCHEMA, LIST_COLUMNS, SOURCE_TYPE, to_arrow
+from dashboard.loading.loader import (
     Checking,
     LoadReport,
     OnProblems,
@@ -43,19 +41,12 @@ from dashboard.records.loader import (
     load_events,
     skipped_problems,
 )
-from dashboard.records.problems import Problem
-from dashboard.records.readers import (
-    CSV_SOURCE_COLUMN,
-    REPLACEMENT_CHARACTER,
-    RawFile,
-    csv_header_problem,
-    csv_rows,
-    read_regular_file,
-    subset_rows,
-)
-from dashboard.records.registries import Registries, load_registries
-from dashboard.records.releases import identities, revisable
-from dashboard.records.schema import (
+from dashboard.loading.validation import check_values
+from dashboard.model.problems import Problem
+from dashboard.model.rawfile import REPLACEMENT_CHARACTER, RawFile, subset_rows
+from dashboard.model.registries import Registries, load_registries
+from dashboard.model.releases import identities, revisable
+from dashboard.model.schema import (
     DISTANCE_UNITS_KM,
     FIELDS,
     POINTS,
@@ -65,7 +56,9 @@ from dashboard.records.schema import (
     Kind,
     csv_source_column,
 )
-from dashboard.records.validation import check_values
+from dashboard.sources import datasets
+from dashboard.sources.datapaths import RECORDS, data_paths, find_record_files, read_as, shown_path
+from dashboard.sources.readers import CSV_SOURCE_COLUMN, csv_header_problem, csv_rows, read_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +92,7 @@ def load_table(
     Files are checked one after another, as `loader.load_events` checks them (``on_problems`` and
     ``on_progress`` as there). ``columns``: only these columns of the events are kept (``("id",)`` to check
     files without holding their events), in no particular order of rows.
-    Raises `dashboard.records.datapaths.DataPathError` as `loader.load_events` does; nothing else escapes.
+    Raises `dashboard.sources.datapaths.DataPathError` as `loader.load_events` does; nothing else escapes.
     """
     registries = registries or load_registries()
     files, skipped = find_record_files(data_paths(paths))

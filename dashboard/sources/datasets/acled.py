@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.records.datasets import common
-from dashboard.records.datasets.dates import (
+from dashboard.model.rawfile import RawFile, RowIssue
+from dashboard.sources.datasets import common
+from dashboard.sources.datasets.dates import (
     DAY_FIRST,
     MONTH_FIRST,
     month_start,
@@ -30,7 +31,6 @@ from dashboard.records.datasets.dates import (
     shift_days,
     unix_days,
 )
-from dashboard.records.readers import RawFile, RowIssue
 
 NAME = "acled"
 # Columns that identify an ACLED export, whatever its era (names compared in lower case, spaces as "_").

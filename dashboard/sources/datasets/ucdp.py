@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.records.datasets import common
-from dashboard.records.datasets.dates import month_start, parse_dates, year_start
-from dashboard.records.readers import SOURCE_COLUMNS, RawFile
+from dashboard.model.rawfile import SOURCE_COLUMNS, RawFile
+from dashboard.sources.datasets import common
+from dashboard.sources.datasets.dates import month_start, parse_dates, year_start
 
 NAME = "ucdp"
 SIGNATURE = frozenset({"id", "relid", "type_of_violence", "side_a", "side_b", "where_prec", "date_prec", "best"})

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from dashboard.records.schema import csv_source_column
+from dashboard.model.schema import csv_source_column
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _TYPES = ["troop_deployment", "strike", "depot_hit", "arms_transfer", "training", "diplomatic", "statement", "policy"]

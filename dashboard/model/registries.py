@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.records.problems import Problem, Severity
-from dashboard.records.yamlsafe import YamlError, load_yaml_document, load_yaml_records
+from dashboard.model.problems import Problem, Severity
+from dashboard.safeio.safeyaml import YamlError, load_yaml_document, load_yaml_records
 
 REGISTRY_FILES = {
     "event_types": "event_types.yaml",

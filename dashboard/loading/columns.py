@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.records.loader import final_dtypes
-from dashboard.records.registries import Registries
-from dashboard.records.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, Source
+from dashboard.loading.loader import final_dtypes
+from dashboard.model.registries import Registries
+from dashboard.model.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS, Kind, Source
 
 LIST_COLUMNS = ("associated_actors", "tags")
 SOURCE_TYPE = pa.struct([(item.name, pa.string()) for item in SOURCE_FIELDS])

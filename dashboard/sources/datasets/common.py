@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.records.datasets.dates import ORDER_WORDS, ParsedDates
-from dashboard.records.problems import Problem, Severity
-from dashboard.records.readers import SOURCE_COLUMNS, RawFile, RowIssue
+from dashboard.model.problems import Problem, Severity
+from dashboard.model.rawfile import SOURCE_COLUMNS, RawFile, RowIssue
+from dashboard.sources.datasets.dates import ORDER_WORDS, ParsedDates
 
 UNATTRIBUTED = "Unattributed"  # the initiator of a dataset's event that names no actor (a dataset actor)
 CATEGORY_STEP = " > "  # "event type > sub-event type": the most specific category that is mapped wins

@@ -1,4 +1,4 @@
-"""Check read records against `dashboard.records.schema`, column by column (vectorised), and type them.
+"""Check read records against `dashboard.model.schema`, column by column (vectorised), and type them.
 
 `check_records` takes the flat rows of every file at once (so duplicate ids across files are found) and
 returns the typed events of the valid rows plus every problem found, each tied to its row.
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from dashboard.records.problems import Severity
-from dashboard.records.readers import REPLACEMENT_CHARACTER, RowIssue
-from dashboard.records.registries import Registries, name_key
-from dashboard.records.schema import (
+from dashboard.model.problems import Severity
+from dashboard.model.rawfile import REPLACEMENT_CHARACTER, RowIssue
+from dashboard.model.registries import Registries, name_key
+from dashboard.model.schema import (
     DISTANCE_UNITS_KM,
     EARLIEST_DATE,
     FIELDS,
@@ -32,7 +32,7 @@ from dashboard.records.schema import (
 )
 
 if TYPE_CHECKING:
-    from dashboard.records.gazetteer import PlaceMatch
+    from dashboard.places.gazetteer import PlaceMatch
 
 _ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _LIST_TYPES = (list, tuple)
@@ -655,7 +655,7 @@ def _locate_by_name(
     messages = pd.Series(None, index=ask.index, dtype=object)
     if not ask.any():
         return located, unknown, messages
-    from dashboard.records.gazetteer import load_gazetteer  # rapidfuzz and GeoNames only when a name needs them
+    from dashboard.places.gazetteer import load_gazetteer  # rapidfuzz and GeoNames only when a name needs them
 
     gazetteer = load_gazetteer(checker.registries)
     place, country = out[place_name], out[country_name]

@@ -19,8 +19,8 @@ import re
 
 import pandas as pd
 
-from dashboard.records.datasets.common import UNATTRIBUTED
-from dashboard.records.datasets.dates import MONTH_FIRST, ORDER_WORDS, parse_dates
+from dashboard.sources.datasets.common import UNATTRIBUTED
+from dashboard.sources.datasets.dates import MONTH_FIRST, ORDER_WORDS, parse_dates
 
 NAME = "timemap"
 _ID_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")

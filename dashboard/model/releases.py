@@ -14,7 +14,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from dashboard.records.problems import Problem, Severity
+from dashboard.model.problems import Problem, Severity
 
 REVISED_BY_RELEASE = frozenset({"ucdp"})  # datasets whose later files revise earlier rows by id
 _LABELS = {"ucdp": "UCDP"}

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dashboard.records.gazetteer import MAX_QUERY_CHARS, PlaceMatch, cache_folder, fuzzy_score, normalise_name
-from dashboard.records.safewrite import replace_file
+from dashboard.places.gazetteer import MAX_QUERY_CHARS, PlaceMatch, cache_folder, fuzzy_score, normalise_name
+from dashboard.safeio.atomic import replace_file
 
 log = logging.getLogger(__name__)
 

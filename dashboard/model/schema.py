@@ -1,6 +1,6 @@
 """What a valid event record is: every field, where it sits in a record, its kind and whether it is required.
 
-This is the one place that declares the record. The loader (`dashboard.records.loader`) checks records against
+This is the one place that declares the record. The loader (`dashboard.loading.loader`) checks records against
 it, the README's data dictionary is tested against it, and the exports write its columns.
 
 A record has two written forms:

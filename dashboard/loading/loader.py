@@ -10,10 +10,11 @@ True
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +22,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.records.datapaths import SkippedFile, data_paths, find_record_files, shown_path
-from dashboard.records.problems import Problem, Severity, problems_frame, shorten
-from dashboard.records.readers import PART_ROWS, RawFile, read_file, read_file_parts, subset_rows
-from dashboard.records.registries import Registries, load_registries
-from dashboard.records.releases import identities, replaced_rows, revisable
-from dashboard.records.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
-from dashboard.records.validation import check_records
+from dashboard.loading.validation import check_records
+from dashboard.model.problems import Problem, Severity, problems_frame, shorten
+from dashboard.model.rawfile import RawFile, subset_rows
+from dashboard.model.registries import Registries, load_registries
+from dashboard.model.releases import identities, replaced_rows, revisable
+from dashboard.model.schema import CONFIDENCE_LEVELS, DATE_PRECISIONS, FIELDS, LOCATION_PRECISIONS
+from dashboard.sources.datapaths import SkippedFile, data_paths, find_record_files, shown_path
+from dashboard.sources.readers import PART_ROWS, read_file, read_file_parts
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class FileCount:
 @dataclass
 class LoadReport:
     """What loading found: every problem and the counts per file. ``read == loaded + rejected + replaced``
-    always (``replaced``: rows a later release of a dataset revises, see `dashboard.records.releases`)."""
+    always (``replaced``: rows a later release of a dataset revises, see `dashboard.model.releases`)."""
 
     problems: list[Problem]
     files: list[FileCount] = field(default_factory=list)
@@ -72,6 +74,17 @@ class LoadReport:
     @property
     def errors(self) -> list[Problem]:
         return [problem for problem in self.problems if problem.severity is Severity.ERROR]
+
+    def to_json(self) -> bytes:
+        """The report as JSON (ASCII), as the cache and an ingested dataset keep it beside the events."""
+        problems = [asdict(problem) for problem in self.problems]
+        return json.dumps({"problems": problems, "files": [asdict(c) for c in self.files]}, ensure_ascii=True).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> LoadReport:
+        raw = json.loads(data)
+        problems = [Problem(**{**item, "severity": Severity(item["severity"])}) for item in raw["problems"]]
+        return cls(problems, [FileCount(**item) for item in raw["files"]])
 
     def summary(self) -> str:
         """``"18 read, 18 loaded, 0 rejected"`` (and how many later releases replaced, when any did)."""
@@ -121,12 +134,12 @@ def load_events(
     on_problems: OnProblems | None = None,
     on_progress: OnProgress | None = None,
 ) -> LoadResult:
-    """Read, check and type every record in ``paths`` (default: see `dashboard.records.datapaths.data_paths`).
+    """Read, check and type every record in ``paths`` (default: see `dashboard.sources.datapaths.data_paths`).
 
     Files are read and checked one after another, large ones part by part (see `Checking`): ``on_problems``
     is told each file's problems when that file is done, ``on_progress`` how far the reading has gone.
 
-    Raises `dashboard.records.datapaths.DataPathError` when a named path does not exist or is not a file or folder;
+    Raises `dashboard.sources.datapaths.DataPathError` when a named path does not exist or is not a file or folder;
     every other fault is a problem. No exception raised by a file's content escapes: a file that breaks the
     reader or the checks is reported as a problem of that file, and every other file still loads.
     """
@@ -281,7 +294,7 @@ class Checking:
     files, and every file is reported (``on_problems``) as soon as it is done. Small files in a row are checked
     together, up to a part's worth of records, as checking has a cost for each part however small.
 
-    A file a later release of its dataset may revise (`dashboard.records.releases`) waits: once every other
+    A file a later release of its dataset may revise (`dashboard.model.releases`) waits: once every other
     file is checked, the waiting files are read whole and checked, each without the rows a later one replaces.
     A defect of the reader or the checks costs the file it met (reported as its problem), never the others.
     """

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.records.datasets import common
-from dashboard.records.datasets.dates import parse_dates
-from dashboard.records.readers import SOURCE_COLUMNS, RawFile
-from dashboard.records.registries import FIPS_PREFIX
+from dashboard.model.rawfile import SOURCE_COLUMNS, RawFile
+from dashboard.model.registries import FIPS_PREFIX
+from dashboard.sources.datasets import common
+from dashboard.sources.datasets.dates import parse_dates
 
 NAME = "gdelt"
 _ACTOR = (

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.records.datasets import acled, common, ucdp
-from dashboard.records.readers import RawFile
+from dashboard.model.rawfile import RawFile
+from dashboard.sources.datasets import acled, common, ucdp
 
 CSV_READERS = {acled.NAME: acled, ucdp.NAME: ucdp}
 

@@ -1,7 +1,7 @@
 """Editing a record file safely: add, replace and remove records, save, and undo the last save.
 
 For the Curate page, where analysts edit their own YAML record files (the nested form of
-`dashboard.records.schema`). What it guarantees:
+`dashboard.model.schema`). What it guarantees:
 
 - Minimal changes. A file is split into its records (``- `` items at the left margin) and the text around
   them; a record not edited keeps its exact bytes. An edited record is read with ruamel.yaml's round-trip
@@ -11,7 +11,7 @@ For the Curate page, where analysts edit their own YAML record files (the nested
   the file's header comment and comment blocks separated by a blank line stay.
 - Safe saving. `save` takes a lock (``.NAME.lock`` beside the file), re-reads the file and refuses with
   `SaveConflict` (holding a diff) if it changed since it was read; it keeps the bytes it replaces as
-  ``.NAME.previous`` (so `undo_last_save` can put them back) and writes through `dashboard.records.safewrite`
+  ``.NAME.previous`` (so `undo_last_save` can put them back) and writes through `dashboard.safeio.atomic`
   (temporary file, fsync, rename, folder fsync), keeping the file's permission bits.
 - Nothing else is written: only the file, its lock file, its ``.previous`` file and, while writing, hidden
   ``.partial`` temporaries (a killed save can leave one; the loader skips hidden files, and the next save of
@@ -50,8 +50,8 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from dashboard.records.datapaths import shown_path
-from dashboard.records.safewrite import (
+from dashboard.model.schema import FIELDS, FIELDS_BY_NAME, SOURCE_FIELDS, Kind
+from dashboard.safeio.atomic import (
     LockTimeout,
     exclusive_lock,
     link_new,
@@ -60,8 +60,8 @@ from dashboard.records.safewrite import (
     sync_folder,
     write_temporary,
 )
-from dashboard.records.schema import FIELDS, FIELDS_BY_NAME, SOURCE_FIELDS, Kind
-from dashboard.records.yamlsafe import YamlError, iter_yaml_records, load_yaml_records
+from dashboard.safeio.safeyaml import YamlError, iter_yaml_records, load_yaml_records
+from dashboard.sources.datapaths import shown_path
 
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_EDIT_BYTES = 64 * 1024 * 1024  # larger files are refused for editing (split them); the loader reads them
@@ -805,8 +805,8 @@ def check_record(record: dict, registries, other_ids: Iterable[str] = ()) -> lis
     ``(field_name, severity, message)`` with a schema field name (`schema.FIELDS`; ``"sources"`` for a
     source, the message saying which), or ``""`` for the record as a whole. ``other_ids``: the ids of the
     other records (of the file), which this one must not reuse."""
-    from dashboard.records.loader import combine  # pandas: only when checking
-    from dashboard.records.readers import read_nested_records
+    from dashboard.loading.loader import combine  # pandas: only when checking
+    from dashboard.sources.readers import read_nested_records
 
     name = "(record being edited)"
     raw = read_nested_records([(1, _plain_copy(record))], name)

@@ -11,7 +11,7 @@ extractor guessed, with the reason. How each field is found:
 - actors: names and aliases of ``actors.yaml`` (demonyms and capitals included) found in the text;
 - event type: the cue words of ``event_types.yaml`` (``cues:``); reporting verbs make a statement only when no
   other type is cued;
-- places: the gazetteer (`dashboard.records.gazetteer`, or the curated ``gazetteer.csv`` alone until it is
+- places: the gazetteer (`dashboard.places.gazetteer`, or the curated ``gazetteer.csv`` alone until it is
   there) for capitalised names after "in", "near", "at", "inside", "from", "to";
 - weapons: names and aliases of ``weapons.yaml``, exact or close (``rapidfuzz``);
 - figures: killed, wounded, personnel, quantities and claimed distances, as the schema's figures;
@@ -39,9 +39,9 @@ from typing import Any, NamedTuple, Protocol
 
 from rapidfuzz import fuzz, process
 
-from dashboard.records.registries import Registries, name_key
-from dashboard.records.schema import DISTANCE_UNITS_KM, EARLIEST_DATE, FIELDS_BY_NAME, LATEST_DATE
-from dashboard.records.yamlsafe import DRAFT_TAG
+from dashboard.model.registries import Registries, name_key
+from dashboard.model.schema import DISTANCE_UNITS_KM, EARLIEST_DATE, FIELDS_BY_NAME, LATEST_DATE
+from dashboard.safeio.safeyaml import DRAFT_TAG
 
 REVIEW_KEY = "review"
 MAX_ARTICLE_CHARS = 200_000  # about 30,000 words: an article, not a book; longer text is refused
@@ -110,7 +110,7 @@ PRONOUNS = {"he", "she", "they", "it", "we"}
 
 
 class PlaceHit(Protocol):
-    """What a gazetteer match offers (`dashboard.records.gazetteer.PlaceMatch`)."""
+    """What a gazetteer match offers (`dashboard.places.gazetteer.PlaceMatch`)."""
 
     name: str
     matched: str
@@ -125,7 +125,7 @@ class PlaceHit(Protocol):
 
 
 class PlaceIndex(Protocol):
-    """The part of `dashboard.records.gazetteer.Gazetteer` the extractor uses."""
+    """The part of `dashboard.places.gazetteer.Gazetteer` the extractor uses."""
 
     def exact(self, name: str, country: str | None = None) -> Sequence[PlaceHit]: ...
     def lookup(self, query: str, limit: int = 8, country: str | None = None) -> Sequence[PlaceHit]: ...
@@ -134,7 +134,7 @@ class PlaceIndex(Protocol):
 
 def default_places(registries: Registries) -> PlaceIndex:
     """The project's gazetteer: the curated places plus GeoNames' populated places."""
-    from dashboard.records.gazetteer import load_gazetteer
+    from dashboard.places.gazetteer import load_gazetteer
 
     return load_gazetteer(registries)
 

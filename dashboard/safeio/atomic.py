@@ -1,5 +1,5 @@
 """Writing a file atomically, so an interrupted write never leaves half a file: shared by the record files the
-analyst edits (`dashboard.records.recordfiles`) and the exports (`dashboard.exports.outfiles`).
+analyst edits (`dashboard.curation.recordfiles`) and the exports (`dashboard.exports.outfiles`).
 
 The new content goes to a hidden temporary file in the target's folder (``.NAME.<random>.partial``), which is
 flushed and synced, then put in place in one step: ``os.replace`` to replace, or ``os.link`` to create without
