@@ -527,7 +527,7 @@ def test_files_that_cannot_be_edited_are_refused_naming_file_and_line(
 
 
 def test_a_file_too_large_to_edit_is_refused(commented: Path, monkeypatch) -> None:
-    monkeypatch.setattr(recordfiles, "MAX_EDIT_BYTES", 1000)
+    monkeypatch.setattr(recordfiles.ondisk, "MAX_EDIT_BYTES", 1000)
     with pytest.raises(RecordFileError, match=r"desk\.yaml is 0 MB, over the 0 MB that can be edited here"):
         open_record_file(commented)
 
