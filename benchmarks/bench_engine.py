@@ -34,6 +34,7 @@ from bench_pages import baseline, bench
 from bench_sessions import free_port, wait_healthy
 from timing import median_seconds
 
+from dashboard import settings
 from dashboard.model.registries import load_registries
 from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
@@ -65,7 +66,7 @@ def loading(path: Path, caches: Path, runs: int, registries) -> pa.Table:
     bare = median(lambda: pcsv.read_csv(path), runs)
     colds = []
     for run in range(runs):
-        os.environ[cache.CACHE_ENV] = str(caches / f"cold-{path.stem}-{run}")
+        os.environ[settings.CACHE_ENV] = str(caches / f"cold-{path.stem}-{run}")
         seconds, (table, _, cached) = timed_once(lambda: cache.load_table([path], [path], registries))
         assert not cached
         colds.append(seconds)
@@ -200,7 +201,7 @@ def main() -> None:
             print(f"\n{size:,} events ({path.stat().st_size / 1e6:.0f} MB of CSV)")
             table = loading(path, caches, args.runs, registries)
             aggregations(cache.open_store([path], [path], registries)[0], args.runs)
-            os.environ[cache.CACHE_ENV] = str(caches / "pages")
+            os.environ[settings.CACHE_ENV] = str(caches / "pages")
             if not args.no_pages:
                 page_reruns(f"{size:,}", args.runs, reference, {"DASHBOARD_DATA": str(path)})
             if args.browser:

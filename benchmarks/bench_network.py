@@ -24,6 +24,7 @@ from pathlib import Path
 from bench_pages import baseline
 from timing import median_seconds
 
+from dashboard import settings
 from dashboard.model.registries import load_registries
 from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
@@ -150,7 +151,7 @@ def main() -> None:
     registries = load_registries()
     with tempfile.TemporaryDirectory() as temp, tempfile.TemporaryDirectory() as cache_temp:
         folder = Path(temp)
-        os.environ[cache.CACHE_ENV] = cache_temp  # the cache never sits beside the records
+        os.environ[settings.CACHE_ENV] = cache_temp  # the cache never sits beside the records
         path = folder / f"events-{args.records}.csv"
         write_csv(synthetic_frame(args.records, seed=7), path)
         start = time.perf_counter()

@@ -22,6 +22,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 from timing import median_seconds as median
 
+from dashboard import settings
 from dashboard.exports import animation
 from dashboard.exports.datafiles import ExportContext
 from dashboard.loading.loader import load_events
@@ -73,7 +74,7 @@ def at_scale(size: int, runs: int) -> None:
     with tempfile.TemporaryDirectory() as temp, tempfile.TemporaryDirectory() as cache_temp:
         path = Path(temp) / "events.csv"
         write_csv(synthetic_frame(size, seed=7), path)
-        os.environ[cache.CACHE_ENV] = cache_temp
+        os.environ[settings.CACHE_ENV] = cache_temp
         store = cache.open_store([path], [path], registries)[0]
         round_trip = median(lambda: queries.count(store.table), runs)
         print(f"\n{size:,} events (baseline: count(*) round trip {round_trip * 1000:.0f} ms)")

@@ -16,8 +16,8 @@ from pathlib import Path
 from bench_pages import baseline, median_rerun
 from streamlit.testing.v1 import AppTest
 
+from dashboard import settings
 from dashboard.model.synthetic import synthetic_frame, write_csv
-from dashboard.store import cache
 
 REPO = Path(__file__).resolve().parent.parent
 STORY = "munitions-to-russia"
@@ -31,7 +31,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp, tempfile.TemporaryDirectory() as cache_temp:
         path = Path(temp) / "events.csv"
         write_csv(synthetic_frame(args.size, seed=7), path)
-        os.environ[cache.CACHE_ENV] = cache_temp
+        os.environ[settings.CACHE_ENV] = cache_temp
         os.environ["DASHBOARD_DATA"] = os.pathsep.join([str(REPO / "data" / "events"), str(path)])
         os.environ["DASHBOARD_STORIES"] = str(REPO / "data" / "stories")
         reference = baseline(args.runs, Path(temp))

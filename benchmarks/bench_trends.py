@@ -18,6 +18,7 @@ from bench_pages import baseline, median_rerun
 from streamlit.testing.v1 import AppTest
 from timing import median_seconds as median
 
+from dashboard import settings
 from dashboard.model.registries import load_registries
 from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
@@ -43,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp, tempfile.TemporaryDirectory() as cache_temp:
         path = Path(temp) / "events.csv"
         write_csv(synthetic_frame(args.size, seed=7), path)
-        os.environ[cache.CACHE_ENV] = cache_temp
+        os.environ[settings.CACHE_ENV] = cache_temp
         store = cache.open_store([path], [path], registries)[0]
         round_trip = median(lambda: queries.count(store.table), args.runs)
         print(f"{args.size:,} events; medians of {args.runs} runs")

@@ -24,16 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from dashboard import settings
 from dashboard.model.schema import DISTANCE_UNITS_KM
-from dashboard.sources.datapaths import DATA_ENV
-from dashboard.store.settings import (
+from dashboard.settings import (
+    DATA_ENV,
     DATASET_ENV,
+    DEBUG_ENV,
     ENGINE_ENV,
     ENGINES,
     SPARK_MASTER_ENV,
     SPARK_VERBOSE_ENV,
     SettingsError,
-    engine_settings,
 )
 from dashboard.views.text import terminal_safe
 
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 EXPORT_FORMATS = ("pptx", "pdf", "csv", "geojson", "kml", "json", "png", "svg", "html", "gif", "mp4")
 UNITS = tuple(DISTANCE_UNITS_KM)
 SEARCHED = "title, summary, place, notes, who claims it, tags and sources (publisher, title, quote)"
-DEBUG_ENV = "DASHBOARD_DEBUG"  # set to 1 to see the traceback of an internal error
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 MAX_BASELINE = 104  # periods: two years of weeks
@@ -332,10 +332,10 @@ def _fitted(head: str, tail: str, columns: int) -> str:
 
 def run_validate(args: argparse.Namespace) -> int:
     from dashboard.sources.datapaths import data_paths
-    from dashboard.sources.stories import STORIES_ENV, story_folder
+    from dashboard.sources.stories import story_folder
 
     paths = data_paths([*args.paths, *args.data] or None)
-    named = args.stories or os.environ.get(STORIES_ENV)
+    named = args.stories or settings.current().stories
     if named and not Path(named).is_dir():
         say(f"error: stories {named}: no such folder", sys.stderr)
         return EXIT_USAGE
@@ -442,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say("interrupted", sys.stderr)
         return 130
     except Exception as error:  # a defect of ours: say so, and keep it apart from a rejection (exit 1)
-        if os.environ.get(DEBUG_ENV) == "1":
+        if settings.current().debug:
             traceback.print_exc()
         say(
             f"internal error: {type(error).__name__}: {error}. This is a defect in the dashboard, not in your data;"
@@ -484,7 +484,7 @@ class _Opened:
     """The data a command reads and the view its options describe."""
 
     registries: object
-    settings: object
+    engine: object
     paths: list[Path]
     store: object
     report: object
@@ -492,21 +492,14 @@ class _Opened:
     address: dict[str, list[str]]
 
 
-def _open_data(args: argparse.Namespace) -> tuple:
-    """The registries, engine settings, record paths, store and load report the options name."""
-    from dashboard.model.registries import load_registries
-    from dashboard.sources.datapaths import data_paths, record_files
-    from dashboard.store.cache import open_store
-    from dashboard.store.engine import open_dataset
+def _open_data(args: argparse.Namespace):
+    """The workspace the options name (a dataset, else record files), opened as the dashboard opens it."""
+    from dashboard.store import workspace
 
-    registries = load_registries()
-    settings = engine_settings(args.engine, args.dataset, args.spark_master, args.verbose)
-    paths = [] if settings.dataset else data_paths(args.data or None)
-    if settings.dataset:
-        store, report = open_dataset(settings, registries)
-    else:
-        store, report, _ = open_store(paths, record_files(paths), registries, engine_copy=False)
-    return registries, settings, paths, store, report
+    wanted = workspace.request(
+        settings.current(), args.data, args.engine, args.dataset, args.spark_master, args.verbose
+    )
+    return workspace.open_workspace(wanted, engine_copy=False)
 
 
 def _open_view(args: argparse.Namespace) -> _Opened:
@@ -516,13 +509,20 @@ def _open_view(args: argparse.Namespace) -> _Opened:
     from dashboard.store.selection import Selection
     from dashboard.views import params
 
-    registries, settings, paths, store, report = _open_data(args)
+    opened = _open_data(args)
+    registries, engine, paths, store, report = (
+        opened.registries,
+        opened.engine,
+        list(opened.paths),
+        opened.store,
+        opened.report,
+    )
     dataset_actors = Selection.of(store, Filters()).dataset_actors if args.actor or args.query else []
     address = _export_params(args)
     view, notes = params.read_view(address, registries, sorted(geodesy.load_borders()), dataset_actors=dataset_actors)
     if notes:
         raise params.ParameterError("; ".join(notes))
-    return _Opened(registries, settings, paths, store, report, view, address)
+    return _Opened(registries, engine, paths, store, report, view, address)
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
@@ -564,7 +564,7 @@ def run_trends(args: argparse.Namespace) -> int:
     selection = Selection.of(opened.store, filters)
     options = trends.TrendOptions(args.by, args.per, args.baseline, args.measure, latest)
     result = trends.trends_of(selection, options, Selection.of(opened.store, Filters()).last_start)
-    described = f"dataset {opened.settings.dataset}" if opened.settings.dataset else describe_paths(opened.paths)
+    described = f"dataset {opened.engine.dataset}" if opened.engine.dataset else describe_paths(opened.paths)
     context = ExportContext(
         caption(filters, selection.count, queries.count(opened.store.table), opened.registries), described
     )
@@ -575,7 +575,7 @@ def run_trends(args: argparse.Namespace) -> int:
         for line in data.decode("utf-8").removeprefix("\ufeff").splitlines():
             say(line)
         return EXIT_OK
-    protected = [BUNDLED_DATA_DIR, *opened.paths, *([opened.settings.dataset] if opened.settings.dataset else [])]
+    protected = [BUNDLED_DATA_DIR, *opened.paths, *([opened.engine.dataset] if opened.engine.dataset else [])]
     out = _prepared_output(args, f"trends.{args.format}", protected)
     if isinstance(out, int):
         return out
@@ -603,7 +603,7 @@ def run_export(args: argparse.Namespace) -> int:
     except _usage_errors() as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
-    registries, settings, paths, store = opened.registries, opened.settings, opened.paths, opened.store
+    registries, engine, paths, store = opened.registries, opened.engine, opened.paths, opened.store
     report, view, address = opened.report, opened.view, opened.address
     if report.errors:
         say(f"warning: {report.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
@@ -616,7 +616,7 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     context = datafiles.ExportContext(
         caption(view.filters, selection.count, total, registries),
-        f"dataset {settings.dataset}" if settings.dataset else describe_paths(paths),
+        f"dataset {engine.dataset}" if engine.dataset else describe_paths(paths),
         handling=args.handling,
     )
     kind = {"pptx": "briefing", "pdf": "briefing", "png": args.chart, "svg": args.chart, "html": args.chart}
@@ -629,7 +629,7 @@ def run_export(args: argparse.Namespace) -> int:
         linked = {path.parent for path in record_files([path for path in paths if path.is_dir()])}
     except DataPathError:
         linked = set()
-    protected = [BUNDLED_DATA_DIR, *paths, *linked, *([settings.dataset] if settings.dataset else [])]
+    protected = [BUNDLED_DATA_DIR, *paths, *linked, *([engine.dataset] if engine.dataset else [])]
     out = _prepared_output(args, name, protected, beside=".json" if args.format == "csv" else "")
     if isinstance(out, int):
         return out
@@ -743,7 +743,7 @@ def run_story_export(args: argparse.Namespace) -> int:
     from dashboard.geo import geodesy
     from dashboard.geo.geodesy import GeometryError
     from dashboard.sources.datapaths import BUNDLED_DATA_DIR, describe_paths
-    from dashboard.sources.stories import STORIES_ENV, story_folder
+    from dashboard.sources.stories import story_folder
     from dashboard.views import stories
 
     if args.format not in ("pptx", "pdf"):
@@ -756,13 +756,13 @@ def run_story_export(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
-        registries, settings, paths, store, report = _open_data(args)
+        opened = _open_data(args)
     except _usage_errors() as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
-    folder = story_folder(
-        [settings.dataset] if settings.dataset else paths, args.stories or os.environ.get(STORIES_ENV)
-    )
+    registries, store, report = opened.registries, opened.store, opened.report
+    dataset = opened.engine.dataset
+    folder = story_folder([dataset] if dataset else list(opened.paths), args.stories or settings.current().stories)
     if folder is None or not folder.is_dir():
         say(f"error: no folder of stories{f' {folder}' if folder else ''}: name one with --stories DIR", sys.stderr)
         return EXIT_USAGE
@@ -781,11 +781,11 @@ def run_story_export(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if report.errors:
         say(f"warning: {report.summary()}; run `python -m dashboard validate` for the problems", sys.stderr)
-    protected = [BUNDLED_DATA_DIR, *paths, folder, *([settings.dataset] if settings.dataset else [])]
+    protected = [BUNDLED_DATA_DIR, *list(opened.paths), folder, *([dataset] if dataset else [])]
     out = _prepared_output(args, f"story_{story.id}.{args.format}", protected)
     if isinstance(out, int):
         return out
-    described = f"dataset {settings.dataset}" if settings.dataset else describe_paths(paths)
+    described = f"dataset {dataset}" if dataset else describe_paths(list(opened.paths))
     context = ExportContext(stories.story_caption(story), described, handling=args.handling)
     title = None if args.title == "Conflict events briefing" else args.title  # the story's own, unless named
     try:

@@ -131,7 +131,7 @@ def test_an_address_without_filters_and_a_bare_query_are_read(tmp_path: Path, ca
 
 def test_verbose_lets_spark_speak_and_quiet_is_the_default(monkeypatch) -> None:
     from dashboard.cli import build_parser
-    from dashboard.store.settings import SPARK_VERBOSE_ENV, engine_settings
+    from dashboard.settings import SPARK_VERBOSE_ENV, engine_settings
 
     monkeypatch.delenv(SPARK_VERBOSE_ENV, raising=False)
     for argv, verbose in ((["export", "--format", "csv"], False), (["export", "--format", "csv", "--verbose"], True)):

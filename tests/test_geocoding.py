@@ -12,7 +12,8 @@ import pytest
 from geopy import exc
 
 from dashboard.places import geocoding
-from dashboard.places.geocoding import CONTACT_ENV, OnlineGeocoder, nominatim_precision
+from dashboard.places.geocoding import OnlineGeocoder, nominatim_precision
+from dashboard.settings import CONTACT_ENV
 
 KHARKIV = {
     "lat": "49.9923181",

@@ -12,11 +12,11 @@ import pytest
 
 from dashboard.cli import main
 from dashboard.model.synthetic import synthetic_frame, write_csv
+from dashboard.settings import SettingsError, engine_settings
 from dashboard.sources.datapaths import BUNDLED_EVENTS_DIR
 from dashboard.store.engine import EventStore
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
-from dashboard.store.settings import SettingsError, engine_settings
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

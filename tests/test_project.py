@@ -143,3 +143,14 @@ def test_no_module_imports_itself_round_a_circle() -> None:
     circles = [" -> ".join([*cycle, cycle[0]]) for cycle in networkx.simple_cycles(graph)]
     assert not circles, "\n".join(sorted(circles, key=len)[:20])
 
+
+def test_only_the_settings_module_reads_the_environment_or_the_command_line() -> None:
+    readers = re.compile(r"\bos\.environ\b|\bos\.getenv\b|\bsys\.argv\b")
+    wrong = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted((REPO / "dashboard").rglob("*.py"))
+        if path.name != "settings.py" or path.parent.name != "dashboard"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if readers.search(line.split("#", 1)[0])
+    ]
+    assert not wrong

@@ -90,7 +90,7 @@ def export_on_spark(folder: Path, **environment: str) -> subprocess.CompletedPro
     """``export --engine spark`` of a small dataset to ``folder/exported.csv``, in a process of its own (a
     Spark session lives as long as its process), with ``environment`` added and Spark's own switch unset."""
     from dashboard.cli import main
-    from dashboard.store.settings import SPARK_VERBOSE_ENV
+    from dashboard.settings import SPARK_VERBOSE_ENV
 
     write_csv(synthetic_frame(50, seed=3), folder / "events.csv")
     assert main(["ingest", str(folder / "events.csv"), "--out", str(folder / "dataset")]) == 0

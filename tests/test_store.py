@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from dashboard import settings
 from dashboard.loading.columns import EVENT_SCHEMA, to_arrow, to_frame
 from dashboard.loading.loader import load_events
 from dashboard.model.synthetic import synthetic_frame, write_csv
@@ -185,7 +186,7 @@ def test_the_briefing_sources_and_latest_date(curated, registries) -> None:
 @pytest.fixture
 def cache_folder(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache"
-    monkeypatch.setenv(cache.CACHE_ENV, str(folder))
+    monkeypatch.setenv(settings.CACHE_ENV, str(folder))
     return folder
 
 
@@ -231,7 +232,7 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path, cache_folder, registries) ->
 
 def test_the_cache_is_never_written_inside_the_data(tmp_path, monkeypatch, registries) -> None:
     data = small_data(tmp_path)
-    monkeypatch.setenv(cache.CACHE_ENV, str(data / "cache"))
+    monkeypatch.setenv(settings.CACHE_ENV, str(data / "cache"))
     before = sorted(data.rglob("*"))
     table, _, cached = cache.load_table([data], [data / "events.csv"], registries)
     assert table.num_rows == 50 and not cached
@@ -242,7 +243,7 @@ def test_an_unwritable_cache_still_loads(tmp_path, monkeypatch, registries) -> N
     data = small_data(tmp_path)
     blocker = tmp_path / "a file"
     blocker.write_text("x")
-    monkeypatch.setenv(cache.CACHE_ENV, str(blocker / "cache"))
+    monkeypatch.setenv(settings.CACHE_ENV, str(blocker / "cache"))
     table, report, cached = cache.load_table([data], [data / "events.csv"], registries)
     assert table.num_rows == 50 and report.loaded == 50 and not cached
 

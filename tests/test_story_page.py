@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 from test_pages import KARACHEV, app, deck
 
 from dashboard.app import sidebar
-from dashboard.sources.stories import STORIES_DIR, STORIES_ENV, load_stories
+from dashboard.settings import STORIES_ENV
+from dashboard.sources.stories import STORIES_DIR, load_stories
 from dashboard.views import stories
 from tests_support import as_shown
 

@@ -11,45 +11,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import ibis.expr.types as ir
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.loading.loader import LoadReport
-from dashboard.model.registries import Registries, load_registries
-from dashboard.sources.datapaths import DATA_ENV, DataPathError, data_paths, describe_paths, record_files
-from dashboard.store import queries
-from dashboard.store.cache import open_store
+from dashboard import settings
+from dashboard.settings import DATASET_ENV, ENGINE_ENV, EngineSettings, SettingsError
+from dashboard.sources.datapaths import DataPathError, data_paths, record_files
+from dashboard.store import workspace
 from dashboard.store.dataset import DatasetError
-from dashboard.store.engine import EngineError, EventStore, open_dataset
-from dashboard.store.filters import Filters
-from dashboard.store.selection import Selection
-from dashboard.store.settings import DATASET_ENV, ENGINE_ENV, EngineSettings, SettingsError, engine_settings
+from dashboard.store.engine import EngineError
+from dashboard.store.workspace import Workspace
 from dashboard.views import text
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Data:
-    """Everything loaded once and shared by all sessions (never modified after loading): the events on the
-    engine, the report of loading them, the registries."""
-
-    store: EventStore
-    report: LoadReport
-    registries: Registries
-    described_as: str
-    total: int
-    from_cache: bool = False
-
-    @property
-    def table(self) -> ir.Table:
-        return self.store.table
-
-    @property
-    def everything(self) -> Selection:
-        """Every loaded event, unfiltered (its answers are remembered like any selection's)."""
-        return Selection.of(self.store, Filters())
 
 
 APP_OPTIONS = ("--data", "--dataset", "--engine", "--spark-master", "--edit")
@@ -87,13 +61,14 @@ def _option_parser() -> argparse.ArgumentParser:
 
 
 def _app_arguments() -> list[str]:
-    """What follows ``--`` in ``streamlit run app.py -- …``: Streamlit leaves it in ``sys.argv`` after the app's
-    path. Under another program running the app (a test runner), ``sys.argv`` is that program's own."""
+    """What follows ``--`` in ``streamlit run app.py -- …``: Streamlit leaves it among the process's arguments,
+    after the app's path. Under another program running the app (a test runner), the arguments are its own."""
     ctx = get_script_run_ctx()
     main = getattr(getattr(ctx, "pages_manager", None), "main_script_path", None)
-    if main and sys.argv and Path(sys.argv[0]).name != Path(main).name:
+    program, words = settings.command_line()
+    if main and program and Path(program).name != Path(main).name:
         return []
-    return sys.argv[1:]
+    return words
 
 
 def read_options(argv: list[str]) -> tuple[argparse.Namespace, list[OptionNote]]:
@@ -194,11 +169,12 @@ def editing(argv: list[str] | None = None) -> Editing:
     options = cli_options(argv)
     if not options.edit:
         return Editing(refusal=f"Editing is off. To add and change records, start the dashboard with `{EDIT_HINT}`.")
-    if options.dataset or os.environ.get(DATASET_ENV, "").strip():
+    given = settings.current()
+    if options.dataset or given.dataset:
         return Editing(
             refusal="A prepared dataset is shown: edit the record files it was made from, then run `ingest` again."
         )
-    if not options.data and not os.environ.get(DATA_ENV, "").strip():
+    if not options.data and not given.data:
         return Editing(
             refusal="No record files are named: the bundled data is written only when named. Name your files or"
             f" folder: `{EDIT_HINT}`."
@@ -225,34 +201,29 @@ def _files_stamp(paths: list[Path]) -> tuple:
 
 
 @st.cache_resource(show_spinner="Loading event records…", max_entries=4)
-def _load(paths: tuple[bytes, ...], stamp: tuple) -> Data:
-    registries = load_registries()
-    named = [Path(os.fsdecode(path)) for path in paths]
-    store, report, from_cache = open_store(named, record_files(named), registries)
-    return Data(store, report, registries, describe_paths(named), queries.count(store.table), from_cache)
+def _load(paths: tuple[bytes, ...], stamp: tuple) -> Workspace:
+    return workspace.open_records([Path(os.fsdecode(path)) for path in paths])
 
 
 @st.cache_resource(show_spinner="Opening the dataset…", max_entries=2)
-def _open_dataset(settings: EngineSettings, stamp: int) -> Data:
-    registries = load_registries()
-    store, report = open_dataset(settings, registries)
-    total = queries.count(store.table)
-    where = f"dataset {settings.dataset}" + (" on Spark" if settings.engine == "spark" else "")
-    return Data(store, report, registries, where, total)
+def _open_dataset(engine: EngineSettings, stamp: int) -> Workspace:
+    return workspace.open_ingested(engine)
 
 
-def load_data() -> Data:
+def load_data() -> Workspace:
     """The dataset named by ``--dataset``/``$DASHBOARD_DATASET`` on its engine, else the records named by
     ``--data``/``$DASHBOARD_DATA`` (else the bundled ones); loaded once per change of the files. Options after
     ``--`` that the dashboard does not use are named first."""
     name_ignored_options()
     options = cli_options()
     try:
-        settings = engine_settings(options.engine, options.dataset, options.spark_master)
-        if settings.dataset is not None:
-            description = settings.dataset / "dataset.json"
-            return _open_dataset(settings, description.stat().st_mtime_ns if description.exists() else 0)
-        paths = data_paths(options.data or None)
+        wanted = workspace.request(
+            settings.current(), options.data, options.engine, options.dataset, options.spark_master
+        )
+        if wanted.engine.dataset is not None:
+            description = wanted.engine.dataset / "dataset.json"
+            return _open_dataset(wanted.engine, description.stat().st_mtime_ns if description.exists() else 0)
+        paths = wanted.paths
         return _load(tuple(os.fsencode(path) for path in paths), _files_stamp(paths))
     except (SettingsError, DatasetError, EngineError) as error:
         st.error(f"**The event dataset cannot be opened.** {text.escape_markdown(error)}")

@@ -17,7 +17,6 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
-from dashboard.app.data import Data
 from dashboard.app.messages import caption, warning
 from dashboard.geo import geodesy, overlays
 from dashboard.model.problems import shorten
@@ -26,6 +25,7 @@ from dashboard.model.schema import CONFIDENCE_LEVELS, EARLIEST_DATE, LATEST_DATE
 from dashboard.store import filters as flt
 from dashboard.store import queries
 from dashboard.store.selection import Selection
+from dashboard.store.workspace import Workspace
 from dashboard.views import params, text
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class View:
     """What the sidebar selects on this run: the filters, the matching events (an engine expression) and how
     many there are, their caption, the selected event and the map overlays."""
 
-    data: Data
+    data: Workspace
     filters: flt.Filters
     selection: Selection
     caption: str
@@ -100,7 +100,7 @@ class View:
         return self.selected_id is not None and self.selection.has(self.selected_id)
 
 
-def sidebar(data: Data) -> View:
+def sidebar(data: Workspace) -> View:
     """Draw the filters (each bound to its URL parameter) and return the current view; an unexpected fault
     stops the run with a message, never a traceback."""
     try:
@@ -112,7 +112,7 @@ def sidebar(data: Data) -> View:
         raise AssertionError("unreachable: st.stop() ends the run") from error
 
 
-def _sidebar(data: Data) -> View:
+def _sidebar(data: Workspace) -> View:
     registries = data.registries
     table = data.table
     ignored = _ignored_address_parameters(data)
@@ -213,7 +213,7 @@ def _sidebar(data: Data) -> View:
     )
 
 
-def _event_choices(data: Data, selection: Selection) -> list[str]:
+def _event_choices(data: Workspace, selection: Selection) -> list[str]:
     """Ids offered under *Event detail*: the first matching events by date, and the selected event (from a
     click or the address) when it is loaded, so the choice survives any filter."""
     choices = list(selection.first_ids(EVENT_CHOICES))
@@ -360,7 +360,7 @@ IGNORED = "_ignored_address_parameters"  # the session's notes on its address, s
 NOTES_SHOWN = 20  # notes listed in the notice's warning; the rest under it
 
 
-def _ignored_address_parameters(data: Data) -> list[str]:
+def _ignored_address_parameters(data: Workspace) -> list[str]:
     """What the address this session was opened with asked for and the dashboard ignored, checked against
     `params.PARAMETERS` before any widget reads the address: once, and again when the browser goes back or
     forward to an address (Streamlit reads it again then). Every value named is also taken out of the address:

@@ -5,7 +5,6 @@ self-contained interactive HTML that works offline.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 from importlib.resources import files
@@ -14,6 +13,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pydeck as pdk
 
+from dashboard import settings
 from dashboard.exports import htmlsafe
 from dashboard.exports.datafiles import ExportContext
 from dashboard.exports.outfiles import ExportError
@@ -32,7 +32,7 @@ _render_lock = threading.Lock()
 
 def find_browser() -> str | None:
     """The Chrome/Chromium kaleido will use: ``$BROWSER_PATH``, else the first one on the PATH."""
-    configured = os.environ.get("BROWSER_PATH")
+    configured = settings.current().browser_path
     if configured and Path(configured).is_file():
         return configured
     return next((found for name in BROWSER_NAMES if (found := shutil.which(name))), None)
@@ -49,7 +49,7 @@ def render_images(jobs: list[tuple[go.Figure, str, int, int, float]]) -> list[by
     browser = find_browser()
     if browser is None:
         raise ExportError(INSTALL_HINT)
-    os.environ.setdefault("BROWSER_PATH", browser)
+    settings.offer_browser(browser)
     for _, fmt, *_ in jobs:
         if fmt not in IMAGE_FORMATS:
             raise ExportError(f"unknown image format {fmt!r}: use one of {', '.join(IMAGE_FORMATS)}")

@@ -43,11 +43,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dashboard import settings
 from dashboard.model.registries import REGISTRY_FILES, Registries
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "DASHBOARD_CACHE"  # the same override as the validated-data cache (dashboard.store.cache)
 INDEX_LAYOUT = "geonames-index-v1"  # change when the index's columns or normalisation change
 GEONAMES_FILE = "cities500.json"
 MAX_QUERY_CHARS = 200  # the longest GeoNames name or alias has 193 characters; longer input is no place name
@@ -173,12 +173,7 @@ def precision_of_kind(kind: str) -> str:
 
 def cache_folder() -> Path:
     """``$DASHBOARD_CACHE``, else the platform's user cache folder for this program (as dashboard.store.cache)."""
-    configured = os.environ.get(CACHE_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("conflict-event-dashboard", appauthor=False))
+    return settings.current().cache_path()
 
 
 # ---------------------------------------------------------------------------------------------- GeoNames index

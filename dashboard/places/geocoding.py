@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -32,12 +31,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dashboard import settings
 from dashboard.places.gazetteer import MAX_QUERY_CHARS, PlaceMatch, cache_folder, fuzzy_score, normalise_name
 from dashboard.safeio.atomic import replace_file
+from dashboard.settings import CONTACT_ENV
 
 log = logging.getLogger(__name__)
 
-CONTACT_ENV = "DASHBOARD_GEOCODER_CONTACT"  # e-mail or web page sent in the user agent, as Nominatim asks
 PROGRAM = "conflict-event-dashboard"
 MIN_DELAY_SECONDS = 1.0  # Nominatim's policy: an absolute maximum of 1 request per second
 TIMEOUT_SECONDS = 5.0
@@ -113,7 +113,7 @@ def _clean(text: object, limit: int) -> str:
 
 def user_agent(contact: str | None = None) -> str:
     """``conflict-event-dashboard/<version> (<contact>)``; the contact from ``$DASHBOARD_GEOCODER_CONTACT``."""
-    contact = _clean(os.environ.get(CONTACT_ENV, "") if contact is None else contact, _MAX_CONTACT_CHARS)
+    contact = _clean(settings.current().geocoder_contact if contact is None else contact, _MAX_CONTACT_CHARS)
     contact = contact.replace("(", "[").replace(")", "]")
     return f"{PROGRAM}/{_version()}" + (f" ({contact})" if contact else "")
 

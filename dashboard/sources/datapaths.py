@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA_ENV = "DASHBOARD_DATA"
+from dashboard import settings
+
 REPO_DIR = Path(__file__).resolve().parents[2]
 BUNDLED_DATA_DIR = REPO_DIR / "data"
 BUNDLED_EVENTS_DIR = BUNDLED_DATA_DIR / "events"
@@ -54,9 +55,8 @@ def data_paths(cli_paths: Sequence[str | Path] | None = None) -> list[Path]:
     Prefixes (``acled:``, ``dmy:``) are taken off and remembered for `read_as`."""
     if cli_paths:
         return [_without_prefixes(str(path)) for path in cli_paths]
-    env = os.environ.get(DATA_ENV, "").strip()
-    if env:
-        parts = env.split(os.pathsep)
+    parts = settings.current().data
+    if parts:
         joined: list[str] = []
         for part in parts:  # "acled:/x.csv" split on ":" comes apart: join the words to their paths again
             if joined and joined[-1].endswith(":"):

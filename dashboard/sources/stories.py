@@ -40,7 +40,6 @@ from dashboard.safeio.safeyaml import TOO_DEEP, YamlError, load_yaml_document
 from dashboard.sources.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
 
 STORIES_DIR = BUNDLED_DATA_DIR / "stories"
-STORIES_ENV = "DASHBOARD_STORIES"  # a folder of stories, instead of the one beside the records
 STORY_SUFFIXES = (".yaml", ".yml")
 MAX_STORY_BYTES = 1024 * 1024  # a story is a few kilobytes; a larger file is refused unread
 MAX_STORY_NESTING = 8  # a story nests 5 levels (story > steps > step > filters > list); far deeper is not a story

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard import settings
 from dashboard.loading.columns import EVENT_SCHEMA
 from dashboard.loading.fastload import load_table as load_table_from_files
 from dashboard.loading.loader import LoadReport
@@ -33,7 +34,6 @@ from dashboard.store.engine import DUCKDB_CONFIG, TABLE, EngineError, EventStore
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "DASHBOARD_CACHE"
 LAYOUT_VERSION = "events-v1"  # change when the table layout or the checks change what a file yields
 KEEP_ENTRIES = 8  # older entries are removed
 STAGING_KEPT_SECONDS = 3600  # a half-written engine copy older than this is abandoned
@@ -41,12 +41,7 @@ STAGING_KEPT_SECONDS = 3600  # a half-written engine copy older than this is aba
 
 def cache_dir() -> Path:
     """``$DASHBOARD_CACHE``, else the platform's user cache folder for this program."""
-    configured = os.environ.get(CACHE_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("conflict-event-dashboard", appauthor=False))
+    return settings.current().cache_path()
 
 
 def _stamp(path: Path) -> list:

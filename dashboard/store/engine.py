@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from dashboard.loading.loader import LoadReport
 from dashboard.model.registries import Registries
-from dashboard.store.settings import DEFAULT_SPARK_MASTER, EngineSettings
+from dashboard.settings import DEFAULT_SPARK_MASTER, EngineSettings
 
 TABLE = "events"
 _TOKENS = itertools.count(1)

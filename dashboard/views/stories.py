@@ -13,7 +13,6 @@ Everything else (links, images, HTML, headings, icons) is shown as written, as a
 from __future__ import annotations
 
 import math
-import os
 import re
 import threading
 from collections.abc import Collection, Iterable, Sequence
@@ -24,12 +23,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
+from dashboard import settings
 from dashboard.geo.overlays import Band, Ring, build_rings, centre_event_ids, ring_problem
 from dashboard.model.problems import Problem, shorten
 from dashboard.model.registries import Registries
 from dashboard.sources.datapaths import DataPathError, data_paths
 from dashboard.sources.stories import (
-    STORIES_ENV,
     Story,
     StoryStep,
     field_name,
@@ -41,7 +40,6 @@ from dashboard.store import queries
 from dashboard.store.engine import EventStore
 from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
-from dashboard.store.settings import DATASET_ENV
 from dashboard.views import figures, layers, params
 from dashboard.views.tables import date_text
 from dashboard.views.text import escape_markdown
@@ -536,8 +534,9 @@ def story_caption(story: Story) -> str:
 def app_folder(data_options: Sequence[str] = (), dataset: str | None = None) -> Path | None:
     """The stories the dashboard shows: $DASHBOARD_STORIES, else the ``stories`` folder beside the records it
     shows (``--data``, $DASHBOARD_DATA or the bundled ``data/events``) or beside its dataset."""
-    dataset = dataset or os.environ.get(DATASET_ENV)
-    named = os.environ.get(STORIES_ENV)
+    given = settings.current()
+    dataset = dataset or given.dataset
+    named = given.stories
     if dataset:
         return story_folder([Path(dataset)], named)
     try:
