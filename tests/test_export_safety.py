@@ -472,14 +472,14 @@ def test_an_interrupted_write_leaves_no_temporary_file(tmp_path: Path, monkeypat
 
 def test_a_file_appearing_while_writing_is_not_clobbered(tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "x.csv"
-    write_temporary = outfiles._write_temporary
+    write_temporary = outfiles.write_temporary
 
     def racing(path: Path, data: bytes) -> Path:
         temporary = write_temporary(path, data)
         target.write_bytes(b"someone else's file")  # appears after the check, before the link
         return temporary
 
-    monkeypatch.setattr(outfiles, "_write_temporary", racing)
+    monkeypatch.setattr(outfiles, "write_temporary", racing)
     with pytest.raises(outfiles.OutputExists):
         outfiles.write_output(target, b"ours")
     assert target.read_bytes() == b"someone else's file"

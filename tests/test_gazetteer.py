@@ -294,7 +294,7 @@ def test_a_read_only_cache_folder_still_answers(registries, small_source: Path, 
     def refuse(*args, **kwargs):
         raise PermissionError("read-only")
 
-    monkeypatch.setattr(gazetteer_module.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr("tempfile.mkdtemp", refuse)  # every staging folder is refused
     assert len(small_gazetteer(registries, small_source).exact("Testograd")) == 2
 
 

@@ -15,9 +15,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from dashboard.safeio.atomic import TEMP_SUFFIX, link_new
-from dashboard.safeio.atomic import sync_folder as _sync_folder
-from dashboard.safeio.atomic import write_temporary as _write_temporary
+from dashboard.safeio.atomic import TEMP_SUFFIX, put_in_place, write_temporary
 
 __all__ = ["TEMP_SUFFIX", "ExportError", "OutputExists", "OutputRefused", "check_output", "write_output"]
 
@@ -101,21 +99,9 @@ def write_output(
     """
     protected = list(protected)
     check_output(target, protected, force=force)
-    temporary, size = _write_temporary(target, [data] if isinstance(data, bytes) else data)
+    temporary, size = write_temporary(target, [data] if isinstance(data, bytes) else data)
     try:
-        if force:
-            os.replace(temporary, target)  # replaces a link itself, never the file it points to
-        else:
-            _link_without_replacing(temporary, target)
-        _sync_folder(target.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    return size
-
-
-def _link_without_replacing(temporary: Path, target: Path) -> None:
-    try:
-        link_new(temporary, target)
-    except FileExistsError as error:
+        put_in_place(temporary, target, replace=force)
+    except FileExistsError as error:  # a file appeared at target while writing
         raise OutputExists(f"{target} exists; name it with --out FILE or pass --force to replace it") from error
+    return size

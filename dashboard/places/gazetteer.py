@@ -29,7 +29,6 @@ import logging
 import math
 import os
 import shutil
-import tempfile
 import threading
 import unicodedata
 import uuid
@@ -45,6 +44,7 @@ import pyarrow.parquet as pq
 
 from dashboard import settings
 from dashboard.model.registries import REGISTRY_FILES, Registries
+from dashboard.safeio.atomic import staging_folder, sync_file
 
 log = logging.getLogger(__name__)
 
@@ -268,13 +268,10 @@ def _build_tables(source: Path, stamp: str) -> tuple[pa.Table, pa.Table]:
 def _write_index(target: Path, places: pa.Table, keys: pa.Table) -> None:
     """Write both tables into a private folder beside ``target``, flush them, then rename the folder into place.
     A complete index another process put there first is kept; a damaged one is moved aside and replaced."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staging_folder(target) as staging:
         for table, file_name in ((places, _PLACES_FILE), (keys, _KEYS_FILE)):
             pq.write_table(table, staging / file_name, compression="zstd")
-            with open(staging / file_name, "rb") as written:
-                os.fsync(written.fileno())
+            sync_file(staging / file_name)
         if target.exists() and _read_index(target, places.schema.metadata[b"stamp"].decode()) is None:
             aside = target.with_name(f".{target.name}.damaged-{uuid.uuid4().hex}")
             with contextlib.suppress(OSError):  # another process moved it first
@@ -282,8 +279,6 @@ def _write_index(target: Path, places: pa.Table, keys: pa.Table) -> None:
             shutil.rmtree(aside, ignore_errors=True)
         with contextlib.suppress(OSError):  # another process finished first: its index is as good as ours
             os.rename(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _read_table(path: Path, schema: pa.Schema) -> pa.Table:

@@ -7,6 +7,9 @@ replacing anything that appeared meanwhile. The folder is synced afterwards, so 
 cut. A failure removes the temporary file; a killed process can leave one behind, which the loader never reads
 (it skips hidden files) and `remove_stale_temporaries` clears.
 
+A library that writes a file itself (Parquet, a DuckDB database) writes into a private staging folder beside
+the target (`staging_folder`); `write_through` then syncs and renames its file into place the same way.
+
 Also here: `exclusive_lock`, an advisory lock on a lock file beside a file, so two saves of it take turns.
 """
 
@@ -16,9 +19,11 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
 import stat
+import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 TEMP_SUFFIX = ".partial"
@@ -56,13 +61,52 @@ def replace_file(target: Path, data: bytes, mode: int | None = None, *, sync: bo
     """Put ``data`` at ``target`` atomically, replacing what is there (a link itself, never what it points
     to); ``sync=False`` leaves syncing the folder to the caller (one sync after several renames)."""
     temporary, _ = write_temporary(target, [data], mode)
+    put_in_place(temporary, target, replace=True, sync=sync)
+
+
+def put_in_place(temporary: Path, target: Path, *, replace: bool, sync: bool = True) -> None:
+    """Give the written ``temporary`` file the name ``target`` in one step: ``os.replace`` when ``replace`` (a
+    link at ``target`` is replaced itself, never what it points to), else `link_new` (`FileExistsError` if
+    anything is there); then sync the folder. The temporary name is gone afterwards, whatever happened."""
     try:
-        os.replace(temporary, target)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            link_new(temporary, target)
         if sync:
             sync_folder(target.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+def sync_file(path: Path) -> None:
+    """Flush a file written by someone else (a library) to disk."""
+    with open(path, "rb") as written:
+        os.fsync(written.fileno())
+
+
+@contextlib.contextmanager
+def staging_folder(target: Path) -> Iterator[Path]:
+    """A new hidden folder beside ``target`` (``.NAME.<random>``) to write into, removed with whatever is left
+    in it when the block ends (what was renamed into place is no longer in it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_through(target: Path, write: Callable[[Path], None]) -> None:
+    """Put at ``target``, atomically, the file that ``write(path)`` writes (a library writing Parquet or a
+    database): written in a staging folder beside ``target``, synced, then renamed over ``target``."""
+    with staging_folder(target) as staging:
+        written = staging / target.name
+        write(written)
+        sync_file(written)
+        os.replace(written, target)
+        sync_folder(target.parent)
 
 
 def link_new(temporary: Path, target: Path) -> None:

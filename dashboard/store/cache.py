@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from dashboard.loading.columns import EVENT_SCHEMA
 from dashboard.loading.fastload import load_table as load_table_from_files
 from dashboard.loading.loader import LoadReport
 from dashboard.model.registries import Registries, default_registry_dir
+from dashboard.safeio.atomic import write_through
 from dashboard.sources.datapaths import inside_data
 from dashboard.store.engine import DUCKDB_CONFIG, TABLE, EngineError, EventStore
 
@@ -71,20 +71,6 @@ def usable_cache_dir(data_roots: Sequence[Path]) -> Path | None:
     return folder
 
 
-def _write_atomically(target: Path, write) -> None:
-    """Write through ``write(path)`` to a temporary file beside ``target``, flush it to disk, then rename."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def read_report(folder: Path, key: str) -> LoadReport | None:
     """The cached report for ``key`` (marking the entry recently used), or None when missing or unreadable."""
     report_path = folder / f"{key}.json"
@@ -125,20 +111,15 @@ def write_engine_file(parquet: Path, target: Path) -> None:
     private folder beside ``target``, flushed to disk, then renamed into place."""
     import duckdb
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        database = staging / target.name
+    def write(database: Path) -> None:
         connection = duckdb.connect(str(database), config=DUCKDB_CONFIG)
         try:
             connection.read_parquet(str(parquet)).create(TABLE)
             connection.execute("CHECKPOINT")
         finally:
             connection.close()
-        with open(database, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(database, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    write_through(target, write)
 
 
 _writers: dict[Path, threading.Thread] = {}
@@ -173,8 +154,8 @@ def wait_for_engine_files(timeout: float | None = None) -> None:
 def write_entry(folder: Path, key: str, table: pa.Table, report: LoadReport) -> None:
     """Store ``table`` and ``report`` under ``key`` (the table first: the report marks a complete entry)."""
     folder.mkdir(parents=True, exist_ok=True)
-    _write_atomically(folder / f"{key}.parquet", lambda path: pq.write_table(table, path, compression="zstd"))
-    _write_atomically(folder / f"{key}.json", lambda path: Path(path).write_bytes(report.to_json()))
+    write_through(folder / f"{key}.parquet", lambda path: pq.write_table(table, path, compression="zstd"))
+    write_through(folder / f"{key}.json", lambda path: Path(path).write_bytes(report.to_json()))
     _prune(folder)
 
 

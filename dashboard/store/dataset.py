@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from dashboard.loading.loader import LoadReport
+from dashboard.safeio.atomic import staging_folder
 from dashboard.store.queries import PARTITION
 
 LAYOUT = "conflict-event-dashboard/events-v1"
@@ -58,8 +58,7 @@ def write_dataset(table: pa.Table, report: LoadReport, out: Path, *, force: bool
     longest = pc.max(spans).as_py()
     longest_days = math.ceil(longest / 86_400_000_000) if longest is not None else 0
     years = pc.year(table["date_start"]).cast(pa.int32())
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staging_folder(out) as staging:  # removed with what is left in it, on success or failure
         ds.write_dataset(
             table.append_column(PARTITION, years),
             staging / "events",
@@ -81,9 +80,6 @@ def write_dataset(table: pa.Table, report: LoadReport, out: Path, *, force: bool
             shutil.rmtree(replaced, ignore_errors=True)
         else:
             staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return DatasetInfo(out, table.num_rows, longest_days, written)
 
 
