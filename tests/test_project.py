@@ -1,4 +1,4 @@
-"""The project as a newcomer meets it: the README's commands, its data dictionary, CI and settings."""
+"""The project as a newcomer meets it: the README's commands, the docs' data dictionary, CI and settings."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from dashboard.model.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
+DOCS = REPO / "docs"
 
 
-def readme_block(name: str) -> str:
-    match = re.search(rf"<!-- {name}:start -->(.*?)<!-- {name}:end -->", README, re.S)
-    assert match, f"README has no {name} block"
+def docs_block(page: str, name: str) -> str:
+    """The text between ``<!-- name:start -->`` and ``<!-- name:end -->`` on ``docs/page``."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    match = re.search(rf"<!-- {name}:start -->(.*?)<!-- {name}:end -->", text, re.S)
+    assert match, f"docs/{page} has no {name} block"
     return match.group(1)
 
 
@@ -28,7 +31,7 @@ def table_rows(text: str, columns: int) -> list[list[str]]:
 
 
 def test_data_dictionary_matches_the_schema() -> None:
-    block = readme_block("data-dictionary")
+    block = docs_block("data-dictionary.md", "data-dictionary")
     records, sources = block.split("Each source:")
     sources, derived = sources.split("Added by the loader")
     documented = {(row[0], row[1], row[2], row[3] == "yes") for row in table_rows(records, 5)}
