@@ -246,7 +246,7 @@ def _fast_csv(path: Path, registries: Registries) -> _CsvPart | None:
         name = shown_path(path)
         mapped = None
         named = read_as(path)
-        if named.dataset == datasets.ucdp.NAME and datasets.ucdp.is_headerless(strings.column_names):
+        if datasets.headerless(named.dataset, strings.column_names) is not None:
             return None  # no header line: the general reader supplies GED's
         dataset = named.dataset or datasets.csv_dataset(strings.column_names)
         if dataset and dataset != RECORDS:  # a dataset's export: its reader maps the rows, Arrow checks them

@@ -14,10 +14,11 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from dashboard.model.datasets import DATASETS
 from dashboard.model.problems import Problem, Severity
 
-REVISED_BY_RELEASE = frozenset({"ucdp"})  # datasets whose later files revise earlier rows by id
-_LABELS = {"ucdp": "UCDP"}
+REVISED_BY_RELEASE = frozenset(dataset.name for dataset in DATASETS if dataset.revised_by_release)
+_LABELS = {dataset.name: dataset.label for dataset in DATASETS}
 
 
 def release_key(path: str) -> tuple[int, ...]:

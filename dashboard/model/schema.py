@@ -16,6 +16,8 @@ from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
+from dashboard.model.datasets import NAMES
+
 
 class Kind(StrEnum):
     """How a field's value is read and checked."""
@@ -41,7 +43,7 @@ class Kind(StrEnum):
 DATE_PRECISIONS = ("day", "week", "month", "year")
 LOCATION_PRECISIONS = ("exact", "near", "city", "region", "country")
 CONFIDENCE_LEVELS = ("confirmed", "reported", "assessed", "claimed", "unverified")
-DATASETS = ("acled", "ucdp", "gdelt", "timemap")  # the datasets whose files are read as they are
+DATASETS = NAMES  # the datasets whose files are read as they are (dashboard.model.datasets)
 DISTANCE_UNITS_KM = {"km": 1.0, "mi": 1.609344, "nmi": 1.852}
 # Dates a record may hold (event and source dates): a typo such as 2924 for 2024 is an error, not a point
 # centuries off the timeline, and every date stays inside what the engine and the charts can represent.

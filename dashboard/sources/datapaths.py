@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard import settings
+from dashboard.model.datasets import NAMES
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 BUNDLED_DATA_DIR = REPO_DIR / "data"
 BUNDLED_EVENTS_DIR = BUNDLED_DATA_DIR / "events"
 RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".zip")  # a zip: one file, as GDELT's daily files
 RECORDS = "records"  # the dashboard's own record forms, named as a format
-FORMATS = ("acled", "ucdp", "gdelt", "timemap", RECORDS)
+FORMATS = (*NAMES, RECORDS)  # the words a path may be prefixed with to name its format
 DATE_ORDER_WORDS = ("dmy", "mdy")
 # Folders of reference data, never read as records when a whole data folder is named.
 NOT_RECORD_DIRS = frozenset({"registries", "geo"})

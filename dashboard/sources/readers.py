@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.model.datasets import Dataset
 from dashboard.model.problems import Problem, Severity, shorten
 from dashboard.model.rawfile import REPLACEMENT_CHARACTER, SOURCE_COLUMNS, RawFile, RowIssue
 from dashboard.model.schema import (
@@ -31,6 +32,7 @@ from dashboard.model.schema import (
     SOURCE_FIELDS_BY_NAME,
 )
 from dashboard.safeio.safeyaml import MAX_NESTING, TOO_DEEP, YamlError, iter_yaml_records, whole_number
+from dashboard.sources import datasets
 from dashboard.sources.datapaths import RECORDS, ReadAs
 from dashboard.sources.datapaths import read_as as read_as_named
 from dashboard.sources.zipped import only_member
@@ -119,12 +121,10 @@ def _read_text(data: bytes, name: str, suffix: str, read_as: ReadAs, rows: int |
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
         yield empty
         return
-    from dashboard.sources.datasets import gdelt  # tab-separated, no header: known by its first line
-
-    gdelt_columns = gdelt.layout(text.split("\n", 1)[0]) if read_as.dataset in (None, gdelt.NAME) else None
+    tabbed = datasets.tab_separated(text.split("\n", 1)[0], read_as.dataset)  # no header: known by its first line
     reached: dict[int, float] = {}  # {0: the share of the text read}, from the YAML and JSON readers
-    if gdelt_columns or read_as.dataset == gdelt.NAME:
-        parts = iter([read_gdelt_text(text, name, gdelt_columns)])
+    if tabbed:
+        parts = iter([read_tab_separated_text(text, name, *tabbed)])
     elif suffix in (".csv", ".zip"):
         parts = iter([read_csv_text(text, name, read_as)])
     elif suffix == ".json":
@@ -141,8 +141,6 @@ def _yaml_parts(
     data: bytes, name: str, read_as: ReadAs, encoding_problem: Problem | None, rows: int | None
 ) -> Iterator[RawFile]:
     """A YAML file's parts from its UTF-8 bytes (a GDELT file named .yaml is read as GDELT)."""
-    from dashboard.sources.datasets import gdelt
-
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # one line break, as for every other reader
     if _is_blank(data):
@@ -150,9 +148,9 @@ def _yaml_parts(
         empty.problems.append(_file_problem(name, "file is empty: no records", severity=Severity.WARNING))
         yield empty
         return
-    gdelt_columns = gdelt.layout(_first_line(data)) if read_as.dataset is None else None
-    if gdelt_columns:
-        yield _with_encoding_problem(read_gdelt_text(data.decode("utf-8"), name, gdelt_columns), encoding_problem)
+    tabbed = datasets.tab_separated(_first_line(data), None) if read_as.dataset is None else None
+    if tabbed:
+        yield _with_encoding_problem(read_tab_separated_text(data.decode("utf-8"), name, *tabbed), encoding_problem)
         return
     reached: dict[int, float] = {}  # {0: the share of the file parsed}
     items = iter_yaml_records(data, lambda share: reached.__setitem__(0, share))
@@ -199,7 +197,6 @@ def _windows_export(data: bytes, text: str, problem: Problem, name: str, read_as
 
 def _windows_dataset(header: str, read_as: ReadAs) -> str | None:
     """The dataset a file that is not UTF-8 is an export of, by its name or its header (first line), if any."""
-    from dashboard.sources import datasets
 
     try:
         dataset = read_as.dataset or datasets.csv_dataset(next(csv.reader([header.lstrip("\ufeff")]), []))
@@ -211,14 +208,15 @@ def _windows_dataset(header: str, read_as: ReadAs) -> str | None:
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-def read_gdelt_text(text: str, name: str, columns: list[str] | None) -> RawFile:
-    """A GDELT event file: tab-separated, no header, no quoting; a row of another length is reported."""
-    from dashboard.sources.datasets import gdelt
-
+def read_tab_separated_text(text: str, name: str, dataset: Dataset, columns: list[str] | None) -> RawFile:
+    """A dataset's file of tab-separated lines (GDELT's events): no header, no quoting; a row of another length
+    is reported. ``columns``: the dataset's layout the first line has (None: none of them)."""
+    reader = datasets.READERS[dataset.name]
     if columns is None:
         raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
-        layouts = ", ".join(str(count) for count in gdelt.LAYOUTS)
-        raw.problems.append(_file_problem(name, f"not a GDELT event file: expected {layouts} tab-separated fields", 1))
+        layouts = ", ".join(str(count) for count in reader.LAYOUTS)
+        message = f"not a {dataset.label} event file: expected {layouts} tab-separated fields"
+        raw.problems.append(_file_problem(name, message, 1))
         return raw
     lines = pd.Series(text.split("\n"), dtype=object)
     if len(lines) and lines.iloc[-1] == "":
@@ -228,14 +226,16 @@ def read_gdelt_text(text: str, name: str, columns: list[str] | None) -> RawFile:
     good = fields.eq(width)
     wrong = ~good & lines.str.strip().ne("")
     raw_problems = [
-        _file_problem(name, f"malformed GDELT row, not read: {count} fields instead of {width}", int(number) + 1)
+        _file_problem(
+            name, f"malformed {dataset.label} row, not read: {count} fields instead of {width}", int(number) + 1
+        )
         for number, count in fields[wrong].items()
     ]
     frame = lines[good].str.split("\t", expand=True, regex=False) if good.any() else pd.DataFrame(columns=columns)
     frame.columns = columns
     frame = frame.where(frame.ne(""), None).reset_index(drop=True)
     frame["record_line"] = (lines.index[good] + 1).to_numpy()
-    raw = gdelt.read(frame, name)
+    raw = reader.read(frame, name)
     raw.problems[:0] = raw_problems
     raw.unreadable = len(raw_problems)
     return raw
@@ -495,8 +495,6 @@ def _json_records(
     records first (their dates settled together, so they are all read first); other records come as they are
     read (``reached`` told the share of the text read). An error that stops the reading still comes after
     the records read before it."""
-    from dashboard.sources.datasets import timemap
-
     records = _iter_json_records(text, reached)
     items: list[tuple[int, object]] = []
     stopped: Exception | None = None
@@ -510,16 +508,17 @@ def _json_records(
     except (YamlError, ValueError) as error:
         stopped = error
     notes: list[Problem] = []
-    if read_as.dataset == timemap.NAME or (read_as.dataset is None and timemap.matches(first)):
+    reader = datasets.json_dataset(first, read_as.dataset)
+    if reader is not None:  # a dataset's export (TimeMap's)
         try:
             items.extend(records if stopped is None else ())
         except (YamlError, ValueError) as error:
             stopped = error
-        dates, note = timemap.settle_dates([item for _, item in items], read_as.date_order)
+        dates, note = reader.settle_dates([item for _, item in items], read_as.date_order)
         if note:
             notes.append(_file_problem(name, note, severity=Severity.WARNING))
         items = [
-            (line, timemap.to_record(item, dates.get(position)) if isinstance(item, dict) else item)
+            (line, reader.to_record(item, dates.get(position)) if isinstance(item, dict) else item)
             for position, (line, item) in enumerate(items)
         ]
 
@@ -647,12 +646,11 @@ def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
         if not line.startswith("#"):
             break
         comment_lines += 1
-    if read_as.dataset == "ucdp" and comment_lines == 0:
-        from dashboard.sources.datasets import ucdp  # a Candidate file without its header line
-
+    if read_as.dataset is not None and comment_lines == 0:  # a dataset's file without its header line?
         first_line = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
-        if ucdp.is_headerless(first_line):
-            return _with_header(text, name, read_as, ucdp.GED_COLUMNS)
+        reader = datasets.headerless(read_as.dataset, first_line)
+        if reader is not None:
+            return _with_header(text, name, read_as, reader.HEADERLESS_COLUMNS, reader.HEADERLESS_LABEL)
     header_problem = csv_header_problem(text, comment_lines)
     if header_problem:
         raw = RawFile(name, pd.DataFrame(columns=["record_line"]), _empty_sources())
@@ -704,7 +702,6 @@ def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
     blank = candidates.drop(columns="record_line").isna().all(axis=1)
     if blank.any():
         frame = frame.drop(index=blank.index[blank]).reset_index(drop=True)
-    from dashboard.sources import datasets  # a dataset's export, recognised by its header
 
     dataset = read_as.dataset or datasets.csv_dataset([str(column) for column in frame.columns])
     if dataset and dataset != RECORDS:
@@ -716,12 +713,12 @@ def read_csv_text(text: str, name: str, read_as: ReadAs = NOT_NAMED) -> RawFile:
     return rows
 
 
-def _with_header(text: str, name: str, read_as: ReadAs, columns: tuple[str, ...]) -> RawFile:
+def _with_header(text: str, name: str, read_as: ReadAs, columns: tuple[str, ...], label: str) -> RawFile:
     """A CSV file without a header line read with ``columns`` as its header: lines keep their numbers."""
     raw = read_csv_text(",".join(columns) + "\n" + text, name, read_as)
     raw.records["record_line"] = raw.records["record_line"] - 1
     raw.problems = [replace(problem, line=problem.line - 1) if problem.line else problem for problem in raw.problems]
-    message = f"no header line: read as the {len(columns)} columns of a UCDP GED file, as named with ucdp:"
+    message = f"no header line: read as the {len(columns)} columns of a {label} file, as named with {read_as.dataset}:"
     raw.problems.insert(0, Problem(name, None, None, None, None, message, Severity.WARNING))
     return raw
 

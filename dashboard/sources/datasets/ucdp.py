@@ -100,9 +100,15 @@ def matches(columns: list[str]) -> bool:
     return {common.column_key(column) for column in columns} >= SIGNATURE
 
 
+HEADERLESS_LABEL = "UCDP GED"  # a Candidate file may come without its header line: GED's columns are assumed
+
+
 def is_headerless(first_line: list[str]) -> bool:
     """Whether a file's first line is a row of GED's 49 columns rather than their names."""
     return len(first_line) == len(GED_COLUMNS) and not matches(first_line)
+
+
+HEADERLESS_COLUMNS = GED_COLUMNS
 
 
 def read(frame: pd.DataFrame, name: str, order: str | None = None) -> RawFile:
