@@ -46,7 +46,6 @@ UNITS = tuple(DISTANCE_UNITS_KM)
 SEARCHED = "title, summary, place, notes, who claims it, tags and sources (publisher, title, quote)"
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-MAX_BASELINE = 104  # periods: two years of weeks
 
 
 def say(message: object, stream: TextIO | None = None) -> None:
@@ -545,8 +544,8 @@ def run_trends(args: argparse.Namespace) -> int:
     from dashboard.store.selection import Selection
     from dashboard.views import trends
 
-    if not 1 <= args.baseline <= MAX_BASELINE:
-        say(f"error: --baseline must be 1 to {MAX_BASELINE} periods, not {args.baseline}", sys.stderr)
+    if not 1 <= args.baseline <= trends.MAX_BASELINE:
+        say(f"error: --baseline must be 1 to {trends.MAX_BASELINE} periods, not {args.baseline}", sys.stderr)
         return EXIT_USAGE
     try:
         latest = date.fromisoformat(args.latest) if args.latest else None

@@ -33,7 +33,7 @@ from dashboard.model.schema import (
 from dashboard.sources.datapaths import shown_path
 from dashboard.views import curation, text
 
-PREFIX = "curate_"  # widget keys: curate_<schema field name>
+PREFIX = form_state.PREFIX  # widget keys: curate_<schema field name>
 EDIT_PARAM, FILE_PARAM = "edit", "file"  # ?edit=<record id>&file=<its file>: the detail card's "Edit this record"
 NEW_NAME, NEW_FOLDER = (f"{PREFIX}{name}" for name in ("new", "in"))
 LOADED = "_curate_loaded"  # (file, action, record id) whose values the form holds

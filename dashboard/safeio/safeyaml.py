@@ -179,6 +179,28 @@ def _node_depth(node: yaml.Node) -> int:
     return depth
 
 
+def line_of_depth(text: str, depth: int) -> int | None:
+    """The 1-based line where ``text`` first nests ``depth`` collections deep (None: never, or unparsable)."""
+    level = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                level += 1
+                if level >= depth:
+                    return event.start_mark.line + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                level -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def first_alias_line(text: str) -> int | None:
+    """The 1-based line of the first alias (``*name``) in ``text``, from the parser's events (no node built)."""
+    line = _alias_line(text, 0, len(text))
+    return None if line is None else line + 1
+
+
 def _alias_line(text: str, first: int, last: int) -> int | None:
     """0-based line of the first alias between lines ``first`` and ``last`` (the composed node tree has lost
     where aliases were written; the event stream still knows)."""

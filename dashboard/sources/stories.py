@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 
 from dashboard.model.problems import Problem, shorten
-from dashboard.safeio.safeyaml import TOO_DEEP, YamlError, load_yaml_document
+from dashboard.safeio.safeyaml import TOO_DEEP, YamlError, first_alias_line, line_of_depth, load_yaml_document
 from dashboard.sources.datapaths import BUNDLED_DATA_DIR, BUNDLED_EVENTS_DIR
 
 STORIES_DIR = BUNDLED_DATA_DIR / "stories"
@@ -271,12 +271,12 @@ def parse_story(text: str, file: str) -> tuple[Story | None, list[Problem]]:
         if message == TOO_DEEP:
             message = TOO_DEEP_STORY
         elif "aliases" in message:  # the loader names the anchor's line; the alias's own is more use
-            line = _first_alias_line(text) or line
+            line = first_alias_line(text) or line
         return None, [_file_problem(file, message, line)]
     except (ValueError, RecursionError) as error:  # what else a parser may raise on hostile text
         return None, [_file_problem(file, f"invalid YAML: {error}")]
     if _depth(document) > MAX_STORY_NESTING:
-        line = _line_of_depth(text, MAX_STORY_NESTING + 1)
+        line = line_of_depth(text, MAX_STORY_NESTING + 1)
         return None, [_file_problem(file, TOO_DEEP_STORY, line)]
     lines, twice = _node_lines(text)
     checker = _Checker(file, lines)
@@ -289,33 +289,6 @@ def parse_story(text: str, file: str) -> tuple[Story | None, list[Problem]]:
         return None, checker.problems
     story = _story(document, checker)
     return (story if not checker.problems else None), checker.problems
-
-
-def _first_alias_line(text: str) -> int | None:
-    """The line of the first alias (``*name``) in ``text``, from the parser's events (no node is built)."""
-    try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if isinstance(event, yaml.AliasEvent):
-                return event.start_mark.line + 1
-    except yaml.YAMLError:
-        return None
-    return None
-
-
-def _line_of_depth(text: str, depth: int) -> int | None:
-    """The line where the document first nests ``depth`` collections deep (from the parser's events)."""
-    level = 0
-    try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if isinstance(event, yaml.CollectionStartEvent):
-                level += 1
-                if level >= depth:
-                    return event.start_mark.line + 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                level -= 1
-    except yaml.YAMLError:
-        return None
-    return None
 
 
 def _unknown_keys(mapping: dict, allowed: Sequence[str], path: tuple, checker: _Checker, what: str) -> None:

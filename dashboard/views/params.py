@@ -250,7 +250,9 @@ KNOWN_PARAMETERS = frozenset(PARAMETERS)
 
 
 @dataclass
-class View:
+class AddressView:
+    """What an address (or the command line's ``--query``) asks to see: filters, the event chosen, rings, band."""
+
     filters: Filters
     selected: str | None = None
     rings: list[str] = field(default_factory=list)
@@ -334,7 +336,7 @@ def read_view(
     borders: Sequence[str] = (),
     event_ids: Collection[str] | None = None,
     dataset_actors: Collection[str] = (),
-) -> tuple[View, list[str]]:
+) -> tuple[AddressView, list[str]]:
     """The view the parameters describe, and a note for each parameter or value that was ignored (see
     `check_address`). ``borders`` and ``event_ids``, when given, are checked too (``event_ids``: the loaded
     events among the address's event and ring centres); actors may also be the loaded datasets' own
@@ -355,7 +357,7 @@ def read_view(
         countries=tuple(dict.fromkeys(registries.country_code(value) for value in kept.get("country", []))),
     )
     selected = (kept.get("event") or [None])[-1]
-    return View(filters, selected, kept.get("ring", []), _band(kept)), notes
+    return AddressView(filters, selected, kept.get("ring", []), _band(kept)), notes
 
 
 def _band(kept: Mapping[str, Sequence[str]]) -> Band | None:
@@ -371,7 +373,7 @@ def _band(kept: Mapping[str, Sequence[str]]) -> Band | None:
 
 def view_from_params(
     params: Mapping[str, Sequence[str]], registries: Registries, dataset_actors: Collection[str] = ()
-) -> View:
+) -> AddressView:
     """Read the dashboard's address parameters; raises `ParameterError` naming everything that is wrong."""
     view, notes = read_view(params, registries, dataset_actors=dataset_actors)
     if notes:
