@@ -55,7 +55,7 @@ def show_story(view: View) -> None:
     if chosen is None:
         messages.caption(stories.NO_SIDEBAR_FILTERS)
         if not found:
-            st.info("No story to show. Add one as a YAML file in data/stories (the README says how).")
+            st.info("No story to show. Add one as a YAML file in data/stories (docs/stories.md says how).")
         for story in found:
             with st.container(border=True):
                 st.markdown(f"**{text.escape_markdown(story.title)}**")

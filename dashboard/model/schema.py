@@ -1,7 +1,7 @@
 """What a valid event record is: every field, where it sits in a record, its kind and whether it is required.
 
 This is the one place that declares the record. The loader (`dashboard.loading.loader`) checks records against
-it, the README's data dictionary is tested against it, and the exports write its columns.
+it, the data dictionary (docs/data-dictionary.md) is tested against it, and the exports write its columns.
 
 A record has two written forms:
 - nested (YAML and JSON, the curated form): ``{"date": {"start": ..., "precision": ...}, ...}``;

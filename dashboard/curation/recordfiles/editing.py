@@ -31,7 +31,7 @@ from dashboard.sources.datapaths import shown_path
 
 NEW_FILE_HEADER = (
     "# Event records curated in the dashboard (Curate page), created {date}.\n"
-    "# One record per '- ' item; the fields are described in the README's data dictionary.\n"
+    "# One record per '- ' item; the fields are described in docs/data-dictionary.md.\n"
 )
 
 
