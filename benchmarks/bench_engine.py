@@ -39,9 +39,9 @@ from dashboard.model.registries import load_registries
 from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
 from dashboard.store.dataset import write_dataset
-from dashboard.store.engine import EventStore, duckdb_backend
+from dashboard.store.engine import EventStore, duckdb_backend, forget_answers
 from dashboard.store.filters import Filters
-from dashboard.store.selection import Selection, forget_answers
+from dashboard.store.selection import Selection
 
 median = median_seconds  # the shared timing helper (benchmarks/timing.py)
 REPO = Path(__file__).resolve().parent.parent

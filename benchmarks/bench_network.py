@@ -28,9 +28,9 @@ from dashboard import settings
 from dashboard.model.registries import load_registries
 from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
-from dashboard.store.engine import EventStore, _parquet_view, duckdb_backend
+from dashboard.store.engine import EventStore, _parquet_view, duckdb_backend, forget_answers
 from dashboard.store.filters import Filters
-from dashboard.store.selection import Selection, forget_answers
+from dashboard.store.selection import Selection
 from dashboard.views import network
 
 median = median_seconds  # the shared timing helper (benchmarks/timing.py)

@@ -29,8 +29,9 @@ from dashboard.loading.loader import load_events
 from dashboard.model.registries import load_registries
 from dashboard.model.synthetic import synthetic_frame, write_csv
 from dashboard.store import cache, queries
+from dashboard.store.engine import forget_answers
 from dashboard.store.filters import Filters
-from dashboard.store.selection import Selection, forget_answers
+from dashboard.store.selection import Selection
 from dashboard.views import layers, playback
 
 REPO = Path(__file__).resolve().parent.parent

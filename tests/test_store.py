@@ -362,3 +362,46 @@ def test_sessions_querying_at_once_each_get_their_own_answer(curated, registries
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_store_never_waits_for_another_stores_queries(curated, registries) -> None:
+    """Each store owns the lock of its connection: while one store's connection is busy (its lock held by a
+    long query in another thread), a second store answers at once; the busy store's own query waits."""
+    import threading
+
+    busy = store_from_frame(curated, registries)
+    other = store_from_frame(curated, registries)
+    assert busy.lock is not other.lock and busy.lock is busy.lock
+    held, release = threading.Event(), threading.Event()
+
+    def long_query() -> None:
+        with busy.lock:
+            held.set()
+            release.wait(60)
+
+    worker = threading.Thread(target=long_query)
+    worker.start()
+    try:
+        assert held.wait(60)
+        assert Selection.of(other, Filters(actors=("iran",))).count == 4  # not held up
+        answered = threading.Event()
+        waiting = threading.Thread(target=lambda: (queries.count(busy.table), answered.set()))
+        waiting.start()
+        assert not answered.wait(0.5)  # the busy store's own query waits for its connection
+    finally:
+        release.set()
+        worker.join()
+    waiting.join(60)
+    assert answered.is_set()
+
+
+def test_answers_are_remembered_per_store_and_per_scope(curated, registries) -> None:
+    first = store_from_frame(curated, registries)
+    second = store_from_frame(curated, registries)
+    asked: list[str] = []
+    for store in (first, second, first):
+        Selection.of(store, Filters()).remember(("question",), lambda store=store: asked.append(store.token))
+    assert asked == [first.token, second.token]  # the second store asked for itself; the first, once
+    scoped = EventStore(first.table, registries, scope="analyst-a", answers=first.answers)
+    Selection.of(scoped, Filters()).remember(("question",), lambda: asked.append("scoped"))
+    assert asked[-1] == "scoped"  # another scope's answer is never given, even from the same store's answers

@@ -13,9 +13,13 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import ibis
 import pandas as pd
@@ -27,6 +31,46 @@ from dashboard.settings import DEFAULT_SPARK_MASTER, EngineSettings
 
 TABLE = "events"
 _TOKENS = itertools.count(1)
+ANSWERS_KEPT = 256  # answers remembered per store across reruns and sessions (a loaded table never changes)
+T = TypeVar("T")
+
+
+class Answers:
+    """The answers one store has given, remembered so that a rerun (any session's) with the same filters asks no
+    query; the least recently used are dropped beyond ``kept``. Callers must not modify what they get."""
+
+    def __init__(self, kept: int = ANSWERS_KEPT) -> None:
+        self.kept = kept
+        self._answers: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+        _EVERY_ANSWERS.add(self)
+
+    def get(self, key: tuple, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]  # type: ignore[return-value]
+        answer = compute()
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self.kept:
+                self._answers.popitem(last=False)
+        return answer
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+
+_EVERY_ANSWERS: weakref.WeakSet[Answers] = weakref.WeakSet()
+
+
+def forget_answers() -> None:
+    """Drop every store's remembered answers (to time the queries themselves)."""
+    for answers in list(_EVERY_ANSWERS):
+        answers.clear()
+
+
 DUCKDB_CONFIG = {
     "autoinstall_known_extensions": False,  # offline: never fetch an extension
     "autoload_known_extensions": False,
@@ -103,6 +147,15 @@ class EventStore:
     engine: str = "duckdb"
     longest_span_days: int | None = None
     token: int = field(default_factory=lambda: next(_TOKENS))  # names this loaded table in answer caches
+    scope: str | None = None  # whose view of the events this is (a signed-in user's, later); None: everyone's
+    answers: Answers = field(default_factory=Answers, repr=False, compare=False)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock of this store's engine connection: its queries run one at a time, other stores' never wait."""
+        from dashboard.store.queries import connection_lock
+
+        return connection_lock(self.table)
 
     @classmethod
     def from_arrow(

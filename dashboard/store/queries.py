@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import TypeVar
@@ -21,7 +22,6 @@ from dashboard.loading.columns import COLUMNS, to_frame
 from dashboard.model.registries import Registries
 from dashboard.store.filters import Filters
 
-ENGINE_LOCK = threading.RLock()
 CELL_DEGREES = 0.5
 PARTITION = "year"  # the start year, as a dataset written by ingest is partitioned
 SEARCHED_COLUMNS = ("title", "summary", "place", "notes", "claimed_by")
@@ -30,14 +30,31 @@ TREND_DIMENSIONS = ("actor", "type", "country")
 T = TypeVar("T")
 
 
+_LOCKS: dict[int, threading.RLock] = {}  # id of a live connection -> its lock (connections compare by database)
+_LOCKS_GUARD = threading.Lock()
+
+
+def connection_lock(table: ir.Table) -> threading.RLock:
+    """The lock of the engine connection ``table`` is read on (one per connection, so one per store: a store
+    never waits for another's queries)."""
+    backend = table.get_backend()
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(id(backend))
+        if lock is None:
+            lock = _LOCKS[id(backend)] = threading.RLock()
+            weakref.finalize(backend, _LOCKS.pop, id(backend), None)  # gone with the connection
+        return lock
+
+
 def engine_call(function: Callable[..., T]) -> Callable[..., T]:
-    """Run ``function`` (which executes queries) alone: a DuckDB connection must not run two queries at once,
-    and every Streamlit session shares the loaded table. Each query still uses all of DuckDB's threads."""
+    """Run ``function(table, ...)`` (which executes queries) alone on ``table``'s connection: a DuckDB connection
+    must not run two queries at once, and every Streamlit session shares the loaded table. Each query still
+    uses all of DuckDB's threads."""
 
     @functools.wraps(function)
-    def serialised(*args, **kwargs) -> T:
-        with ENGINE_LOCK:
-            return function(*args, **kwargs)
+    def serialised(table: ir.Table, *args, **kwargs) -> T:
+        with connection_lock(table):
+            return function(table, *args, **kwargs)
 
     return serialised
 
@@ -396,7 +413,7 @@ def _streamed(
 ) -> Iterator[pd.DataFrame]:
     """One DuckDB query read as it is produced, on a cursor of its own (a connection to the same database), so
     other queries run meanwhile: the engine lock is not held while the export is written."""
-    with ENGINE_LOCK:
+    with connection_lock(ordered):
         cursor = backend.con.cursor()
         reader = cursor.execute(str(backend.compile(ordered))).to_arrow_reader(size)
     try:

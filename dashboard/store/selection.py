@@ -13,10 +13,8 @@ and cells). Answers are kept for the life of the selection, which is one page ru
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from typing import TypeVar
@@ -26,37 +24,13 @@ import pandas as pd
 
 from dashboard.model.registries import Registries
 from dashboard.store import queries
-from dashboard.store.engine import EventStore, store_from_frame
+from dashboard.store.engine import Answers, EventStore, store_from_frame
 from dashboard.store.filters import Filters
 
 T = TypeVar("T")
 
 
 EXPORT_BATCH = 50_000  # events per query when an export streams the selection
-ANSWERS_KEPT = 256  # answers remembered across reruns and sessions (the loaded table never changes)
-_answers: OrderedDict[tuple, object] = OrderedDict()
-_answers_lock = threading.Lock()
-
-
-def forget_answers() -> None:
-    """Drop every remembered answer (to time the queries themselves)."""
-    with _answers_lock:
-        _answers.clear()
-
-
-def _remembered(key: tuple, compute: Callable[[], T]) -> T:
-    """The answer for ``key``, computed once: a rerun (any session's) with the same filters asks no query.
-    Callers must not modify what they get."""
-    with _answers_lock:
-        if key in _answers:
-            _answers.move_to_end(key)
-            return _answers[key]  # type: ignore[return-value]
-    answer = compute()
-    with _answers_lock:
-        _answers[key] = answer
-        while len(_answers) > ANSWERS_KEPT:
-            _answers.popitem(last=False)
-    return answer
 
 
 @dataclass
@@ -67,14 +41,15 @@ class Selection:
     registries: Registries
     count: int
     filters: Filters = field(default_factory=Filters)
-    token: tuple = ()  # names this selection in the answer cache; empty: nothing is remembered
+    token: tuple = ()  # names this selection among its store's answers; empty: nothing is remembered
+    answers: Answers | None = field(default=None, repr=False, compare=False)  # its store's
 
     @classmethod
     def of(cls, store: EventStore, filters: Filters) -> Selection:
         table = queries.filtered(store.table, filters, store.longest_span_days)
-        token = (store.token, filters, "all")
-        count = _remembered((*token, "count"), lambda: queries.count(table))
-        return cls(table, store.registries, count, filters, token)
+        token = (store.scope, filters, "all")
+        count = store.answers.get((*token, "count"), lambda: queries.count(table))
+        return cls(table, store.registries, count, filters, token, store.answers)
 
     @classmethod
     def of_frame(cls, events: pd.DataFrame, registries: Registries) -> Selection:
@@ -84,7 +59,9 @@ class Selection:
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` once for this selection and ``key`` (any session's rerun with the same filters gets
         the same object back: callers must not modify it)."""
-        return _remembered((*self.token, *key), compute) if self.token else compute()
+        if not self.token or self.answers is None:
+            return compute()
+        return self.answers.get((*self.token, *key), compute)
 
     @property
     def empty(self) -> bool:
@@ -120,9 +97,10 @@ class Selection:
         return self._part("routed", queries.routed(queries.located(self.table)))
 
     def _part(self, name: str, table: ir.Table) -> Selection:
-        token = (*self.token[:2], name) if self.token else ()
-        count = _remembered((*token, "count"), lambda: queries.count(table)) if token else queries.count(table)
-        return Selection(table, self.registries, count, self.filters, token)
+        part = Selection(
+            table, self.registries, 0, self.filters, (*self.token[:-1], name) if self.token else (), self.answers
+        )
+        return replace(part, count=part.remember(("count",), lambda: queries.count(table)))
 
     def cells(self, cell_degrees: float = queries.CELL_DEGREES) -> pd.DataFrame:
         return self.remember(("cells", cell_degrees), lambda: queries.grid_cells(self.table, cell_degrees))

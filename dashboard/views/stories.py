@@ -301,8 +301,8 @@ def step_selection(store: EventStore, filters: Filters, ids: Sequence[str]) -> S
             shown = shown.union(table.filter(table.id.isin(missing)), distinct=False)
     else:
         shown = table.filter(table.id.isin(list(ids) or [""]))
-    token = (store.token, ("story step", filters, tuple(ids)), "all")
-    selection = Selection(shown, store.registries, 0, filters, token)
+    token = (store.scope, ("story step", filters, tuple(ids)), "all")
+    selection = Selection(shown, store.registries, 0, filters, token, store.answers)
     return replace(selection, count=selection.remember(("count",), lambda: queries.count(shown)))
 
 
