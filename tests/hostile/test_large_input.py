@@ -21,7 +21,7 @@ import yaml
 
 from dashboard.model.synthetic import synthetic_frame, write_csv
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_loader(path: Path) -> dict:

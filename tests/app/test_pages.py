@@ -13,7 +13,7 @@ from dashboard.app import data as app_data
 from dashboard.app import selection, sidebar, ui
 from tests_support import FIXTURES, as_shown
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PAGES = [
     "pages/timeline.py",
     "pages/map.py",

@@ -1,9 +1,10 @@
 """A corpus of hostile record files, generated (never hand-copied), each with what loading it must give.
 
-    python tests/hostile_corpus.py OUT_DIR [--no-slow]    # write the corpus and list what each entry expects
-    python tests/hostile_corpus.py --report PATH ...      # load PATH ... together; print the outcome as JSON
-    python tests/hostile_corpus.py --report-each JSON     # {"PATH": SECONDS}: each alone, in a child killed
-                                                          # after SECONDS; print the outcomes as JSON
+    python tests/hostile/hostile_corpus.py OUT_DIR [--no-slow]   # write the corpus and list what each entry expects
+    python tests/hostile/hostile_corpus.py --report PATH ...     # load PATH ... together; print the outcome as JSON
+    python tests/hostile/hostile_corpus.py --report-each JSON    # {"PATH": SECONDS}: each alone, in a child killed
+                                                                 # after SECONDS; print the outcomes as JSON
+    (with PYTHONPATH=tests: the script imports `tests_support`)
 
     from hostile_corpus import write_corpus
     expectations = write_corpus(folder)                    # {"text/hostile-text.yaml": Expectation(...), ...}

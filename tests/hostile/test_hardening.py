@@ -20,7 +20,7 @@ from dashboard.sources.datapaths import DataPathError, find_record_files
 from dashboard.views import params, text
 from tests_support import FIXTURES, VALID_RECORD, as_shown, only_errors, record, write_yaml
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"^\d+ read, \d+ loaded, \d+ rejected$")
 
 

@@ -12,7 +12,7 @@ import yaml
 from dashboard.model.schema import FIELDS
 from dashboard.views import curation
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RECORDS = [
     record for path in sorted((REPO / "data" / "events").glob("*.yaml")) for record in yaml.safe_load(path.read_text())
 ]

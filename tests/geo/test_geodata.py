@@ -21,7 +21,7 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-GEO_DIR = Path(__file__).resolve().parents[1] / "data" / "geo"
+GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
 MAX_WORLD_BYTES = 1_500_000
 
 

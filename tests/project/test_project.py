@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashboard.model.schema import DERIVED_COLUMNS, FIELDS, SOURCE_FIELDS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DOCS = REPO / "docs"
 

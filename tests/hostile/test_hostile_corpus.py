@@ -26,6 +26,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from streamlit.testing.v1 import AppTest
+from test_pages import PAGES
+
+from dashboard.exports import images
+from dashboard.exports.datafiles import FORMULA_START
+from dashboard.loading.loader import load_events
+from dashboard.sources.datapaths import shown_path
 from hostile_corpus import (
     BRIEFING_ENTRY,
     DUPLICATE_ID,
@@ -42,15 +49,8 @@ from hostile_corpus import (
     payload_record_id,
     write_corpus,
 )
-from streamlit.testing.v1 import AppTest
-from test_pages import PAGES
 
-from dashboard.exports import images
-from dashboard.exports.datafiles import FORMULA_START
-from dashboard.loading.loader import load_events
-from dashboard.sources.datapaths import shown_path
-
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "hostile_corpus.py"
 DATA_DIR = REPO / "data"
 SUMMARY = re.compile(r"(\d+) read, (\d+) loaded, (\d+) rejected")
@@ -63,8 +63,10 @@ PAGE_SECONDS = 180  # a page's first run loads the corpus (thousands of records,
 LINE_BREAKS = {"\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"}
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # A user's terminal is UTF-8 with strict errors; without this, Python would quietly pass surrogates through.
+# The corpus script imports `tests_support`, one folder up (pytest finds it through its `pythonpath` setting).
 SUBPROCESS_ENV = {key: value for key, value in os.environ.items() if key != "DASHBOARD_DATA"} | {
-    "PYTHONIOENCODING": "utf-8"
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "tests"), os.environ.get("PYTHONPATH")])),
 }
 
 

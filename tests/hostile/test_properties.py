@@ -14,6 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from dashboard.cli import main
+from dashboard.model.schema import FIELDS, SOURCE_FIELDS, Kind
 from hostile_corpus import (
     EITHER,
     LOAD,
@@ -23,11 +28,6 @@ from hostile_corpus import (
     load_report,
     records_text,
 )
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
-
-from dashboard.cli import main
-from dashboard.model.schema import FIELDS, SOURCE_FIELDS, Kind
 from tests_support import VALID_RECORD, record
 
 # A fixed budget per test (about 10-15 s on a 2-core CI machine), no deadline (a load takes a tenth of a

@@ -18,7 +18,7 @@ from dashboard.loading.loader import load_events
 from tests_support import as_shown
 
 PAGE = "pages/curate.py"
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ARTICLE = REPO / "tests" / "fixtures" / "articles" / "icaro-2024-10-north-korean-troops.txt"
 KARACHEV = "2024-10-09-karachev-depot-strike"
 

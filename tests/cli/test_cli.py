@@ -12,7 +12,7 @@ import pytest
 from dashboard.cli import main
 from tests_support import FIXTURES, record, write_yaml
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PROBLEM_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): \[(?P<id>[^\]]+)\] (?P<field>[^:]+): (?P<message>.+)$")
 
 

@@ -25,7 +25,7 @@ from dashboard.store.filters import Filters
 from dashboard.store.selection import Selection
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]  # one worker, one JVM
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 EVENTS = 3_000
 FILTER_SETS = [
