@@ -452,30 +452,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _export_params(args: argparse.Namespace) -> dict[str, list[str]]:
-    """The address parameters the options stand for (``--query`` first, options added to it)."""
+    """The address parameters the options stand for (``--query`` first, options added to it), as the
+    parameter registry maps options to parameters."""
     from dashboard.views import params
 
-    merged = params.parse_query(args.query) if args.query else {}
-    options = {
-        "actor": args.actor,
-        "type": args.type,
-        "dates": list(args.dates or []),
-        "confidence": args.confidence,
-        "precision": args.precision,
-        "country": args.country,
-        "q": [args.q] if args.q else [],
-        "event": [args.event] if getattr(args, "event", None) else [],
-        "ring": getattr(args, "ring", []),
-        "band": ["false"] if getattr(args, "no_band", False) else [],
-        **{
-            name: [getattr(args, name)] if getattr(args, name, None) else []
-            for name in ("band_border", "band_side", "band_width", "band_unit")
-        },
-    }
-    for key, values in options.items():
-        if values:
-            merged[key] = [*merged.get(key, []), *values] if key not in ("dates", "band") else values
-    return merged
+    return params.from_options(args, params.parse_query(args.query) if args.query else None)
 
 
 @dataclass
@@ -673,24 +654,11 @@ def run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-STORY_FILTER_OPTIONS = (  # options that set filters or overlays: a story brings its own
-    "query",
-    "actor",
-    "type",
-    "dates",
-    "confidence",
-    "precision",
-    "country",
-    "q",
-    "event",
-    "ring",
-    "no_band",
-    "band_border",
-    "band_side",
-    "band_width",
-    "band_unit",
-    "judgement",
-)
+def _story_filter_options() -> tuple[str, ...]:
+    """Options that set filters or overlays (the registry's, and --query, --judgement): a story brings its own."""
+    from dashboard.views import params
+
+    return ("query", *(p.option for p in params.PARAMETERS.values() if p.option), "judgement")
 
 
 def _prepared_output(args: argparse.Namespace, name: str, protected: list, beside: str = "") -> Path | int:
@@ -748,7 +716,7 @@ def run_story_export(args: argparse.Namespace) -> int:
     if args.format not in ("pptx", "pdf"):
         say("error: --story exports a briefing pack: use --format pptx or pdf", sys.stderr)
         return EXIT_USAGE
-    given = [f"--{name.replace('_', '-')}" for name in STORY_FILTER_OPTIONS if getattr(args, name, None)]
+    given = [f"--{name.replace('_', '-')}" for name in _story_filter_options() if getattr(args, name, None)]
     if given:
         say(
             f"error: --story takes its filters, rings and band from the story: leave out {', '.join(given)}", sys.stderr

@@ -74,15 +74,27 @@ class Loaded:
 Check = Callable[[str, Mapping[str, Sequence[str]], Loaded], "str | None"]
 
 
+def _as_values(given: object) -> list[str]:
+    """An option's value as the address's values: a list as it is, one value as one, nothing as none."""
+    if given is None or given is False:
+        return []
+    return [str(value) for value in given] if isinstance(given, list | tuple) else [str(given)]
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A parameter of the address: the page that reads it, whether it may be given more than once (else only
-    its last value counts and the others are named), and its check."""
+    its last value counts and the others are named), its check, what it does (the docs' table is made from it),
+    and the command-line option that stands for it (its ``argparse`` name), if any."""
 
     name: str
     page: str
     check: Check
     repeatable: bool = False
+    help: str = ""
+    option: str | None = None
+    from_option: Callable[[object], list[str]] = _as_values  # the option's value as the parameter's values
+    option_replaces: bool = False  # the option's values replace the address's (else they are added to them)
 
 
 def parse_day(text: str) -> date | None:
@@ -200,51 +212,82 @@ def _registry(*parameters: Parameter) -> dict[str, Parameter]:
 
 
 def _bounded(
-    name: str, page: str, low: float, high: float, whole: bool = True, page_knows_high: bool = False
+    name: str, page: str, low: float, high: float, whole: bool = True, page_knows_high: bool = False, **more
 ) -> Parameter:
     """A number from ``low`` to ``high``; ``page_knows_high``: the page says how high the number may go (a
     table's pages, a story's steps), ``high`` only keeps numbers sane."""
-    return Parameter(name, page, _within(name, low, high, whole, page_knows_high))
+    return Parameter(name, page, _within(name, low, high, whole, page_knows_high), **more)
+
+
+def _band_off(flag: object) -> list[str]:
+    return ["false"] if flag else []
 
 
 # In the order they are checked (a band's border before its side). Pages: "sidebar" is every page's.
 PARAMETERS = _registry(
-    Parameter("actor", "sidebar", _actor, repeatable=True),
-    Parameter("type", "sidebar", _event_type, repeatable=True),
-    Parameter("dates", "sidebar", _day("dates"), repeatable=True),  # from and to
-    Parameter("confidence", "sidebar", _choice("confidence", CONFIDENCE_LEVELS), repeatable=True),
-    Parameter("precision", "sidebar", _choice("precision", LOCATION_PRECISIONS, "location precision"), repeatable=True),
-    Parameter("country", "sidebar", _country, repeatable=True),
-    Parameter("q", "sidebar", _any_text),
-    Parameter("event", "sidebar", _event),
-    Parameter("ring", "sidebar", _ring, repeatable=True),
-    Parameter("band", "sidebar", _true_or_false("band")),
-    Parameter("band_border", "sidebar", _border),
-    Parameter("band_side", "sidebar", _side),
-    _bounded("band_width", "sidebar", MIN_BAND_WIDTH, MAX_BAND_WIDTH, whole=False),
-    Parameter("band_unit", "sidebar", _unit),
-    Parameter("lanes", "timeline", _choice("lanes", tuple(figures.LANES))),
-    Parameter("per", "timeline", _choice("per", tuple(figures.FREQUENCIES))),
-    _bounded("page", "events", 1, MAX_PAGE, page_knows_high=True),
-    Parameter("judgements", "export", _any_text),  # the briefing pack's key judgements, one per line
-    Parameter("split", "network", _day("split")),  # the date the period comparison splits at
-    Parameter("tie", "network", _any_text),  # the tie whose events are listed: the page checks it
-    Parameter("story", "story", _any_text),  # the story's id: the page checks it
-    _bounded("step", "story", 1, MAX_STEP, page_knows_high=True),
-    Parameter("trend_by", "trends", _choice("trend_by", tuple(trends.DIMENSION_NAMES))),
-    Parameter("trend_per", "trends", _choice("trend_per", tuple(trends.PERIOD_NAMES))),
-    _bounded("baseline", "trends", 1, trends.MAX_BASELINE),
-    Parameter("measure", "trends", _choice("measure", trends.MEASURES)),
-    Parameter("latest", "trends", _day("latest")),
-    Parameter("trend", "trends", _any_text),  # the series drawn: the page checks it
-    Parameter("window", "playback", _choice("window", playback.WINDOW_CHOICES)),
-    _bounded("days", "playback", 1, playback.MAX_CUSTOM_DAYS),
-    _bounded("trail", "playback", 0, playback.MAX_TRAIL),
-    Parameter("frame", "playback", _day("frame")),
-    Parameter("speed", "playback", _choice("speed", tuple(playback.SPEEDS))),
-    _bounded("fps", "playback", playback.MIN_FPS, playback.MAX_FPS, whole=False),
-    Parameter("edit", "curate", _any_text),  # the record to edit and its file: the Curate page checks them
-    Parameter("file", "curate", _any_text),
+    Parameter("actor", "sidebar", _actor, True, "an actor (name, id or alias) taking part", "actor"),
+    Parameter("type", "sidebar", _event_type, True, "an event type (label or id)", "type"),
+    Parameter(
+        "dates", "sidebar", _day("dates"), True, "from and to, YYYY-MM-DD (given twice)", "dates", option_replaces=True
+    ),
+    Parameter(
+        "confidence", "sidebar", _choice("confidence", CONFIDENCE_LEVELS), True, "a confidence level", "confidence"
+    ),
+    Parameter(
+        "precision",
+        "sidebar",
+        _choice("precision", LOCATION_PRECISIONS, "location precision"),
+        True,
+        "a location precision",
+        "precision",
+    ),
+    Parameter("country", "sidebar", _country, True, "a country (name or ISO code) where events took place", "country"),
+    Parameter("q", "sidebar", _any_text, help="words that must all appear (search)", option="q"),
+    Parameter("event", "sidebar", _event, help="the selected event's id", option="event"),
+    Parameter("ring", "sidebar", _ring, True, "a range ring, RANGE@CENTRE (fath-360@place:Kharkiv)", "ring"),
+    Parameter(
+        "band",
+        "sidebar",
+        _true_or_false("band"),
+        help="the band along a border, true or false",
+        option="no_band",
+        from_option=_band_off,
+        option_replaces=True,
+    ),
+    Parameter("band_border", "sidebar", _border, help="the band's border (RUS-UKR)", option="band_border"),
+    Parameter("band_side", "sidebar", _side, help="the side of the border the band lies on", option="band_side"),
+    _bounded(
+        "band_width",
+        "sidebar",
+        MIN_BAND_WIDTH,
+        MAX_BAND_WIDTH,
+        whole=False,
+        help="the band's width",
+        option="band_width",
+    ),
+    Parameter("band_unit", "sidebar", _unit, help="the band width's unit", option="band_unit"),
+    Parameter("lanes", "timeline", _choice("lanes", tuple(figures.LANES)), help="the timeline's lanes"),
+    Parameter("per", "timeline", _choice("per", tuple(figures.FREQUENCIES)), help="the timeline's bins"),
+    _bounded("page", "events", 1, MAX_PAGE, page_knows_high=True, help="the events table's page, from 1"),
+    Parameter("judgements", "export", _any_text, help="the briefing pack's key judgements, one per line"),
+    Parameter("split", "network", _day("split"), help="the date the period comparison splits at"),
+    Parameter("tie", "network", _any_text, help="the tie whose events are listed (the page checks it)"),
+    Parameter("story", "story", _any_text, help="the story's id (the page checks it)"),
+    _bounded("step", "story", 1, MAX_STEP, page_knows_high=True, help="the story's step, from 1"),
+    Parameter("trend_by", "trends", _choice("trend_by", tuple(trends.DIMENSION_NAMES)), help="what is compared"),
+    Parameter("trend_per", "trends", _choice("trend_per", tuple(trends.PERIOD_NAMES)), help="the period"),
+    _bounded("baseline", "trends", 1, trends.MAX_BASELINE, help="periods before the latest"),
+    Parameter("measure", "trends", _choice("measure", trends.MEASURES), help="events or fatalities"),
+    Parameter("latest", "trends", _day("latest"), help="a day in the latest period"),
+    Parameter("trend", "trends", _any_text, help="the series drawn (the page checks it)"),
+    Parameter("window", "playback", _choice("window", playback.WINDOW_CHOICES), help="how much time a frame shows"),
+    _bounded("days", "playback", 1, playback.MAX_CUSTOM_DAYS, help="a custom window's days"),
+    _bounded("trail", "playback", 0, playback.MAX_TRAIL, help="frames an event stays on the map, fading"),
+    Parameter("frame", "playback", _day("frame"), help="the frame shown (its first day)"),
+    Parameter("speed", "playback", _choice("speed", tuple(playback.SPEEDS)), help="the playing speed"),
+    _bounded("fps", "playback", playback.MIN_FPS, playback.MAX_FPS, whole=False, help="an animation's frames a second"),
+    Parameter("edit", "curate", _any_text, help="the record to edit (the Curate page checks it)"),
+    Parameter("file", "curate", _any_text, help="the record file it is in (the Curate page checks it)"),
 )
 KNOWN_PARAMETERS = frozenset(PARAMETERS)
 
@@ -379,6 +422,29 @@ def view_from_params(
     if notes:
         raise ParameterError("; ".join(notes))
     return view
+
+
+def from_options(options: object, query: Mapping[str, Sequence[str]] | None = None) -> dict[str, list[str]]:
+    """The address parameters a command's options stand for, added to those of its ``--query`` (an option that
+    gives a whole value, as both dates, replaces the query's). ``options``: the parsed options (``argparse``)."""
+    merged = {name: list(values) for name, values in (query or {}).items()}
+    for name, parameter in PARAMETERS.items():
+        if parameter.option is None:
+            continue
+        values = parameter.from_option(getattr(options, parameter.option, None))
+        if values:
+            merged[name] = values if parameter.option_replaces else [*merged.get(name, []), *values]
+    return merged
+
+
+def markdown_table() -> str:
+    """Every parameter as a Markdown table (docs/addresses.md holds it, and a test keeps the two the same)."""
+    rows = ["| Parameter | Page | Repeatable | What it holds | Command line |", "|---|---|---|---|---|"]
+    for parameter in PARAMETERS.values():
+        option = f"`--{parameter.option.replace('_', '-')}`" if parameter.option else ""
+        repeatable = "yes" if parameter.repeatable else ""
+        rows.append(f"| `{parameter.name}` | {parameter.page} | {repeatable} | {parameter.help} | {option} |")
+    return "\n".join(rows)
 
 
 def judgement_lines(values: list[str]) -> list[str]:
