@@ -1,4 +1,5 @@
-"""Shared fixtures: the registries, a checked loader, and AppTest set up as a real server runs."""
+"""Shared fixtures: the registries, the bundled records loaded once, a checked loader, and AppTest set up as a real
+server runs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dashboard.loading.loader import LoadResult, load_events
@@ -23,6 +25,18 @@ os.environ["DASHBOARD_CACHE"] = _cache
 @pytest.fixture(scope="session")
 def registries() -> Registries:
     return load_registries()
+
+
+@pytest.fixture(scope="session")
+def bundled(registries: Registries) -> LoadResult:
+    """The bundled records, loaded once per test process: tests read it and never change it."""
+    return load_events(registries=registries)
+
+
+@pytest.fixture(scope="session")
+def curated(bundled: LoadResult) -> pd.DataFrame:
+    """The bundled records' events (read-only, shared by every test of the process)."""
+    return bundled.events
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: valid records to start from, files of them, one loaded event with chosen values."""
+"""Helpers shared by the tests: valid records to start from, files of them, one loaded event with chosen values,
+the pages and the app under AppTest."""
 
 from __future__ import annotations
 
@@ -8,11 +9,25 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from streamlit.testing.v1 import AppTest
 
 from dashboard.loading.loader import LoadResult, load_events
 from dashboard.model.registries import Registries
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+PAGES = [
+    "pages/timeline.py",
+    "pages/map.py",
+    "pages/events.py",
+    "pages/data_quality.py",
+    "pages/export.py",
+    "pages/playback.py",
+    "pages/story.py",
+    "pages/trends.py",
+    "pages/network.py",
+    "pages/curate.py",
+]
 
 VALID_RECORD = {
     "id": "2024-10-09-karachev-test",
@@ -75,3 +90,12 @@ def load_one(folder: Path, registries: Registries, **changes: object) -> pd.Seri
 def as_shown(markdown: str) -> str:
     """Markdown source as the analyst reads it: backslash escapes resolved, invisible word joiners removed."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def app_test(*, timeout: float = 60, **query: str | list[str]) -> AppTest:
+    """The app's entry script under AppTest, as a server runs it, opened from an address holding ``query``
+    (not yet run); ``timeout``: seconds each run may take."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at

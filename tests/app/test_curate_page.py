@@ -15,7 +15,7 @@ from test_pages import open_page
 
 from dashboard.app import curate_page, drafts_panel, place_picker
 from dashboard.loading.loader import load_events
-from tests_support import as_shown
+from tests_support import app_test, as_shown
 
 PAGE = "pages/curate.py"
 REPO = Path(__file__).resolve().parents[2]
@@ -241,9 +241,7 @@ def test_the_detail_card_links_to_the_record_in_its_file(records: Path) -> None:
 
 def follow_link(**query: str) -> AppTest:
     """The Curate page opened from an address such as a detail card's "Edit this record" link."""
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for name, value in query.items():
-        at.query_params[name] = value
+    at = app_test(**query)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception

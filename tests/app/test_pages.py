@@ -11,29 +11,14 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.app import data as app_data
 from dashboard.app import selection, sidebar, ui
-from tests_support import FIXTURES, as_shown
+from tests_support import FIXTURES, PAGES, app_test, as_shown
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = [
-    "pages/timeline.py",
-    "pages/map.py",
-    "pages/events.py",
-    "pages/data_quality.py",
-    "pages/export.py",
-    "pages/playback.py",
-    "pages/story.py",
-    "pages/trends.py",
-    "pages/network.py",
-    "pages/curate.py",
-]
 KARACHEV = "2024-10-09-karachev-depot-strike"
 
 
 def app(**query: str | list[str]) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at
+    return app_test(**query)
 
 
 def open_page(page: str, **query: str | list[str]) -> AppTest:

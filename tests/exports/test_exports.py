@@ -20,17 +20,12 @@ from tests_support import load_frame
 CONTEXT = datafiles.ExportContext("All 20 events", "data/events", datetime(2026, 11, 25, 9, 40, tzinfo=UTC))
 
 
-@pytest.fixture(scope="module")
-def events(registries):
-    return load_events(registries=registries).events
-
-
 def csv_rows(data: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_csv_opens_with_no_options_and_its_description_says_what_it_holds(events, registries) -> None:
-    data = datafiles.data_export("csv", events, registries, CONTEXT)
+def test_csv_opens_with_no_options_and_its_description_says_what_it_holds(curated, registries) -> None:
+    data = datafiles.data_export("csv", curated, registries, CONTEXT)
     assert data.startswith(b"\xef\xbb\xbfid,title,")  # the header on the first line, after the BOM
     frame = pd.read_csv(io.BytesIO(data))
     assert len(frame) == 20 and frame.columns[0] == "id" and frame["source1_publisher"].notna().all()
@@ -64,31 +59,31 @@ def test_csv_keeps_negative_numbers_as_numbers(registries, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_csv_and_json_exports_load_again_unchanged(events, registries, tmp_path: Path, fmt: str) -> None:
+def test_csv_and_json_exports_load_again_unchanged(curated, registries, tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"events.{fmt}"
-    path.write_bytes(datafiles.data_export(fmt, events, registries, CONTEXT))
+    path.write_bytes(datafiles.data_export(fmt, curated, registries, CONTEXT))
     reloaded = load_events([path], registries)
-    assert reloaded.problems == [] and reloaded.loaded == len(events)
-    left = events.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
+    assert reloaded.problems == [] and reloaded.loaded == len(curated)
+    left = curated.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
     right = reloaded.events.drop(columns=["record_file", "record_line"]).reset_index(drop=True).astype(str)
     assert left.equals(right)
 
 
-def test_a_csv_export_of_an_earlier_version_with_comment_lines_still_loads(events, registries, tmp_path: Path) -> None:
-    data = datafiles.data_export("csv", events, registries, CONTEXT).decode("utf-8-sig")
+def test_a_csv_export_of_an_earlier_version_with_comment_lines_still_loads(curated, registries, tmp_path: Path) -> None:
+    data = datafiles.data_export("csv", curated, registries, CONTEXT).decode("utf-8-sig")
     earlier = "# Conflict Event Dashboard export: All 20 events\n# Generated 2026-11-25 09:40 UTC from data/events\n"
     path = tmp_path / "events.csv"
     path.write_text("\ufeff" + earlier + data, encoding="utf-8")
     reloaded = load_events([path], registries)
-    assert reloaded.problems == [] and reloaded.loaded == len(events)
+    assert reloaded.problems == [] and reloaded.loaded == len(curated)
 
 
-def test_geojson_has_one_point_per_event_with_sources(events, registries) -> None:
-    collection = json.loads(datafiles.data_export("geojson", events, registries, CONTEXT))
+def test_geojson_has_one_point_per_event_with_sources(curated, registries) -> None:
+    collection = json.loads(datafiles.data_export("geojson", curated, registries, CONTEXT))
     assert collection["type"] == "FeatureCollection" and collection["caption"] == "All 20 events"
     assert collection["generated"].startswith("2026-11-25T09:40")
     points = [feature for feature in collection["features"] if feature["geometry"]["type"] == "Point"]
-    assert len(points) == len(events)
+    assert len(points) == len(curated)
     karachev = next(
         feature for feature in collection["features"] if feature["id"] == "2024-10-09-karachev-depot-strike"
     )
@@ -97,11 +92,11 @@ def test_geojson_has_one_point_per_event_with_sources(events, registries) -> Non
     assert karachev["properties"]["claimed_distance_km"] == pytest.approx(112.65, abs=0.01)
 
 
-def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> None:
-    root = ET.fromstring(datafiles.data_export("kml", events, registries, CONTEXT))
+def test_kml_opens_as_xml_with_one_placemark_per_event(curated, registries) -> None:
+    root = ET.fromstring(datafiles.data_export("kml", curated, registries, CONTEXT))
     ns = {"k": datafiles.KML_NS}
     placemarks = root.findall(".//k:Placemark[k:Point]", ns)
-    assert len(placemarks) == len(events)
+    assert len(placemarks) == len(curated)
     assert root.find("k:Document/k:name", ns).text.endswith("All 20 events")
     karachev = root.find(".//k:Placemark[@id='2024-10-09-karachev-depot-strike']", ns)
     assert karachev.find("k:Point/k:coordinates", ns).text == "34.9498,53.1424,0"
@@ -109,10 +104,10 @@ def test_kml_opens_as_xml_with_one_placemark_per_event(events, registries) -> No
     assert karachev.find("k:TimeSpan/k:begin", ns).text == "2024-10-09"
 
 
-def test_routes_leave_as_lines_from_origin_to_destination(events, registries) -> None:
-    routed = events[events["origin_latitude"].notna() & events["destination_latitude"].notna()]
+def test_routes_leave_as_lines_from_origin_to_destination(curated, registries) -> None:
+    routed = curated[curated["origin_latitude"].notna() & curated["destination_latitude"].notna()]
     assert len(routed) >= 5
-    collection = json.loads(datafiles.data_export("geojson", events, registries, CONTEXT))
+    collection = json.loads(datafiles.data_export("geojson", curated, registries, CONTEXT))
     lines = {feature["properties"]["id"]: feature for feature in collection["features"] if "route" in feature["id"]}
     assert sorted(lines) == sorted(routed["id"])
     for event in routed.itertuples():
@@ -124,7 +119,7 @@ def test_routes_leave_as_lines_from_origin_to_destination(events, registries) ->
     tehran = lines["2024-09-10-iran-fath-360-deliveries-confirmed"]
     assert (tehran["properties"]["from"], tehran["properties"]["to"]) == ("Tehran", "Moscow")
     assert len(tehran["geometry"]["coordinates"]) > 20  # along the geodesic, not a straight chord
-    root = ET.fromstring(datafiles.data_export("kml", events, registries, CONTEXT))
+    root = ET.fromstring(datafiles.data_export("kml", curated, registries, CONTEXT))
     ns = {"k": datafiles.KML_NS}
     kml_lines = root.findall(".//k:Placemark[k:LineString]", ns)
     assert len(kml_lines) == len(routed)
@@ -158,8 +153,8 @@ def test_kml_escapes_markup_in_record_text(registries, tmp_path: Path) -> None:
     assert root.find(f".//{{{datafiles.KML_NS}}}Placemark/{{{datafiles.KML_NS}}}name").text == "<b>&bold</b>"
 
 
-def test_json_says_what_it_holds(events, registries) -> None:
-    document = json.loads(datafiles.data_export("json", events, registries, CONTEXT))
+def test_json_says_what_it_holds(curated, registries) -> None:
+    document = json.loads(datafiles.data_export("json", curated, registries, CONTEXT))
     assert (document["caption"], document["count"], len(document["events"])) == ("All 20 events", 20, 20)
 
 
@@ -170,20 +165,20 @@ def test_json_says_what_it_holds(events, registries) -> None:
         (Filters(), "timeline_2023-09-07_2024-10-13.png"),
     ],
 )
-def test_file_names_say_what_they_hold(events, filters: Filters, name: str) -> None:
-    bounds = (events["date_start"].min(), events["date_span_end"].max())
+def test_file_names_say_what_they_hold(curated, filters: Filters, name: str) -> None:
+    bounds = (curated["date_start"].min(), curated["date_span_end"].max())
     assert datafiles.file_name("timeline", bounds, filters, "png") == name
     assert datafiles.file_name("timeline", None, Filters(), "png") == "timeline.png"
 
 
 @pytest.mark.parametrize("fmt", list(datafiles.DATA_FORMATS))
 @pytest.mark.parametrize("filters", [Filters(), Filters(actors=("iran",)), Filters(text="no-such-word")])
-def test_an_export_read_a_batch_at_a_time_is_the_same_file(events, registries, fmt: str, filters: Filters) -> None:
+def test_an_export_read_a_batch_at_a_time_is_the_same_file(curated, registries, fmt: str, filters: Filters) -> None:
     """Exports of any size read the engine in batches; the file is byte for byte the one made in memory."""
     from dashboard.store.engine import store_from_frame
     from dashboard.store.selection import Selection
 
-    selection = Selection.of(store_from_frame(events, registries), filters)
+    selection = Selection.of(store_from_frame(curated, registries), filters)
     in_memory = datafiles.data_export(fmt, selection.rows(), registries, CONTEXT)
     batches = selection.batches(size=3)  # 20 events: 7 batches, the last one short
     pieces = datafiles.export_chunks(fmt, batches, selection.count, selection.most_sources, registries, CONTEXT)
@@ -192,12 +187,12 @@ def test_an_export_read_a_batch_at_a_time_is_the_same_file(events, registries, f
         assert len(csv_rows(in_memory)) == selection.count
 
 
-def test_batches_hold_every_event_once_in_order(events, registries) -> None:
+def test_batches_hold_every_event_once_in_order(curated, registries) -> None:
     from dashboard.store import queries
     from dashboard.store.engine import store_from_frame
     from dashboard.store.selection import Selection
 
-    selection = Selection.of(store_from_frame(events, registries), Filters())
+    selection = Selection.of(store_from_frame(curated, registries), Filters())
     expected = list(selection.rows()["id"])
     streamed = []
     for batch in selection.batches(size=4):  # DuckDB: one query read as it comes, on its own cursor

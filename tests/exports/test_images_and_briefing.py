@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from dashboard.exports import briefing, images, static_map
 from dashboard.exports.datafiles import ExportContext
 from dashboard.geo import overlays
-from dashboard.loading.loader import load_events
 from dashboard.store.selection import Selection
 from dashboard.views import figures, layers
 
@@ -32,17 +31,12 @@ def browser_or_skip() -> None:
 
 
 @pytest.fixture(scope="module")
-def events(registries):
-    return load_events(registries=registries).events
+def rings(curated, registries):
+    return overlays.build_rings(["fath-360@event:2024-10-09-karachev-depot-strike"], curated, registries)[0]
 
 
-@pytest.fixture(scope="module")
-def rings(events, registries):
-    return overlays.build_rings(["fath-360@event:2024-10-09-karachev-depot-strike"], events, registries)[0]
-
-
-def test_static_map_needs_no_network(events, registries, rings) -> None:
-    figure = static_map.static_map_figure(Selection.of_frame(events, registries), rings, overlays.DEFAULT_BAND)
+def test_static_map_needs_no_network(curated, registries, rings) -> None:
+    figure = static_map.static_map_figure(Selection.of_frame(curated, registries), rings, overlays.DEFAULT_BAND)
     geo = figure.layout.geo
     for layer in ("showland", "showcountries", "showcoastlines", "showocean", "showlakes", "showrivers"):
         assert not getattr(geo, layer), layer
@@ -51,9 +45,9 @@ def test_static_map_needs_no_network(events, registries, rings) -> None:
     assert any("Fath-360" in (name or "") for name in names) and any("Within 70 mi" in (name or "") for name in names)
 
 
-def test_png_has_the_expected_size_and_other_formats_their_signatures(events, registries, rings) -> None:
+def test_png_has_the_expected_size_and_other_formats_their_signatures(curated, registries, rings) -> None:
     browser_or_skip()
-    figure = static_map.static_map_figure(Selection.of_frame(events, registries), rings, overlays.DEFAULT_BAND)
+    figure = static_map.static_map_figure(Selection.of_frame(curated, registries), rings, overlays.DEFAULT_BAND)
     png, svg, pdf = images.render_images(
         [(figure, "png", 800, 500, 2), (figure, "svg", 800, 500, 1), (figure, "pdf", 800, 500, 1)]
     )
@@ -62,9 +56,9 @@ def test_png_has_the_expected_size_and_other_formats_their_signatures(events, re
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
 
 
-def test_an_exported_timeline_has_whole_lane_labels_and_no_widgets(events, registries) -> None:
+def test_an_exported_timeline_has_whole_lane_labels_and_no_widgets(curated, registries) -> None:
     browser_or_skip()
-    selection = Selection.of_frame(events, registries)
+    selection = Selection.of_frame(curated, registries)
     svg = images.chart_file("timeline", "svg", selection, CONTEXT).decode()
     for lane in ("North Korea", "Russia", "Ukraine", "Iran"):
         assert f">{lane}</text>" in svg, lane
@@ -76,41 +70,41 @@ def test_an_exported_timeline_has_whole_lane_labels_and_no_widgets(events, regis
     assert darkest > 240, "something is drawn against the left edge: a lane label is cut"
 
 
-def test_missing_browser_gives_a_message_naming_what_to_install(monkeypatch, events, registries) -> None:
+def test_missing_browser_gives_a_message_naming_what_to_install(monkeypatch, curated, registries) -> None:
     monkeypatch.setattr(images, "find_browser", lambda: None)
     with pytest.raises(images.ExportError, match="install Debian's `chromium`"):
-        images.render_image(figures.counts_figure(Selection.of_frame(events, registries)), "png")
+        images.render_image(figures.counts_figure(Selection.of_frame(curated, registries)), "png")
 
 
-def test_chart_html_is_self_contained_and_captioned(events, registries) -> None:
+def test_chart_html_is_self_contained_and_captioned(curated, registries) -> None:
     html = images.chart_html(
-        figures.timeline_figure(Selection.of_frame(events, registries)), CONTEXT, "Timeline"
+        figures.timeline_figure(Selection.of_frame(curated, registries)), CONTEXT, "Timeline"
     ).decode()
     assert not re.search(r"<script[^>]+src=[\"']https?://", html)
     assert "All 20 events" in html and "Generated 2026-11-25 09:40 UTC" in html
     assert len(html) > 1_000_000  # plotly.js is embedded
 
 
-def test_map_html_embeds_deck_gl_and_links_nothing_outside(events, registries, rings) -> None:
-    model = layers.build_map(Selection.of_frame(events, registries), rings, overlays.DEFAULT_BAND)
+def test_map_html_embeds_deck_gl_and_links_nothing_outside(curated, registries, rings) -> None:
+    model = layers.build_map(Selection.of_frame(curated, registries), rings, overlays.DEFAULT_BAND)
     html = images.map_html(
-        model.deck, CONTEXT, "Events map", layers.legend_items(Selection.of_frame(events, registries))
+        model.deck, CONTEXT, "Events map", layers.legend_items(Selection.of_frame(curated, registries))
     ).decode()
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", html)
     assert "createDeck" in html and "All 20 events" in html and "Depot hit" in html
 
 
-def test_map_html_escapes_the_caption(events, registries) -> None:
+def test_map_html_escapes_the_caption(curated, registries) -> None:
     context = ExportContext('1 of 20 events · matching "<script>x</script>"', "data/events")
-    html = images.map_html(layers.build_map(Selection.of_frame(events, registries)).deck, context, "Map", []).decode()
+    html = images.map_html(layers.build_map(Selection.of_frame(curated, registries)).deck, context, "Map", []).decode()
     assert "<script>x</script>" not in html
 
 
 @pytest.fixture(scope="module")
-def pack(events, registries, rings):
+def pack(curated, registries, rings):
     browser_or_skip()
     return briefing.build_briefing(
-        Selection.of_frame(events, registries),
+        Selection.of_frame(curated, registries),
         CONTEXT,
         rings,
         overlays.DEFAULT_BAND,
@@ -219,12 +213,12 @@ def test_a_scheduled_export_takes_the_judgements_from_the_address(tmp_path) -> N
     assert "Behind them: 5 events from 2024-09-18 to 2024-10-09: 5 × Depot hit" in bottom
 
 
-def test_the_pack_maps_frame_the_events_and_their_clusters(events, registries, rings) -> None:
-    selection = Selection.of_frame(events, registries)
+def test_the_pack_maps_frame_the_events_and_their_clusters(curated, registries, rings) -> None:
+    selection = Selection.of_frame(curated, registries)
     overview = static_map.static_map_figure(selection, rings, overlays.DEFAULT_BAND)
     west, east = overview.layout.geo.lonaxis.range
     south, north = overview.layout.geo.lataxis.range
-    framed = events[~events["place"].isin(["UN Headquarters (New York)", "London"])]
+    framed = curated[~curated["place"].isin(["UN Headquarters (New York)", "London"])]
     assert west <= framed["longitude"].min() and framed["longitude"].max() <= east
     assert south <= framed["latitude"].min() and framed["latitude"].max() <= north
     assert west > -20  # not the Atlantic: New York and London are named in a note instead

@@ -27,7 +27,6 @@ from typing import NamedTuple
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_pages import PAGES
 
 from dashboard.exports import images
 from dashboard.exports.datafiles import FORMULA_START
@@ -49,6 +48,7 @@ from hostile_corpus import (
     payload_record_id,
     write_corpus,
 )
+from tests_support import PAGES, app_test
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "hostile_corpus.py"
@@ -655,9 +655,7 @@ def corpus_as_data(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> Corpus:
 
 def open_page(page: str, **query: str) -> AppTest:
     """As `test_pages` opens a page, with more time: the first run loads the whole corpus."""
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=PAGE_SECONDS)
-    for key, value in query.items():
-        at.query_params[key] = value
+    at = app_test(timeout=PAGE_SECONDS, **query)
     at.run()
     if page != "pages/timeline.py":
         at.switch_page(page).run()

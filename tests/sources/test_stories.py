@@ -16,7 +16,6 @@ from dashboard.cli import main
 from dashboard.exports import briefing, images
 from dashboard.exports.datafiles import ExportContext
 from dashboard.geo import geodesy
-from dashboard.loading.loader import load_events
 from dashboard.sources.stories import MAX_STORY_BYTES, STORIES_DIR, load_stories, read_story
 from dashboard.store.engine import store_from_frame
 from dashboard.views import stories
@@ -34,13 +33,8 @@ steps:
 
 
 @pytest.fixture(scope="module")
-def loaded(registries):
-    return load_events(registries=registries).events
-
-
-@pytest.fixture(scope="module")
-def store(loaded, registries):
-    return store_from_frame(loaded, registries)
+def store(curated, registries):
+    return store_from_frame(curated, registries)
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +42,20 @@ def borders() -> list[str]:
     return sorted(geodesy.load_borders())
 
 
-def checked(folder: Path, loaded, registries, borders):
+def checked(folder: Path, curated, registries, borders):
     """The stories of ``folder`` that pass every check against the bundled events, and all the problems."""
     found, problems = load_stories(folder)
-    good, more = stories.check_stories(found, registries, set(loaded["id"]), borders)
+    good, more = stories.check_stories(found, registries, set(curated["id"]), borders)
     return good, problems + more
 
 
-def test_the_shipped_story_loads_with_no_problem(loaded, registries, borders) -> None:
-    good, problems = checked(STORIES_DIR, loaded, registries, borders)
+def test_the_shipped_story_loads_with_no_problem(curated, registries, borders) -> None:
+    good, problems = checked(STORIES_DIR, curated, registries, borders)
     assert [str(problem) for problem in problems] == []
     [story] = [story for story in good if story.id == SHIPPED]
     assert 5 <= len(story.steps) <= 8
     assert all(step.text and step.events for step in story.steps)
-    assert set(story.event_ids) <= set(loaded["id"])
+    assert set(story.event_ids) <= set(curated["id"])
     assert {"2024-09-18-toropets-depot-strike", "2024-10-09-karachev-depot-strike"} <= set(story.event_ids)
 
 
@@ -134,13 +128,13 @@ HOSTILE = {  # name: (text of the bad file, a word of its problem, the text of t
 
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_a_hostile_story_gives_a_problem_at_its_file_and_line_and_the_rest_loads(
-    case: str, tmp_path: Path, loaded, registries, borders, yaml_parser: str
+    case: str, tmp_path: Path, curated, registries, borders, yaml_parser: str
 ) -> None:
     text, message, where = HOSTILE[case]
     (tmp_path / "a-good.yaml").write_text(GOOD, encoding="utf-8")
     bad = tmp_path / "bad.yaml"
     bad.write_text(text, encoding="utf-8")
-    good, problems = checked(tmp_path, loaded, registries, borders)
+    good, problems = checked(tmp_path, curated, registries, borders)
     assert [story.id for story in good] == ["good"]
     assert problems, case
     assert all(problem.file == str(bad) and problem.line is not None for problem in problems)

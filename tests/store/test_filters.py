@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from dashboard.loading.loader import load_events
 from dashboard.store import queries
 from dashboard.store.engine import store_from_frame
 from dashboard.store.filters import Filters, caption
@@ -14,13 +13,8 @@ from dashboard.store.selection import Selection
 
 
 @pytest.fixture(scope="module")
-def events(registries):
-    return load_events(registries=registries).events
-
-
-@pytest.fixture(scope="module")
-def store(events, registries):
-    return store_from_frame(events, registries)
+def store(curated, registries):
+    return store_from_frame(curated, registries)
 
 
 @pytest.fixture
@@ -33,66 +27,66 @@ def ids(frame) -> set[str]:
     return set(frame["id"])
 
 
-def test_no_filter_keeps_everything(events, apply_filters) -> None:
-    assert len(apply_filters(events, Filters())) == len(events)
+def test_no_filter_keeps_everything(curated, apply_filters) -> None:
+    assert len(apply_filters(curated, Filters())) == len(curated)
 
 
-def test_actor_filter_matches_any_role(events, apply_filters) -> None:
-    shown = apply_filters(events, Filters(actors=("iran",)))
+def test_actor_filter_matches_any_role(curated, apply_filters) -> None:
+    shown = apply_filters(curated, Filters(actors=("iran",)))
     assert ids(shown) == {
         event.id
-        for event in events.itertuples()
+        for event in curated.itertuples()
         if "iran" in (event.initiator, event.counterpart) or "iran" in event.associated_actors
     }
     assert "2024-10-11-putin-pezeshkian-ashgabat" in ids(shown)
 
 
-def test_several_actors_widen_the_selection(events, apply_filters) -> None:
-    one = apply_filters(events, Filters(actors=("iran",)))
-    two = apply_filters(events, Filters(actors=("iran", "ukraine")))
+def test_several_actors_widen_the_selection(curated, apply_filters) -> None:
+    one = apply_filters(curated, Filters(actors=("iran",)))
+    two = apply_filters(curated, Filters(actors=("iran", "ukraine")))
     assert ids(one) < ids(two)
 
 
-def test_type_filter(events, apply_filters) -> None:
-    shown = apply_filters(events, Filters(event_types=("depot_hit",)))
+def test_type_filter(curated, apply_filters) -> None:
+    shown = apply_filters(curated, Filters(event_types=("depot_hit",)))
     assert len(shown) == 5 and set(shown["event_type"]) == {"depot_hit"}
 
 
-def test_date_range_keeps_events_whose_span_overlaps_it(events, apply_filters) -> None:
-    shown = apply_filters(events, Filters(date_from=date(2024, 7, 1), date_to=date(2024, 7, 31)))
+def test_date_range_keeps_events_whose_span_overlaps_it(curated, apply_filters) -> None:
+    shown = apply_filters(curated, Filters(date_from=date(2024, 7, 1), date_to=date(2024, 7, 31)))
     # the Fath-360 training is known only as "summer 2024" (June to August): it overlaps July
     assert "2024-summer-russian-personnel-fath-360-training-in-iran" in ids(shown)
     assert all(shown["date_start"] <= "2024-07-31") and all(shown["date_span_end"] >= "2024-07-01")
 
 
-def test_confidence_and_precision_filters(events, apply_filters) -> None:
-    confirmed = apply_filters(events, Filters(confidence=("confirmed",)))
+def test_confidence_and_precision_filters(curated, apply_filters) -> None:
+    confirmed = apply_filters(curated, Filters(confidence=("confirmed",)))
     assert set(confirmed["confidence"]) == {"confirmed"}
-    country_level = apply_filters(events, Filters(location_precision=("country",)))
+    country_level = apply_filters(curated, Filters(location_precision=("country",)))
     assert set(country_level["location_precision"]) == {"country"}
 
 
-def test_free_text_searches_sources_too(events, apply_filters) -> None:
-    assert ids(apply_filters(events, Filters(text="Kyiv Post"))) == {"2024-10-09-karachev-depot-strike"}
-    assert apply_filters(events, Filters(text="KARACHEV arsenal")).shape[0] >= 1
-    assert apply_filters(events, Filters(text="no such words here")).empty
+def test_free_text_searches_sources_too(curated, apply_filters) -> None:
+    assert ids(apply_filters(curated, Filters(text="Kyiv Post"))) == {"2024-10-09-karachev-depot-strike"}
+    assert apply_filters(curated, Filters(text="KARACHEV arsenal")).shape[0] >= 1
+    assert apply_filters(curated, Filters(text="no such words here")).empty
 
 
-def test_search_is_case_insensitive(events, apply_filters) -> None:
-    assert ids(apply_filters(events, Filters(text="kyiv post"))) == ids(
-        apply_filters(events, Filters(text="KYIV POST"))
+def test_search_is_case_insensitive(curated, apply_filters) -> None:
+    assert ids(apply_filters(curated, Filters(text="kyiv post"))) == ids(
+        apply_filters(curated, Filters(text="KYIV POST"))
     )
 
 
-def test_filters_combine(events, apply_filters) -> None:
-    shown = apply_filters(events, Filters(actors=("russia",), event_types=("diplomatic",), confidence=("confirmed",)))
+def test_filters_combine(curated, apply_filters) -> None:
+    shown = apply_filters(curated, Filters(actors=("russia",), event_types=("diplomatic",), confidence=("confirmed",)))
     assert not shown.empty
     assert set(shown["event_type"]) == {"diplomatic"} and set(shown["confidence"]) == {"confirmed"}
 
 
-def test_actor_counts_count_each_event_once_per_actor(events, apply_filters, store) -> None:
+def test_actor_counts_count_each_event_once_per_actor(curated, apply_filters, store) -> None:
     counts = queries.actor_counts(store.table)
-    assert counts["russia"] == len(apply_filters(events, Filters(actors=("russia",))))
+    assert counts["russia"] == len(apply_filters(curated, Filters(actors=("russia",))))
     assert counts.index[0] == "russia"
 
 

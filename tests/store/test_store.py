@@ -28,11 +28,6 @@ SYNTHETIC = 4_000
 
 
 @pytest.fixture(scope="module")
-def curated(registries):
-    return load_events(registries=registries).events
-
-
-@pytest.fixture(scope="module")
 def synthetic(tmp_path_factory, registries):
     path = tmp_path_factory.mktemp("synthetic") / "events.csv"
     write_csv(synthetic_frame(SYNTHETIC, seed=3), path)

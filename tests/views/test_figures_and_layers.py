@@ -16,18 +16,13 @@ from dashboard.views import figures, layers, tables
 from tests_support import load_frame
 
 
-@pytest.fixture(scope="module")
-def events(registries):
-    return load_events(registries=registries).events
-
-
 def trace_ids(figure) -> set[str]:
     return {row[0] for trace in figure.data if trace.customdata is not None for row in trace.customdata}
 
 
-def test_every_event_is_on_the_timeline_with_its_id(events, registries) -> None:
-    figure = figures.timeline_figure(Selection.of_frame(events, registries), "actor")
-    assert trace_ids(figure) == set(events["id"])
+def test_every_event_is_on_the_timeline_with_its_id(curated, registries) -> None:
+    figure = figures.timeline_figure(Selection.of_frame(curated, registries), "actor")
+    assert trace_ids(figure) == set(curated["id"])
 
 
 def lanes_of_marks(figure) -> set[str]:
@@ -36,13 +31,13 @@ def lanes_of_marks(figure) -> set[str]:
     return {names[round(value)] for trace in figure.data for value in trace.y}
 
 
-def test_actor_lanes_hold_every_actor_involved(events, registries) -> None:
-    figure = figures.timeline_figure(Selection.of_frame(events, registries), "actor")
+def test_actor_lanes_hold_every_actor_involved(curated, registries) -> None:
+    figure = figures.timeline_figure(Selection.of_frame(curated, registries), "actor")
     assert {"Russia", "North Korea", "Iran", "Ukraine"} <= lanes_of_marks(figure)
 
 
-def test_type_lanes_are_event_type_labels(events, registries) -> None:
-    figure = figures.timeline_figure(Selection.of_frame(events, registries), "type")
+def test_type_lanes_are_event_type_labels(curated, registries) -> None:
+    figure = figures.timeline_figure(Selection.of_frame(curated, registries), "type")
     assert lanes_of_marks(figure) <= set(registries.event_types["label"])
 
 
@@ -71,8 +66,8 @@ def test_events_of_one_lane_on_the_same_day_are_side_by_side(registries) -> None
     assert marks["d"] == round(marks["d"])  # alone on its day: on the lane's line
 
 
-def test_month_precision_is_drawn_as_a_span_not_a_point(events, registries) -> None:
-    figure = figures.timeline_figure(Selection.of_frame(events, registries), "type")
+def test_month_precision_is_drawn_as_a_span_not_a_point(curated, registries) -> None:
+    figure = figures.timeline_figure(Selection.of_frame(curated, registries), "type")
     spans = [trace for trace in figure.data if trace.type == "bar"]
     span_ids = {row[0] for trace in spans for row in trace.customdata}
     assert "2024-summer-russian-personnel-fath-360-training-in-iran" in span_ids
@@ -92,42 +87,42 @@ def test_hover_text_is_escaped(registries, tmp_path) -> None:
     assert all("<b onmouseover" not in text for trace in figure.data for text in trace.hovertext)
 
 
-def test_counts_add_up_to_the_number_of_events(events, registries) -> None:
+def test_counts_add_up_to_the_number_of_events(curated, registries) -> None:
     for frequency in figures.FREQUENCIES:
-        figure = figures.counts_figure(Selection.of_frame(events, registries), frequency)
-        assert sum(sum(trace.y) for trace in figure.data) == len(events)
+        figure = figures.counts_figure(Selection.of_frame(curated, registries), frequency)
+        assert sum(sum(trace.y) for trace in figure.data) == len(curated)
 
 
 def deck_json(model: layers.MapModel) -> dict:
     return json.loads(model.deck.to_json())
 
 
-def test_map_layers_are_pickable_with_ids_and_carry_event_ids(events, registries) -> None:
-    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
+def test_map_layers_are_pickable_with_ids_and_carry_event_ids(curated, registries) -> None:
+    spec = deck_json(layers.build_map(Selection.of_frame(curated, registries)))
     by_id = {layer["id"]: layer for layer in spec["layers"]}
     assert by_id["events"]["pickable"] is True
-    assert {point["id"] for point in by_id["events"]["data"]} == set(events["id"])
+    assert {point["id"] for point in by_id["events"]["data"]} == set(curated["id"])
     assert by_id["countries"]["pickable"] is False
 
 
-def test_map_is_offline_by_default_and_online_only_when_asked(events, registries) -> None:
-    offline = deck_json(layers.build_map(Selection.of_frame(events, registries)))
+def test_map_is_offline_by_default_and_online_only_when_asked(curated, registries) -> None:
+    offline = deck_json(layers.build_map(Selection.of_frame(curated, registries)))
     assert "mapProvider" not in offline and offline.get("mapStyle") in (None, "__MAP_STYLE__")
     assert "cartocdn" not in json.dumps(offline)
-    online = deck_json(layers.build_map(Selection.of_frame(events, registries), online_tiles=True))
+    online = deck_json(layers.build_map(Selection.of_frame(curated, registries), online_tiles=True))
     assert online["mapProvider"] == "carto"
 
 
-def test_arcs_join_origin_and_destination_of_transfers(events, registries) -> None:
-    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
+def test_arcs_join_origin_and_destination_of_transfers(curated, registries) -> None:
+    spec = deck_json(layers.build_map(Selection.of_frame(curated, registries)))
     arcs = next(layer for layer in spec["layers"] if layer["id"] == "arcs")
     assert arcs["greatCircle"] is True and arcs["pickable"] is True
     najin = [arc for arc in arcs["data"] if arc["id"] == "2023-09-07-dprk-munitions-najin-to-dunay"]
     assert najin and najin[0]["source"] == pytest.approx([130.3003, 42.2489], abs=0.01)
 
 
-def test_precision_is_drawn_as_a_halo(events, registries) -> None:
-    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
+def test_precision_is_drawn_as_a_halo(curated, registries) -> None:
+    spec = deck_json(layers.build_map(Selection.of_frame(curated, registries)))
     halos = next(layer for layer in spec["layers"] if layer["id"] == "precision-halos")
     by_id = {halo["id"]: halo["halo_px"] for halo in halos["data"]}
     assert by_id["2024-summer-russian-personnel-fath-360-training-in-iran"] > by_id.get(
@@ -136,12 +131,12 @@ def test_precision_is_drawn_as_a_halo(events, registries) -> None:
     assert "2024-10-09-karachev-depot-strike" not in by_id  # exact: no halo
 
 
-def test_rings_are_geodesic_polygons_labelled_with_system_range_and_source(events, registries) -> None:
+def test_rings_are_geodesic_polygons_labelled_with_system_range_and_source(curated, registries) -> None:
     rings, errors = overlays.build_rings(
-        ["fath-360@event:2024-10-09-karachev-depot-strike", "70mi@place:Kharkiv"], events, registries
+        ["fath-360@event:2024-10-09-karachev-depot-strike", "70mi@place:Kharkiv"], curated, registries
     )
     assert errors == []
-    spec = deck_json(layers.build_map(Selection.of_frame(events, registries), rings))
+    spec = deck_json(layers.build_map(Selection.of_frame(curated, registries), rings))
     ring_layer = next(layer for layer in spec["layers"] if layer["id"] == "rings")
     assert ring_layer["@@type"] == "PolygonLayer" and len(ring_layer["data"]) == 2
     labels = next(layer for layer in spec["layers"] if layer["id"] == "ring-labels")
@@ -153,8 +148,8 @@ def test_rings_are_geodesic_polygons_labelled_with_system_range_and_source(event
     )
 
 
-def test_band_layer_is_drawn_when_asked(events, registries) -> None:
-    spec = deck_json(layers.build_map(Selection.of_frame(events, registries), band=overlays.DEFAULT_BAND))
+def test_band_layer_is_drawn_when_asked(curated, registries) -> None:
+    spec = deck_json(layers.build_map(Selection.of_frame(curated, registries), band=overlays.DEFAULT_BAND))
     ids = [layer["id"] for layer in spec["layers"]]
     assert "border-band" in ids and "border-line" in ids
 
@@ -207,13 +202,13 @@ def test_many_events_on_the_timeline_are_one_cell_per_lane_and_week(registries, 
         ("70mi@somewhere", "event:ID, place:NAME or LAT,LON"),
     ],
 )
-def test_bad_ring_specs_are_refused_with_a_reason(events, registries, spec: str, message: str) -> None:
-    rings, errors = overlays.build_rings([spec], events, registries)
+def test_bad_ring_specs_are_refused_with_a_reason(curated, registries, spec: str, message: str) -> None:
+    rings, errors = overlays.build_rings([spec], curated, registries)
     assert rings == [] and message in errors[0]
 
 
-def test_ring_spec_by_coordinates_and_nautical_miles(events, registries) -> None:
-    [ring], _ = overlays.build_rings(["50nmi@50.0,36.25"], events, registries)
+def test_ring_spec_by_coordinates_and_nautical_miles(curated, registries) -> None:
+    [ring], _ = overlays.build_rings(["50nmi@50.0,36.25"], curated, registries)
     assert ring.radius_km == pytest.approx(92.6) and (ring.lat, ring.lon) == (50.0, 36.25)
 
 
@@ -229,37 +224,37 @@ def test_aggregated_cells_stay_small_however_many_events_they_hold() -> None:
     assert radius[0] >= layers.CELL_MIN_RADIUS_PX
 
 
-def test_the_map_opens_on_the_events_not_on_a_lone_statement_far_away(events, registries) -> None:
-    model = layers.build_map(Selection.of_frame(events, registries))
+def test_the_map_opens_on_the_events_not_on_a_lone_statement_far_away(curated, registries) -> None:
+    model = layers.build_map(Selection.of_frame(curated, registries))
     view = model.deck.initial_view_state
     assert 30 < view.longitude < 110 and view.zoom > 1.2  # Ukraine to Korea, not a world centred on the Atlantic
     (note,) = [note for note in model.notes if "far from the rest" in note]
     assert "New York" in note and "London" in note and note.startswith("2 events")
-    korea = events[events["place"].isin(["Pyongyang", "Najin", "Vladivostok", "Vostochny Cosmodrome"])]
+    korea = curated[curated["place"].isin(["Pyongyang", "Najin", "Vladivostok", "Vostochny Cosmodrome"])]
     framed, _ = layers.framing(korea)  # a cluster is never left out, however far it lies
     assert len(framed) == len(korea)
 
 
-def test_a_selected_event_is_ringed_and_the_map_opens_on_it(events, registries) -> None:
-    karachev = events.set_index("id").loc["2024-10-09-karachev-depot-strike"].copy()
+def test_a_selected_event_is_ringed_and_the_map_opens_on_it(curated, registries) -> None:
+    karachev = curated.set_index("id").loc["2024-10-09-karachev-depot-strike"].copy()
     karachev["id"] = "2024-10-09-karachev-depot-strike"
-    model = layers.build_map(Selection.of_frame(events, registries), selected=karachev)
+    model = layers.build_map(Selection.of_frame(curated, registries), selected=karachev)
     view = model.deck.initial_view_state
     assert (view.latitude, view.longitude) == (53.1424, 34.9498) and view.zoom >= layers.SELECTED_ZOOM
     ring = next(layer for layer in deck_json(model)["layers"] if layer["id"] == "selected-event")
     assert ring["data"] == [{"position": [34.9498, 53.1424]}]
 
 
-def test_the_selected_event_is_ringed_on_the_timeline(events, registries) -> None:
-    figure = figures.timeline_figure(Selection.of_frame(events, registries), "actor")
+def test_the_selected_event_is_ringed_on_the_timeline(curated, registries) -> None:
+    figure = figures.timeline_figure(Selection.of_frame(curated, registries), "actor")
     marked = figures.highlighted(figure, "2024-10-09-karachev-depot-strike")
     ring = marked.data[-1]
     assert ring.name == "Selected event" and len(ring.x) == 3  # one ring in each lane it sits in
     assert figures.highlighted(figure, "not-shown") is figure and figures.highlighted(figure, None) is figure
 
 
-def test_the_events_table_shows_date_spans_and_the_selected_row(events, registries) -> None:
-    table = tables.events_table(events, registries)
+def test_the_events_table_shows_date_spans_and_the_selected_row(curated, registries) -> None:
+    table = tables.events_table(curated, registries)
     dates = dict(zip(table["id"], table["Date"], strict=True))
     assert dates["2024-10-09-karachev-depot-strike"] == "2024-10-09"
     assert any(" – " in text and text.endswith("(month)") for text in dates.values())
@@ -268,8 +263,8 @@ def test_the_events_table_shows_date_spans_and_the_selected_row(events, registri
     assert tables.with_selected_row(table, "not-here") is table
 
 
-def test_the_map_names_places_and_countries_has_a_scale_bar_and_arcs_that_show_direction(events, registries) -> None:
-    spec = deck_json(layers.build_map(Selection.of_frame(events, registries)))
+def test_the_map_names_places_and_countries_has_a_scale_bar_and_arcs_that_show_direction(curated, registries) -> None:
+    spec = deck_json(layers.build_map(Selection.of_frame(curated, registries)))
     by_id = {layer["id"]: layer for layer in spec["layers"]}
     places = {item["text"] for item in by_id["place-labels"]["data"]}
     assert {"Najin", "Pyongyang", "Ashgabat"} <= places and len(places) <= layers.PLACE_LABELS

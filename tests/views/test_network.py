@@ -28,9 +28,8 @@ TIE_KEYS = ["source", "target", "role", "event_type"]
 
 
 @pytest.fixture(scope="module")
-def curated(registries) -> Selection:
-    events = load_events(registries=registries).events
-    return Selection.of(store_from_frame(events, registries), Filters())
+def curated(bundled, registries) -> Selection:
+    return Selection.of(store_from_frame(bundled.events, registries), Filters())
 
 
 @pytest.fixture(scope="module")

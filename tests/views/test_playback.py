@@ -25,8 +25,8 @@ from dashboard.views.playback import PlaybackOptions, WindowError
 
 
 @pytest.fixture(scope="module")
-def curated(registries) -> Selection:
-    return Selection.of_frame(load_events(registries=registries).events, registries)
+def curated(bundled, registries) -> Selection:
+    return Selection.of_frame(bundled.events, registries)
 
 
 @pytest.mark.parametrize(

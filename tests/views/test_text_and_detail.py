@@ -49,9 +49,8 @@ def test_link_target_cannot_break_out_of_the_markdown_link() -> None:
 
 
 @pytest.fixture(scope="module")
-def karachev(registries):
-    events = load_events(registries=registries).events
-    return events.set_index("id", drop=False).loc["2024-10-09-karachev-depot-strike"]
+def karachev(curated):
+    return curated.set_index("id", drop=False).loc["2024-10-09-karachev-depot-strike"]
 
 
 def test_detail_card_shows_computed_distance_next_to_the_claim(karachev, registries) -> None:
