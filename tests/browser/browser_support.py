@@ -26,42 +26,42 @@ SLOW = 120  # seconds: a generous bound for what takes a few seconds on a quiet 
 T = TypeVar("T")
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(tab: Page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    tab.screenshot(path=str(path), full_page=True)
     return path
 
 
 def screenshots(
-    page: Page, name: str, showing: Locator | None = None, widths: tuple[int, ...] = (1440, 800)
+    tab: Page, name: str, showing: Locator | None = None, widths: tuple[int, ...] = (1440, 800)
 ) -> list[Path]:
     """Full-page screenshots at each width (``NAME_1440px.png``…), each once the page has laid itself out
     again, scrolled to ``showing`` if given; the viewport is put back afterwards."""
-    viewport = page.viewport_size or {"width": 1500, "height": 1000}
+    viewport = tab.viewport_size or {"width": 1500, "height": 1000}
     paths = []
     for width in widths:
-        page.set_viewport_size({"width": width, "height": viewport["height"]})
-        next_frames(page)
-        wait_until_settled(page)
+        tab.set_viewport_size({"width": width, "height": viewport["height"]})
+        next_frames(tab)
+        wait_until_settled(tab)
         if showing is not None:
             showing.scroll_into_view_if_needed()
-            next_frames(page)
-        paths.append(screenshot(page, f"{name}_{width}px"))
-    page.set_viewport_size(viewport)
+            next_frames(tab)
+        paths.append(screenshot(tab, f"{name}_{width}px"))
+    tab.set_viewport_size(viewport)
     return paths
 
 
-def next_frames(page: Page, frames: int = 2) -> None:
+def next_frames(tab: Page, frames: int = 2) -> None:
     """Return once the browser has painted ``frames`` more frames (the pace of every poll below)."""
-    page.evaluate(
+    tab.evaluate(
         "frames => new Promise(done => { const step = left => left ? requestAnimationFrame(() => step(left - 1))"
         " : done(); step(frames); })",
         frames,
     )
 
 
-def poll(page: Page, check: Callable[[], T | None], what: str, timeout: float = SLOW) -> T:
+def poll(tab: Page, check: Callable[[], T | None], what: str, timeout: float = SLOW) -> T:
     """The first truthy result of ``check``, tried once per painted frame; AssertionError after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -70,13 +70,13 @@ def poll(page: Page, check: Callable[[], T | None], what: str, timeout: float = 
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        next_frames(page)
+        next_frames(tab)
 
 
-def wait_until_settled(page: Page, timeout: float = SLOW) -> None:
+def wait_until_settled(tab: Page, timeout: float = SLOW) -> None:
     """The script run has finished and every element of the main area is drawn (no loading skeleton left)."""
-    expect(page.locator(APP_IDLE)).to_be_attached(timeout=timeout * 1000)
-    expect(page.locator(MAIN_SKELETON)).to_have_count(0, timeout=timeout * 1000)
+    expect(tab.locator(APP_IDLE)).to_be_attached(timeout=timeout * 1000)
+    expect(tab.locator(MAIN_SKELETON)).to_have_count(0, timeout=timeout * 1000)
 
 
 def settled_box(locator: Locator, timeout: float = SLOW) -> dict:
@@ -117,7 +117,7 @@ def settled_canvas(
 
 
 def act_until(
-    page: Page, act: Callable[[], None], check: Callable[[], T | None], what: str, patience: float = 10.0
+    tab: Page, act: Callable[[], None], check: Callable[[], T | None], what: str, patience: float = 10.0
 ) -> T:
     """Do ``act`` until ``check`` holds: for a gesture that a widget still wiring its events may drop (a key
     press into a grid that has drawn but not yet taken focus). Each try waits longer than the one before, the
@@ -126,22 +126,22 @@ def act_until(
     while True:
         act()
         try:
-            return poll(page, check, what, patience)
+            return poll(tab, check, what, patience)
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
             patience = min(patience * 2, max(deadline - time.monotonic(), 1))
 
 
-def hover_until_shown(page: Page, at: tuple[float, float], label: Locator, timeout: float = SLOW) -> Locator:
+def hover_until_shown(tab: Page, at: tuple[float, float], label: Locator, timeout: float = SLOW) -> Locator:
     """Move the mouse onto ``at`` until ``label`` (a tooltip or hover label) shows: a chart picks only once it
     has drawn and wired its events, so a hover that shows the label is the sign that a click will land."""
     deadline = time.monotonic() + timeout
     x, y = at
     patience = 2.0  # seconds for one hover; doubled after each miss, for a page too busy to answer quickly
     while True:
-        page.mouse.move(x - 12, y - 12)  # off the mark and back, so every try is a fresh hover
-        page.mouse.move(x, y, steps=2)
+        tab.mouse.move(x - 12, y - 12)  # off the mark and back, so every try is a fresh hover
+        tab.mouse.move(x, y, steps=2)
         try:
             expect(label.first).to_be_visible(timeout=patience * 1000)
             return label.first
@@ -151,14 +151,14 @@ def hover_until_shown(page: Page, at: tuple[float, float], label: Locator, timeo
             patience = min(patience * 2, max(deadline - time.monotonic(), 1))
 
 
-def messages_sent(page: Page) -> int:
+def messages_sent(tab: Page) -> int:
     """Messages the page has sent the app beyond heartbeats (counted by `COUNT_SENT_MESSAGES`)."""
-    return page.evaluate("window.__sentToApp || 0")
+    return tab.evaluate("window.__sentToApp || 0")
 
 
-def answered(page: Page) -> bool:
+def answered(tab: Page) -> bool:
     """The app has sent the page something since the page last sent it a message (its run has begun)."""
-    return page.evaluate("(window.__receivedFromApp || 0) > (window.__receivedAtLastSend || 0)")
+    return tab.evaluate("(window.__receivedFromApp || 0) > (window.__receivedAtLastSend || 0)")
 
 
 # Installed on every test page before its scripts run: counts what the page sends the app over its web socket,
@@ -182,7 +182,7 @@ COUNT_SENT_MESSAGES = """(() => {
 })();"""
 
 
-def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, timeout: float = SLOW) -> Locator:
+def click_until_shown(tab: Page, at: tuple[float, float], outcome: Locator, timeout: float = SLOW) -> Locator:
     """Click ``at`` until ``outcome`` shows. On a busy page a click can be lost (deck.gl counts a press as a
     click only when the button comes up soon after it went down, and a slow pick on the press delays the
     release) or land while a chart is still being laid out again. So a click is repeated only once the run it
@@ -197,20 +197,20 @@ def click_until_shown(page: Page, at: tuple[float, float], outcome: Locator, tim
 
     x, y = at
     while not outcome.first.is_visible():
-        sent = messages_sent(page)
-        page.mouse.move(x - 12, y - 12)  # off the mark and back: deck.gl picks on the hover before the press
-        page.mouse.move(x, y, steps=2)
-        page.mouse.click(x, y)
+        sent = messages_sent(tab)
+        tab.mouse.move(x - 12, y - 12)  # off the mark and back: deck.gl picks on the hover before the press
+        tab.mouse.move(x, y, steps=2)
+        tab.mouse.click(x, y)
         try:
-            passed_on = lambda sent=sent: messages_sent(page) > sent or outcome.first.is_visible()  # noqa: E731
-            poll(page, passed_on, "the click", patience)
+            passed_on = lambda sent=sent: messages_sent(tab) > sent or outcome.first.is_visible()  # noqa: E731
+            poll(tab, passed_on, "the click", patience)
             if not outcome.first.is_visible():
-                poll(page, lambda: answered(page), "the app to answer the click", remaining())
-                wait_until_settled(page, remaining())
+                poll(tab, lambda: answered(tab), "the app to answer the click", remaining())
+                wait_until_settled(tab, remaining())
                 expect(outcome.first).to_be_visible(timeout=patience * 1000)
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-            wait_until_settled(page, remaining())  # a rerun may have moved the mark
+            wait_until_settled(tab, remaining())  # a rerun may have moved the mark
             patience = min(patience * 2, remaining())
     return outcome.first

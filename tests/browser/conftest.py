@@ -191,8 +191,8 @@ def other_app(browser: Browser, browser_context_args: dict, app_url: str) -> Ite
         context.close()
 
 
-def guarded(page: Page, app_url: str) -> Iterator[Page]:
-    """``page`` on ``app_url``, guarded as the `app` fixture says."""
+def guarded(tab: Page, app_url: str) -> Iterator[Page]:
+    """The browser tab ``tab`` on ``app_url``, guarded as the `app` fixture says."""
     outside: list[str] = []
     dialogs: list[str] = []
 
@@ -204,12 +204,12 @@ def guarded(page: Page, app_url: str) -> Iterator[Page]:
         dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
-    page.route(lambda url: not LOOPBACK.match(url) and not url.startswith(("data:", "blob:", "file:")), refuse)
-    page.on("dialog", dismiss)
-    page.add_init_script(COUNT_SENT_MESSAGES)  # lets a click tell whether it reached the app
-    page.set_default_timeout(SLOW * 1000)  # a busy machine makes every step slower; waits stay on conditions
-    page.base_url = app_url
-    page.outside_requests = outside
-    page.dialogs = dialogs
-    yield page
+    tab.route(lambda url: not LOOPBACK.match(url) and not url.startswith(("data:", "blob:", "file:")), refuse)
+    tab.on("dialog", dismiss)
+    tab.add_init_script(COUNT_SENT_MESSAGES)  # lets a click tell whether it reached the app
+    tab.set_default_timeout(SLOW * 1000)  # a busy machine makes every step slower; waits stay on conditions
+    tab.base_url = app_url
+    tab.outside_requests = outside
+    tab.dialogs = dialogs
+    yield tab
     assert outside == [], f"requests left the machine: {outside}"

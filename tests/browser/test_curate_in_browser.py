@@ -115,19 +115,19 @@ TOROPETS = "2024-09-18-toropets-depot-strike"
 TOROPETS_TITLE = "Drones hit the 107th GRAU arsenal near Toropets, Tver oblast"
 
 
-def open_for_editing(page: Page, record_id: str) -> Locator:
+def open_for_editing(tab: Page, record_id: str) -> Locator:
     """The record opened on the Curate page by its "Edit this record" address; its title box, once filled."""
-    page.goto(page.base_url + f"/curate?edit={record_id}&file={quote(shown_file())}")
-    title = page.get_by_role("textbox", name="Title *")
+    tab.goto(tab.base_url + f"/curate?edit={record_id}&file={quote(shown_file())}")
+    title = tab.get_by_role("textbox", name="Title *")
     expect(title).not_to_have_value("")
-    wait_until_settled(page)
+    wait_until_settled(tab)
     return title
 
 
-def retitle(page: Page, title: Locator, value: str) -> None:
+def retitle(tab: Page, title: Locator, value: str) -> None:
     title.fill(value)
     title.press("Tab")
-    wait_until_settled(page)
+    wait_until_settled(tab)
 
 
 def test_two_sessions_saving_one_record_the_second_is_refused_and_shown_the_other_change(

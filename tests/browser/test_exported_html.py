@@ -98,9 +98,9 @@ def opened(page: Page):
     assert dialogs == [] and outside == [], f"dialogs {dialogs}, requests that left the machine {outside}"
 
 
-def canvas_colours(page: Page) -> int:
+def canvas_colours(tab: Page) -> int:
     """How many colours the map canvas shows (257 for more than 256): 1 while deck.gl has drawn nothing."""
-    shot = Image.open(io.BytesIO(page.locator("#deck-container canvas").screenshot())).convert("RGB")
+    shot = Image.open(io.BytesIO(tab.locator("#deck-container canvas").screenshot())).convert("RGB")
     colours = shot.getcolors(maxcolors=256)
     return 257 if colours is None else len(colours)
 

@@ -65,12 +65,12 @@ def app_url(start_server: Callable[..., str], browser: Browser) -> str:
     return url
 
 
-def timeline_shown_without_dialog(page: Page) -> None:
-    expect(page.locator("h1").first).to_have_text("Timeline")
-    wait_until_settled(page)
-    expect(page.locator(TIMELINE_POINTS).first).to_be_attached()
-    expect(page.locator("[role=dialog]")).to_have_count(0)
-    assert page.evaluate("window.__streamlitDialogs") == [], "a Streamlit dialog appeared"
+def timeline_shown_without_dialog(tab: Page) -> None:
+    expect(tab.locator("h1").first).to_have_text("Timeline")
+    wait_until_settled(tab)
+    expect(tab.locator(TIMELINE_POINTS).first).to_be_attached()
+    expect(tab.locator("[role=dialog]")).to_have_count(0)
+    assert tab.evaluate("window.__streamlitDialogs") == [], "a Streamlit dialog appeared"
 
 
 @pytest.mark.parametrize("path", ["/timeline", "/", "/timeline/"])

@@ -78,14 +78,14 @@ def hostile_frame(registries, tmp_path_factory) -> pd.DataFrame:
 class PageParts(HTMLParser):
     """What a browser's parser finds in a page: the tags outside scripts, the inline scripts, the CSP metas."""
 
-    def __init__(self, page: str) -> None:
+    def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
         self.scripts: list[str] = []
         self.policies: list[str] = []
         self.policy_before_scripts = False
         self._script: list[str] | None = None
-        self.feed(page)
+        self.feed(html)
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
