@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from dashboard import settings
+from dashboard.errors import DashboardError, RefusedError, UsageError
 from dashboard.model.schema import DISTANCE_UNITS_KM
 from dashboard.settings import (
     DATA_ENV,
@@ -34,7 +35,6 @@ from dashboard.settings import (
     ENGINES,
     SPARK_MASTER_ENV,
     SPARK_VERBOSE_ENV,
-    SettingsError,
 )
 from dashboard.views.text import terminal_safe
 
@@ -437,6 +437,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {"validate": run_validate, "ingest": run_ingest, "export": run_export, "trends": run_trends}
         commands["draft"] = run_draft
         return commands[args.command](args)
+    except DashboardError as error:  # one a command did not catch itself: still the person's to put right
+        say(f"error: {error}", sys.stderr)
+        return exit_status(error)
     except KeyboardInterrupt:
         say("interrupted", sys.stderr)
         return 130
@@ -506,12 +509,12 @@ def _open_view(args: argparse.Namespace) -> _Opened:
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:
-    from dashboard.sources.datapaths import DataPathError
-    from dashboard.store.dataset import DatasetError
-    from dashboard.store.engine import EngineError
-    from dashboard.views import params
+    return (UsageError,)
 
-    return DataPathError, params.ParameterError, SettingsError, DatasetError, EngineError
+
+def exit_status(error: DashboardError) -> int:
+    """The exit status for a problem the person can put right: the one place the error kinds meet the codes."""
+    return EXIT_REJECTED if isinstance(error, RefusedError) else EXIT_USAGE
 
 
 def run_trends(args: argparse.Namespace) -> int:
@@ -568,7 +571,6 @@ def run_trends(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from dashboard.exports import datafiles  # briefing and images (seconds to import) only when asked for
     from dashboard.exports.outfiles import ExportError
-    from dashboard.geo.geodesy import GeometryError
     from dashboard.geo.overlays import build_rings, centre_event_ids
     from dashboard.sources.datapaths import describe_paths
     from dashboard.store import queries
@@ -636,12 +638,12 @@ def run_export(args: argparse.Namespace) -> int:
             from dashboard.exports import images
 
             data = images.chart_file(args.chart, args.format, selection, context, rings, view.band)
-    except (ExportError, GeometryError) as error:
+    except RefusedError as error:
         say(f"error: export failed: {error}", sys.stderr)
-        return EXIT_REJECTED
-    except ValueError as error:  # a playback window or trail that cannot be used (WindowError)
+        return exit_status(error)
+    except UsageError as error:  # a playback window or trail that cannot be used (WindowError)
         say(f"error: {error}", sys.stderr)
-        return EXIT_USAGE
+        return exit_status(error)
     status, size = _write(out, data, protected, args.force)
     if status == EXIT_OK and described is not None:
         description = datafiles.csv_description(context, selection.count, out.name)
@@ -706,9 +708,7 @@ def _write(out: Path, data, protected: list, force: bool) -> tuple[int, int]:
 def run_story_export(args: argparse.Namespace) -> int:
     """``export --story ID --format pptx|pdf``: the story as a pack (title, one slide per step, sources)."""
     from dashboard.exports.datafiles import ExportContext
-    from dashboard.exports.outfiles import ExportError
     from dashboard.geo import geodesy
-    from dashboard.geo.geodesy import GeometryError
     from dashboard.sources.datapaths import BUNDLED_DATA_DIR, describe_paths
     from dashboard.sources.stories import story_folder
     from dashboard.views import stories
@@ -759,9 +759,9 @@ def run_story_export(args: argparse.Namespace) -> int:
         from dashboard.exports import briefing
 
         data = briefing.story_file(args.format, story, store, registries, context, borders, title)
-    except (ExportError, GeometryError) as error:
+    except RefusedError as error:
         say(f"error: export failed: {error}", sys.stderr)
-        return EXIT_REJECTED
+        return exit_status(error)
     status, size = _write(out, data, protected, args.force)
     if status == EXIT_OK:
         say(f"wrote {out} ({size:,} bytes): {context.caption}")

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard.errors import UsageError
+
 DATA_ENV = "DASHBOARD_DATA"
 DATASET_ENV = "DASHBOARD_DATASET"
 ENGINE_ENV = "DASHBOARD_ENGINE"
@@ -39,7 +41,7 @@ ENGINES = ("duckdb", "spark")
 DEFAULT_SPARK_MASTER = "local[2]"
 
 
-class SettingsError(ValueError):
+class SettingsError(UsageError):
     """A setting that cannot be used, with what to do instead."""
 
 

@@ -15,16 +15,17 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from dashboard.errors import RefusedError, UsageError
 from dashboard.safeio.atomic import TEMP_SUFFIX, put_in_place, write_temporary
 
 __all__ = ["TEMP_SUFFIX", "ExportError", "OutputExists", "OutputRefused", "check_output", "write_output"]
 
 
-class ExportError(RuntimeError):
+class ExportError(RefusedError, RuntimeError):
     """An export that cannot be made here; the message says what to do."""
 
 
-class OutputRefused(ValueError):
+class OutputRefused(UsageError):
     """A target that must not be written; the message names it and says what to do."""
 
 

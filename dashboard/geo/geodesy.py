@@ -23,6 +23,7 @@ from geopy.distance import geodesic
 from shapely.geometry import MultiLineString, Point, shape
 from shapely.ops import nearest_points
 
+from dashboard.errors import RefusedError
 from dashboard.model.schema import DISTANCE_UNITS_KM
 
 GEO_DIR = Path(__file__).resolve().parents[2] / "data" / "geo"
@@ -30,7 +31,7 @@ DEFAULT_BORDER = "RUS-UKR"
 RING_POINTS = 181  # one vertex every 2 degrees of bearing
 
 
-class GeometryError(ValueError):
+class GeometryError(RefusedError, ValueError):
     """Input that no geometry can be drawn from (NaN centre, negative radius, unknown border)."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.errors import UsageError
 from dashboard.geo.geodesy import GeometryError, format_distance, ring, to_km
 from dashboard.model.registries import Registries, name_key
 from dashboard.model.schema import DISTANCE_UNITS_KM
@@ -29,7 +30,7 @@ MAX_RING_KM = 20_000.0
 RING_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 
 
-class OverlayError(ValueError):
+class OverlayError(UsageError):
     """A spec that cannot be drawn; the message says why, quoting the spec."""
 
 

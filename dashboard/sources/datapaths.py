@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard import settings
+from dashboard.errors import UsageError
 from dashboard.model.datasets import NAMES
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ DATE_ORDER_WORDS = ("dmy", "mdy")
 NOT_RECORD_DIRS = frozenset({"registries", "geo"})
 
 
-class DataPathError(ValueError):
+class DataPathError(UsageError):
     """A named data path that does not exist or holds no record files."""
 
 

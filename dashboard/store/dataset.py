@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from dashboard.errors import UsageError
 from dashboard.loading.loader import LoadReport
 from dashboard.safeio.atomic import staging_folder
 from dashboard.store.queries import PARTITION
@@ -32,7 +33,7 @@ from dashboard.store.queries import PARTITION
 LAYOUT = "conflict-event-dashboard/events-v1"
 
 
-class DatasetError(ValueError):
+class DatasetError(UsageError):
     """The folder is not a dataset this version can read, or cannot be written."""
 
 

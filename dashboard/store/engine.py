@@ -25,6 +25,7 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
+from dashboard.errors import UsageError
 from dashboard.loading.loader import LoadReport
 from dashboard.model.registries import Registries
 from dashboard.settings import DEFAULT_SPARK_MASTER, EngineSettings
@@ -77,7 +78,7 @@ DUCKDB_CONFIG = {
 }
 
 
-class EngineError(RuntimeError):
+class EngineError(UsageError, RuntimeError):
     """The engine could not be started or could not read the dataset."""
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
+from dashboard.errors import UsageError
 from dashboard.geo.overlays import DEFAULT_BAND, Band, ring_problem
 from dashboard.model.problems import shorten
 from dashboard.model.registries import Registries, name_key
@@ -28,7 +29,7 @@ from dashboard.store.filters import Filters
 from dashboard.views import figures, playback, trends
 
 
-class ParameterError(ValueError):
+class ParameterError(UsageError):
     """A parameter that names nothing known; the message quotes it and lists what is allowed."""
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+from dashboard.errors import UsageError
 from dashboard.geo import geodesy
 from dashboard.model.registries import Registries
 from dashboard.store.selection import Selection
@@ -40,7 +41,7 @@ POINTS_DRAWN = 3_000  # beyond this many (cell, type) marks in a frame, a cell i
 MAX_FRAMES = 2_000  # a week's window over 38 years; beyond, a longer window is asked for
 
 
-class WindowError(ValueError):
+class WindowError(UsageError):
     """A window that is neither week, month nor a number of days from 1 to 366."""
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import cli
 from dashboard.cli import main
 from tests_support import FIXTURES, record, write_yaml
 
@@ -160,3 +161,22 @@ def test_export_draws_the_actor_network(tmp_path: Path, capsys) -> None:
     assert main(["export", "--format", "html", "--chart", "network", "--out", str(out), "--actor", "Iran"]) == 0
     page = out.read_text(encoding="utf-8")
     assert "Actor network" in page and "Iran" in page
+
+
+def test_every_error_a_person_can_put_right_maps_to_one_exit_status() -> None:
+    """Usage errors (options, paths, addresses, settings) exit 2; refusals (what cannot be drawn) exit 1; the
+    command line decides both in one place."""
+    from dashboard.errors import RefusedError, UsageError
+    from dashboard.exports.outfiles import ExportError, OutputRefused
+    from dashboard.geo.geodesy import GeometryError
+    from dashboard.settings import SettingsError
+    from dashboard.sources.datapaths import DataPathError
+    from dashboard.store.dataset import DatasetError
+    from dashboard.store.engine import EngineError
+    from dashboard.views.params import ParameterError
+    from dashboard.views.playback import WindowError
+
+    for kind in (DataPathError, ParameterError, SettingsError, DatasetError, EngineError, WindowError, OutputRefused):
+        assert issubclass(kind, UsageError) and cli.exit_status(kind("x")) == cli.EXIT_USAGE
+    for kind in (ExportError, GeometryError):
+        assert issubclass(kind, RefusedError) and cli.exit_status(kind("x")) == cli.EXIT_REJECTED
