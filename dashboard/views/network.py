@@ -615,7 +615,7 @@ def network_figure(
         "yaxis": {"range": ranges[1], "visible": False},
     }
     # Plain values, without plotly's checks of every property (they take longer than building the figure);
-    # tests/test_network.py checks that the figure is valid.
+    # tests/views/test_network.py checks that the figure is valid.
     return go.Figure({"data": traces, "layout": layout}, skip_invalid=False, _validate=False)
 
 
