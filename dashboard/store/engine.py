@@ -134,8 +134,14 @@ def _last_lines(output: IO[bytes], count: int = 3) -> str:
     output.seek(0, os.SEEK_END)
     output.seek(max(0, output.tell() - 8192))
     lines = [line.strip() for line in output.read().decode("utf-8", "replace").splitlines()]
-    said = [line[:200] for line in lines if line and not line.startswith(("at ", "..."))]
+    said = [_shortened(line) for line in lines if line and not line.startswith(("at ", "..."))]
     return "; ".join(said[-count:])
+
+
+def _shortened(line: str, most: int = 400) -> str:
+    """A long line with its middle left out: its start names the program, its end what went wrong (a line that
+    names a deep path can be long, and "No such file or directory" is at its end)."""
+    return line if len(line) <= most else f"{line[: most // 4]}…{line[-(most * 3 // 4) :]}"
 
 
 @dataclass

@@ -117,16 +117,26 @@ def settled_canvas(
 
 
 def act_until(
-    tab: Page, act: Callable[[], None], check: Callable[[], T | None], what: str, patience: float = 10.0
+    tab: Page,
+    act: Callable[[], None],
+    check: Callable[[], T | None],
+    what: str,
+    landed: Callable[[], object] | None = None,
+    patience: float = 10.0,
 ) -> T:
     """Do ``act`` until ``check`` holds: for a gesture that a widget still wiring its events may drop (a key
     press into a grid that has drawn but not yet taken focus). Each try waits longer than the one before, the
-    first ``patience`` seconds (long enough for the app to answer a gesture that did land)."""
+    first ``patience`` seconds. ``landed`` tells a gesture that was taken from one that was dropped: once it
+    holds, the gesture is never repeated (a second one could undo the first), and ``check`` gets the rest of
+    the time (the app's answer can be slow on a busy machine)."""
     deadline = time.monotonic() + SLOW
     while True:
         act()
         try:
-            return poll(tab, check, what, patience)
+            if landed is None:
+                return poll(tab, check, what, patience)
+            poll(tab, landed, f"{what}: the gesture taken", patience)
+            return poll(tab, check, what, max(deadline - time.monotonic(), patience))
         except AssertionError:
             if time.monotonic() > deadline:
                 raise

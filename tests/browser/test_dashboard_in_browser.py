@@ -266,18 +266,24 @@ def test_the_dark_theme_follows_the_system_and_charts_stay_legible(app: Page) ->
     assert light > 450, fill  # lane labels drawn light on the dark page
 
 
+GRID = "[data-testid='stDataFrame']"
+
+
 def test_a_table_row_can_be_chosen_from_the_keyboard(app: Page) -> None:
     open_app(app, "/events")
     wait_until_settled(app)
-    grid = settled_box(app.locator("[data-testid='stDataFrame']").first)
+    grid = settled_box(app.locator(GRID).first)
 
     def choose_the_second_row() -> None:
         app.mouse.click(grid["x"] + 300, grid["y"] + 35 + 18)  # into the first row's title cell (focus only)
         app.keyboard.press("ArrowDown")  # the second row: the newest event but one, Karachev
         app.keyboard.press("Shift+Space")
 
+    def taken() -> bool:  # the URL moved on, or the grid shows a chosen row (its accessible table says so)
+        return KARACHEV in app.url or app.locator(f"{GRID} [role='row'][aria-selected='true']").count() > 0
+
     chosen = "the row chosen from the keyboard in the address"
-    act_until(app, choose_the_second_row, lambda: KARACHEV in app.url, chosen)
+    act_until(app, choose_the_second_row, lambda: KARACHEV in app.url, chosen, landed=taken)
     expect(app.locator("[data-testid='stMain']").get_by_text("Distance to the Russia–Ukraine border")).to_be_visible()
 
 

@@ -400,3 +400,17 @@ def test_answers_are_remembered_per_store_and_per_scope(curated, registries) -> 
     scoped = EventStore(first.table, registries, scope="analyst-a", answers=first.answers)
     Selection.of(scoped, Filters()).remember(("question",), lambda: asked.append("scoped"))
     assert asked[-1] == "scoped"  # another scope's answer is never given, even from the same store's answers
+
+
+def test_why_spark_could_not_start_keeps_the_end_of_a_long_line() -> None:
+    """The reason is at the end of the launcher's line ("…/bin/java: No such file or directory"), after paths
+    that grow with where the program is installed: a long line loses its middle, never its end."""
+    import io
+
+    from dashboard.store.engine import _last_lines
+
+    deep = "/tmp/" + "deep/" * 60 + "bin/java"
+    output = io.BytesIO(f"spark-class: line 77: {deep}: No such file or directory\n\tat x\n".encode())
+    said = _last_lines(output)
+    assert said.startswith("spark-class: line 77: /tmp/")
+    assert said.endswith("bin/java: No such file or directory")
