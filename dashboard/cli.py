@@ -417,6 +417,11 @@ class _TerminalSafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return terminal_safe(super().format(record))
 
+    def formatException(self, ei) -> str:
+        """A library's traceback (kaleido's browser channel logs one for a message it ignores) is a defect
+        report, not the analyst's to read: shown only with DASHBOARD_DEBUG=1, the message line always."""
+        return super().formatException(ei) if settings.current().debug else ""
+
 
 def _log_to_stderr() -> None:
     root = logging.getLogger()
